@@ -1,0 +1,122 @@
+package dev.allot.control.redis;
+
+import dev.allot.control.CityTotals;
+import dev.allot.control.PidState;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A city's shared state in Redis, through one Lettuce connection. Every call is asynchronous: callers on
+ * event loops compose the returned stages and never wait on them.
+ */
+public final class CityStore {
+
+    /** What a request needs to know from Redis before deciding. */
+    public record Preparation(Optional<String> storedResponse, long couponsInWindow) {
+    }
+
+    /** Outcome of {@link #recordOutcome}. */
+    public enum OutcomeResult { COUNTED, DUPLICATE, UNKNOWN_DECISION }
+
+    private static final long REQUEST_TTL_SECONDS = 86_400;
+
+    private final RedisAsyncCommands<String, String> redis;
+
+    public CityStore(StatefulRedisConnection<String, String> connection) {
+        this.redis = connection.async();
+    }
+
+    public CompletionStage<Preparation> prepare(String city, String requestId, String userId, long sinceMillis) {
+        String requestKey = requestId == null ? RedisKeys.request(city, "-") : RedisKeys.request(city, requestId);
+        CompletionStage<List<Object>> reply = redis.eval(Scripts.PREPARE, ScriptOutputType.MULTI,
+                new String[]{requestKey, RedisKeys.couponHistory(city, userId)},
+                requestId == null ? "0" : "1", Long.toString(sinceMillis));
+        return reply.thenApply(r -> new Preparation(Optional.ofNullable((String) r.get(0)),
+                ((Number) r.get(1)).longValue()));
+    }
+
+    /** Stores {@code response} under the request id unless one is there already; returns the earlier one. */
+    public CompletionStage<Optional<String>> claim(String city, String requestId, String response) {
+        CompletionStage<String> reply = redis.eval(Scripts.CLAIM, ScriptOutputType.VALUE,
+                new String[]{RedisKeys.request(city, requestId)}, response, Long.toString(REQUEST_TTL_SECONDS));
+        return reply.thenApply(Optional::ofNullable);
+    }
+
+    public CompletionStage<CityTotals> totals(String city, String day) {
+        return redis.hgetall(RedisKeys.totals(city, day)).thenApply(CityStore::toTotals);
+    }
+
+    public CompletionStage<Optional<Double>> lambda(String city) {
+        return redis.get(RedisKeys.lambda(city)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
+    }
+
+    public CompletionStage<String> setLambda(String city, double lambda) {
+        return redis.set(RedisKeys.lambda(city), Double.toString(lambda));
+    }
+
+    public CompletionStage<Map<String, String>> pidFields(String city) {
+        return redis.hgetall(RedisKeys.pid(city));
+    }
+
+    public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
+        return redis.hgetall(RedisKeys.decision(city, decisionId));
+    }
+
+    public CompletionStage<OutcomeResult> recordOutcome(String city, String decisionId, String day, boolean converted,
+                                                        double revenue, double coupon, long timestampMillis) {
+        CompletionStage<Long> reply = redis.eval(Scripts.OUTCOME, ScriptOutputType.INTEGER,
+                new String[]{RedisKeys.decision(city, decisionId), RedisKeys.totals(city, day),
+                        RedisKeys.outcomes(city)},
+                converted ? "1" : "0", Double.toString(revenue), Double.toString(converted ? coupon : 0),
+                Long.toString(timestampMillis), decisionId);
+        return reply.thenApply(r -> switch (r.intValue()) {
+            case 1 -> OutcomeResult.COUNTED;
+            case 0 -> OutcomeResult.DUPLICATE;
+            default -> OutcomeResult.UNKNOWN_DECISION;
+        });
+    }
+
+    public CompletionStage<Boolean> lock(String city, String owner, long ttlMillis) {
+        CompletionStage<Long> reply = redis.eval(Scripts.LOCK, ScriptOutputType.INTEGER,
+                new String[]{RedisKeys.pidLock(city)}, owner, Long.toString(ttlMillis));
+        return reply.thenApply(r -> r == 1L);
+    }
+
+    /** Writes a controller step if {@code owner} still holds the city's lock. */
+    public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis) {
+        List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda()),
+                "lambda", Double.toString(state.lambda()),
+                "integral", Double.toString(state.integral()),
+                "lastError", Double.toString(state.lastError()),
+                "ticks", Long.toString(state.ticks()),
+                "day", day,
+                "updatedAt", Long.toString(nowMillis)));
+        CompletionStage<Long> reply = redis.eval(Scripts.PID_WRITE, ScriptOutputType.INTEGER,
+                new String[]{RedisKeys.pidLock(city), RedisKeys.pid(city), RedisKeys.lambda(city)},
+                args.toArray(String[]::new));
+        return reply.thenApply(r -> r == 1L);
+    }
+
+    /** Sets fields of the PID hash outside a tick (admin: freeze, override). */
+    public CompletionStage<Long> setPidFields(String city, Map<String, String> fields) {
+        return redis.hset(RedisKeys.pid(city), fields);
+    }
+
+    static CityTotals toTotals(Map<String, String> hash) {
+        Map<String, Double> fields = new HashMap<>();
+        hash.forEach((k, v) -> fields.put(k, Double.parseDouble(v)));
+        return new CityTotals(fields);
+    }
+
+    RedisAsyncCommands<String, String> commands() {
+        return redis;
+    }
+}

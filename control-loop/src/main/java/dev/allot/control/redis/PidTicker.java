@@ -1,0 +1,79 @@
+package dev.allot.control.redis;
+
+import dev.allot.control.BudgetConstraint;
+import dev.allot.control.CityTotals;
+import dev.allot.control.PidController;
+import dev.allot.control.PidGains;
+import dev.allot.control.PidState;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One controller tick for one city, against the state all replicas share: take (or renew) the city's lock,
+ * read the day's totals and the controller state, step the {@link PidController}, write lambda and state
+ * back if the lock is still ours. A replica that does not hold the lock does nothing, so each city is
+ * steered by exactly one replica at a time; if that replica dies its lock expires and another takes over.
+ */
+public final class PidTicker {
+
+    /** A tick's result: the new state, or empty when another replica holds the lock or the city is frozen. */
+    public record Tick(Optional<PidState> state, double error, CityTotals totals) {
+    }
+
+    private final CityStore store;
+    private final String owner;
+
+    public PidTicker(CityStore store, String owner) {
+        this.store = store;
+        this.owner = owner;
+    }
+
+    /**
+     * @param initialLambda lambda to start from when the city has no stored state (the offline lambda)
+     * @param realized      steer on realized (reported purchases) rather than expected totals
+     */
+    public CompletionStage<Tick> tick(String city, String day, BudgetConstraint constraint, PidGains gains,
+                                      double initialLambda, boolean realized, long nowMillis) {
+        long ttl = Math.max(1_000L, (long) (gains.intervalSeconds() * 3_000));
+        return store.lock(city, owner, ttl).thenCompose(held -> {
+            if (!held) {
+                return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, CityTotals.EMPTY));
+            }
+            CompletableFuture<Map<String, String>> pid = store.pidFields(city).toCompletableFuture();
+            CompletableFuture<CityTotals> totals = store.totals(city, day).toCompletableFuture();
+            return pid.thenCombine(totals, (fields, t) -> new Object[]{fields, t}).thenCompose(both -> {
+                @SuppressWarnings("unchecked")
+                Map<String, String> fields = (Map<String, String>) both[0];
+                CityTotals t = (CityTotals) both[1];
+                if ("1".equals(fields.get("frozen"))) {
+                    return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
+                }
+                PidState previous = stateOf(fields, day, initialLambda);
+                double error = constraint.error(t, realized);
+                PidState next = PidController.step(previous, gains, error, gains.intervalSeconds());
+                return store.writePid(city, owner, day, next, nowMillis)
+                        .thenApply(written -> new Tick(written ? Optional.of(next) : Optional.empty(), error, t));
+            });
+        });
+    }
+
+    /**
+     * The stored state if it belongs to {@code day}; on a new day the integral and derivative start afresh
+     * from the last lambda (or the initial one when nothing is stored).
+     */
+    static PidState stateOf(Map<String, String> fields, String day, double initialLambda) {
+        String lambda = fields.get("lambda");
+        if (lambda == null) {
+            return PidState.start(initialLambda);
+        }
+        if (!day.equals(fields.get("day"))) {
+            return PidState.start(Double.parseDouble(lambda));
+        }
+        return new PidState(Double.parseDouble(lambda), Double.parseDouble(fields.getOrDefault("integral", "0")),
+                Double.parseDouble(fields.getOrDefault("lastError", "NaN")),
+                Long.parseLong(fields.getOrDefault("ticks", "0")));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.allot.control.redis;
+
+/**
+ * Every key Allot uses. Each carries its city in a hash tag, {@code {city}}, so that all of a city's keys
+ * live in one Redis Cluster slot and a Lua script may touch several of them.
+ */
+public final class RedisKeys {
+
+    private RedisKeys() {
+    }
+
+    private static String prefix(String city) {
+        return "allot:{" + city + "}:";
+    }
+
+    public static String lambda(String city) {
+        return prefix(city) + "lambda";
+    }
+
+    public static String pid(String city) {
+        return prefix(city) + "pid";
+    }
+
+    public static String pidLock(String city) {
+        return prefix(city) + "pid:lock";
+    }
+
+    public static String totals(String city, String day) {
+        return prefix(city) + "totals:" + day;
+    }
+
+    public static String decisions(String city) {
+        return prefix(city) + "decisions";
+    }
+
+    public static String outcomes(String city) {
+        return prefix(city) + "outcomes";
+    }
+
+    public static String decision(String city, String decisionId) {
+        return prefix(city) + "decision:" + decisionId;
+    }
+
+    public static String request(String city, String requestId) {
+        return prefix(city) + "request:" + requestId;
+    }
+
+    public static String couponHistory(String city, String userId) {
+        return prefix(city) + "user:" + userId + ":coupons";
+    }
+
+    public static String flushMarker(String city, String batchId) {
+        return prefix(city) + "flush:" + batchId;
+    }
+}

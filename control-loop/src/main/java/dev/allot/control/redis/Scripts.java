@@ -1,0 +1,110 @@
+package dev.allot.control.redis;
+
+/** Lua scripts: each runs atomically on the one slot that holds a city's keys. */
+final class Scripts {
+
+    private Scripts() {
+    }
+
+    /**
+     * Before deciding: a stored response for this request id (or nil) and the user's coupons since a time.
+     * KEYS: request key, coupon-history key. ARGV: has-request (0/1), since (ms).
+     */
+    static final String PREPARE = """
+            local existing = false
+            if ARGV[1] == '1' then existing = redis.call('GET', KEYS[1]) end
+            local count = redis.call('ZCOUNT', KEYS[2], ARGV[2], '+inf')
+            return {existing, count}
+            """;
+
+    /**
+     * Claims a request id for a response, or returns the response that claimed it first.
+     * KEYS: request key. ARGV: response, ttl seconds.
+     */
+    static final String CLAIM = """
+            local v = redis.call('GET', KEYS[1])
+            if v then return v end
+            redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+            return false
+            """;
+
+    /**
+     * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
+     * reply a no-op. KEYS: marker, totals hash, decision stream, then per decision its record and its user's
+     * coupon history. ARGV: marker ttl, totals ttl, record ttl, stream max length, field count, field/delta
+     * pairs, then per decision: stream pair count, stream pairs, record pair count, record pairs,
+     * coupon-given (0/1), timestamp ms, decision id.
+     */
+    static final String FLUSH = """
+            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+            local i = 6
+            local nf = tonumber(ARGV[5])
+            for f = 1, nf do
+              redis.call('HINCRBYFLOAT', KEYS[2], ARGV[i], ARGV[i + 1])
+              i = i + 2
+            end
+            if nf > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+            local k = 4
+            while k <= #KEYS do
+              local ns = tonumber(ARGV[i]); i = i + 1
+              local entry = {}
+              for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
+              i = i + ns * 2
+              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(entry))
+              local nr = tonumber(ARGV[i]); i = i + 1
+              local record = {}
+              for s = 1, nr * 2 do record[s] = ARGV[i + s - 1] end
+              i = i + nr * 2
+              redis.call('HSET', KEYS[k], unpack(record))
+              redis.call('EXPIRE', KEYS[k], ARGV[3])
+              if ARGV[i] == '1' then
+                redis.call('ZADD', KEYS[k + 1], ARGV[i + 1], ARGV[i + 2])
+                redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', tonumber(ARGV[i + 1]) - 8 * 86400000)
+                redis.call('EXPIRE', KEYS[k + 1], 8 * 86400)
+              end
+              i = i + 3
+              k = k + 2
+            end
+            return 1
+            """;
+
+    /**
+     * Records an outcome once. KEYS: decision record, totals hash of the decision's day, outcome stream.
+     * ARGV: converted (0/1), revenue, coupon, timestamp ms, decision id.
+     * Returns -1 for an unknown decision, 0 for a repeated outcome, 1 when counted.
+     */
+    static final String OUTCOME = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+            if redis.call('HSETNX', KEYS[1], 'outcome', ARGV[1]) == 0 then return 0 end
+            redis.call('HINCRBYFLOAT', KEYS[2], 'outcomes', 1)
+            if ARGV[1] == '1' then
+              redis.call('HINCRBYFLOAT', KEYS[2], 'purchases', 1)
+              redis.call('HINCRBYFLOAT', KEYS[2], 'realizedRevenue', ARGV[2])
+              redis.call('HINCRBYFLOAT', KEYS[2], 'realizedSpend', ARGV[3])
+            end
+            redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000000, '*', 'decisionId', ARGV[5],
+                        'converted', ARGV[1], 'revenue', ARGV[2], 'ts', ARGV[4])
+            return 1
+            """;
+
+    /** Takes or renews a lock. KEYS: lock. ARGV: owner, ttl ms. Returns 1 when held by owner. */
+    static final String LOCK = """
+            local v = redis.call('GET', KEYS[1])
+            if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
+            if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+            return 0
+            """;
+
+    /**
+     * Writes a PID step only while still holding the lock (a replica that lost it mid-tick writes nothing).
+     * KEYS: lock, pid hash, lambda. ARGV: owner, lambda, then pid field/value pairs.
+     */
+    static final String PID_WRITE = """
+            if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+            redis.call('SET', KEYS[3], ARGV[2])
+            local fields = {}
+            for i = 3, #ARGV do fields[i - 2] = ARGV[i] end
+            redis.call('HSET', KEYS[2], unpack(fields))
+            return 1
+            """;
+}
