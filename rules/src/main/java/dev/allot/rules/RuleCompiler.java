@@ -1,0 +1,76 @@
+package dev.allot.rules;
+
+import org.kie.api.KieServices;
+import org.kie.api.builder.KieBuilder;
+import org.kie.api.builder.KieFileSystem;
+import org.kie.api.builder.Message;
+import org.kie.api.builder.Results;
+import org.kie.api.runtime.KieContainer;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Compiles DRL files into a {@link RuleSet}, or reports every error with its file and line. Compilation is
+ * slow (about a second the first time, tens of milliseconds after) and blocking: run it on a worker thread.
+ */
+public final class RuleCompiler {
+
+    /** Either a rule set or the errors that prevent one. */
+    public record Result(RuleSet ruleSet, List<RuleError> errors) {
+        public boolean ok() {
+            return ruleSet != null;
+        }
+    }
+
+    private static final String RESOURCE_ROOT = "src/main/resources/dev/allot/guardrails/";
+
+    private RuleCompiler() {
+    }
+
+    /** Sorted by name so the version digest does not depend on directory order. */
+    public static synchronized Result compile(Map<String, String> files) {
+        Map<String, String> sorted = new TreeMap<>(files);
+        if (sorted.isEmpty()) {
+            return new Result(null, List.of(new RuleError("", 0, 0, "no rule files (*.drl) found")));
+        }
+        KieServices ks = KieServices.Factory.get();
+        KieFileSystem kfs = ks.newKieFileSystem();
+        sorted.forEach((name, drl) -> kfs.write(RESOURCE_ROOT + name, drl));
+        KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
+        Results results = builder.getResults();
+        if (results.hasMessages(Message.Level.ERROR)) {
+            List<RuleError> errors = new ArrayList<>();
+            for (Message m : results.getMessages(Message.Level.ERROR)) {
+                String path = m.getPath() == null ? "" : m.getPath();
+                // Rule files sit flat in one directory: the name after the last slash is the user's file.
+                String file = path.substring(path.lastIndexOf('/') + 1);
+                errors.add(new RuleError(file, m.getLine(), m.getColumn(), m.getText().strip()));
+            }
+            return new Result(null, errors);
+        }
+        KieContainer container = ks.newKieContainer(builder.getKieModule().getReleaseId());
+        return new Result(RuleSet.of(digest(sorted), sorted, container.getKieBase()), List.of());
+    }
+
+    static String digest(Map<String, String> sorted) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sorted.forEach((name, drl) -> {
+                sha.update(name.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(drl.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            });
+            return "rules-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

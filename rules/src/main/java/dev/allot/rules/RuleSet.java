@@ -1,0 +1,55 @@
+package dev.allot.rules;
+
+import org.kie.api.KieBase;
+import org.kie.api.event.rule.BeforeMatchFiredEvent;
+import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.runtime.StatelessKieSession;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A compiled, immutable set of guardrail rules. Evaluation is a stateless Drools execution over the
+ * arrival's facts and a fresh {@link Verdict}; safe to call from many threads at once.
+ *
+ * @param version a digest of the rule files' names and contents
+ * @param sources the rule files, by name
+ */
+public record RuleSet(String version, Map<String, String> sources, Instant compiledAt, KieBase kieBase,
+                      StatelessKieSession session) {
+
+    static RuleSet of(String version, Map<String, String> sources, KieBase kieBase) {
+        StatelessKieSession session = kieBase.newStatelessKieSession();
+        session.addEventListener(new DefaultAgendaEventListener() {
+            @Override
+            public void beforeMatchFired(BeforeMatchFiredEvent event) {
+                // Tag the verdict with the rule about to act on it, so effects carry their rule's name.
+                for (Object o : event.getMatch().getObjects()) {
+                    if (o instanceof Verdict verdict) {
+                        verdict.enterRule(event.getMatch().getRule().getName());
+                    }
+                }
+            }
+        });
+        return new RuleSet(version, Map.copyOf(sources), Instant.now(), kieBase, session);
+    }
+
+    public Verdict evaluate(Arrival arrival, List<LevelCandidate> candidates, CouponHistory history,
+                            DayTotals totals) {
+        Verdict verdict = new Verdict(candidates.size());
+        List<Object> facts = new ArrayList<>(candidates.size() + 4);
+        facts.add(verdict);
+        facts.add(arrival);
+        facts.add(history);
+        facts.add(totals);
+        facts.addAll(candidates);
+        session.execute(facts);
+        return verdict;
+    }
+
+    public int ruleCount() {
+        return kieBase.getKiePackages().stream().mapToInt(p -> p.getRules().size()).sum();
+    }
+}

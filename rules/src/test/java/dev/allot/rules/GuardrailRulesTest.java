@@ -1,0 +1,181 @@
+package dev.allot.rules;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The default rule files, compiled by real Drools. */
+class GuardrailRulesTest {
+
+    private static final Path SHIPPED = Path.of("guardrails");
+    private static final double[] COUPONS = {0, 2, 4, 6, 8, 10};
+    private static RuleSet rules;
+
+    @BeforeAll
+    static void compileShippedRules() {
+        GuardrailRules repository = new GuardrailRules(SHIPPED);
+        GuardrailRules.LoadResult result = repository.reloadIfChanged();
+        assertThat(result.errors()).isEmpty();
+        rules = repository.active().orElseThrow();
+    }
+
+    @Test
+    void capsLevelForHighFrequencySegment() {
+        Verdict v = evaluate(arrival("high_frequency", Map.of(), Set.of()), history(0), totals(0, 0));
+        assertThat(v.allowed(0)).containsExactly(true, true, true, false, false, false);
+        assertThat(v.reasons()).containsExactly(new Reason("cap-high-frequency", "maxLevel=2"));
+    }
+
+    @Test
+    void leavesAnOrdinaryArrivalUntouched() {
+        Verdict v = evaluate(arrival("low_frequency", Map.of(), Set.of()), history(1), totals(100, 10));
+        assertThat(v.allowed(0)).containsOnly(true);
+        assertThat(v.reasons()).isEmpty();
+    }
+
+    @Test
+    void deniesCouponsToFraudRiskAndSubscribers() {
+        Verdict fraud = evaluate(arrival("new", Map.of("fraud_risk", true), Set.of()), history(0), totals(0, 0));
+        assertThat(fraud.allowed(0)).containsExactly(true, false, false, false, false, false);
+        assertThat(fraud.reasons()).extracting(Reason::rule).containsExactly("no-coupon-fraud-risk");
+        Verdict sub = evaluate(arrival("new", Map.of("has_subscription", true, "fraud_risk", false), Set.of()),
+                history(0), totals(0, 0));
+        assertThat(sub.reasons()).extracting(Reason::rule).containsExactly("no-coupon-subscriber");
+    }
+
+    @Test
+    void limitsCouponsPerUserPerWeekOnlyWhenTheHistoryIsKnown() {
+        Verdict limited = evaluate(arrival("low_frequency", Map.of(), Set.of()), history(3), totals(0, 0));
+        assertThat(limited.isDenied()).isTrue();
+        assertThat(limited.reasons()).extracting(Reason::rule).containsExactly("weekly-coupon-limit");
+        Verdict unknown = evaluate(arrival("low_frequency", Map.of(), Set.of()), new CouponHistory(0, false),
+                totals(0, 0));
+        assertThat(unknown.isDenied()).isFalse();
+    }
+
+    @Test
+    void capsASegmentThatTakesTooMuchOfTheDaysSpend() {
+        Verdict v = evaluate(arrival("new", Map.of(), Set.of()), history(0), totals(100, 70));
+        assertThat(v.allowed(0)).containsExactly(true, true, false, false, false, false);
+        assertThat(v.reasons()).containsExactly(new Reason("segment-spend-share", "maxLevel=1"));
+        assertThat(evaluate(arrival("new", Map.of(), Set.of()), history(0), totals(40, 39)).reasons()).isEmpty();
+    }
+
+    @Test
+    void keepsTheCombinedDiscountUnderItsCeiling() {
+        Verdict v = evaluate(arrival("low_frequency", Map.of(), Set.of("spring-promo")), history(0), totals(0, 0));
+        assertThat(v.allowed(0)).containsExactly(true, true, true, true, false, false);
+        assertThat(v.reasons()).containsExactly(new Reason("combined-discount-ceiling", "forbidden=4,5"));
+        Verdict exclusive = evaluate(arrival("low_frequency", Map.of(), Set.of("vip-exclusive")), history(0),
+                totals(0, 0));
+        assertThat(exclusive.isDenied()).isTrue();
+    }
+
+    @Test
+    void refusesABrokenRuleFileWithItsLineAndKeepsTheActiveSet(@TempDir Path dir) throws IOException {
+        copyShipped(dir);
+        GuardrailRules repository = new GuardrailRules(dir);
+        assertThat(repository.reloadIfChanged().activated()).isPresent();
+        String good = repository.active().orElseThrow().version();
+
+        Files.writeString(dir.resolve("broken.drl"), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+
+                rule "typo"
+                when
+                    $v : Verdict( noSuchField > 1 )
+                then
+                    $v.deny("x");
+                end
+                """);
+        GuardrailRules.LoadResult result = repository.reloadIfChanged();
+        assertThat(result.activated()).isEmpty();
+        assertThat(result.errors()).isNotEmpty();
+        assertThat(result.errors().get(0).file()).isEqualTo("broken.drl");
+        assertThat(result.errors().get(0).line()).isEqualTo(6);
+        assertThat(repository.active().orElseThrow().version()).isEqualTo(good);
+        assertThat(repository.lastErrors()).isEqualTo(result.errors());
+    }
+
+    @Test
+    void reportsASyntaxErrorWithItsLine(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("syntax.drl"), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+                rule "unterminated"
+                when
+                    $v : Verdict(
+                then
+                    $v.deny("x");
+                end
+                """);
+        GuardrailRules.LoadResult result = new GuardrailRules(dir).reloadIfChanged();
+        assertThat(result.errors()).isNotEmpty();
+        assertThat(result.errors()).allSatisfy(e -> assertThat(e.file()).isEqualTo("syntax.drl"));
+        assertThat(result.errors().get(0).line()).isBetween(5, 8);
+    }
+
+    @Test
+    void picksUpAChangedFileAndCanRollBack(@TempDir Path dir) throws IOException {
+        copyShipped(dir);
+        GuardrailRules repository = new GuardrailRules(dir);
+        repository.reloadIfChanged();
+        String first = repository.active().orElseThrow().version();
+        assertThat(repository.reloadIfChanged().changed()).isFalse();
+
+        Files.writeString(dir.resolve("fairness.drl"),
+                Files.readString(dir.resolve("fairness.drl")).replace("capMaxLevel(2)", "capMaxLevel(3)"));
+        assertThat(repository.reloadIfChanged().activated()).isPresent();
+        RuleSet second = repository.active().orElseThrow();
+        assertThat(second.version()).isNotEqualTo(first);
+        Verdict v = second.evaluate(arrival("high_frequency", Map.of(), Set.of()), candidates(), history(0),
+                totals(0, 0));
+        assertThat(v.reasons()).containsExactly(new Reason("cap-high-frequency", "maxLevel=3"));
+
+        assertThat(repository.versions()).containsExactly(second.version(), first);
+        assertThat(repository.rollback().map(RuleSet::version)).contains(first);
+    }
+
+    private static void copyShipped(Path dir) throws IOException {
+        try (var files = Files.list(SHIPPED)) {
+            for (Path p : files.toList()) {
+                Files.copy(p, dir.resolve(p.getFileName()));
+            }
+        }
+    }
+
+    private static Verdict evaluate(Arrival arrival, CouponHistory history, DayTotals totals) {
+        return rules.evaluate(arrival, candidates(), history, totals);
+    }
+
+    private static List<LevelCandidate> candidates() {
+        List<LevelCandidate> list = new ArrayList<>();
+        for (int j = 0; j < COUPONS.length; j++) {
+            list.add(new LevelCandidate(j, COUPONS[j], 18 - COUPONS[j], 0.1 + 0.02 * j));
+        }
+        return list;
+    }
+
+    private static Arrival arrival(String segment, Map<String, Object> attributes, Set<String> campaigns) {
+        return new Arrival("demo", "u1", segment, Map.of("rides_30d", 3.0), attributes, campaigns);
+    }
+
+    private static CouponHistory history(long coupons) {
+        return new CouponHistory(coupons, true);
+    }
+
+    private static DayTotals totals(double spend, double segmentSpend) {
+        return new DayTotals(100, spend, segmentSpend);
+    }
+}
