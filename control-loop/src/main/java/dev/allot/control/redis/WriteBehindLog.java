@@ -45,7 +45,10 @@ public final class WriteBehindLog {
         }
     }
 
-    /** An outcome that could not be recorded at once (Redis unreachable); applied on a later flush. */
+    /**
+     * An outcome that could not be recorded at once (Redis unreachable); applied on a later flush.
+     * A NaN revenue means the decision's offered price.
+     */
     public record OutcomeEvent(String city, String decisionId, boolean converted, double revenue,
                                long timestampMillis) {
     }
@@ -166,8 +169,9 @@ public final class WriteBehindLog {
                 .thenCompose(record -> record.isEmpty()
                         ? CompletableFuture.completedFuture(CityStore.OutcomeResult.UNKNOWN_DECISION)
                         : store.recordOutcome(outcome.city(), outcome.decisionId(), record.get("day"),
-                        outcome.converted(), outcome.revenue(), Double.parseDouble(record.getOrDefault("coupon", "0")),
-                        outcome.timestampMillis()))
+                        outcome.converted(), Double.isNaN(outcome.revenue())
+                                ? Double.parseDouble(record.getOrDefault("price", "0")) : outcome.revenue(),
+                        Double.parseDouble(record.getOrDefault("coupon", "0")), outcome.timestampMillis()))
                 .whenComplete((result, failure) -> {
                     if (failure != null) {
                         synchronized (lock) {

@@ -1,0 +1,270 @@
+package dev.allot.app;
+
+import dev.allot.app.config.CityConfig;
+import dev.allot.app.config.ConfigException;
+import dev.allot.app.config.ConfigLoader;
+import dev.allot.app.control.CityController;
+import dev.allot.app.control.ControlVerticle;
+import dev.allot.app.control.RedisHealth;
+import dev.allot.app.decision.CityRuntime;
+import dev.allot.app.decision.DecisionService;
+import dev.allot.app.decision.OutcomeService;
+import dev.allot.app.http.HttpVerticle;
+import dev.allot.app.metrics.Metrics;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.PidTicker;
+import dev.allot.control.redis.RedisClients;
+import dev.allot.control.redis.WriteBehindLog;
+import dev.allot.rules.GuardrailRules;
+import dev.allot.scoring.ModelBundle;
+import dev.allot.scoring.ModelFormatException;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Wiring: loads cities, models and rules (on a worker thread), connects to Redis, and deploys the HTTP and
+ * control verticles. {@code serve} and the integration tests start the service the same way.
+ */
+public final class AllotService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AllotService.class);
+
+    /**
+     * @param httpInstances HTTP verticle instances (one per event loop is the usual choice)
+     * @param flushMillis   how often the write-behind log goes to Redis
+     * @param refreshMillis how often a replica re-reads lambda and totals
+     * @param rulesPollMillis how often the rule directory is checked for changes (0: never)
+     */
+    public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, long bodyLimit,
+                           String adminToken, int httpInstances, long flushMillis, long refreshMillis,
+                           long rulesPollMillis, Clock clock) {
+
+        public static Settings defaults(String redisUrl) {
+            return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
+                    64 * 1024, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
+                    Clock.systemUTC());
+        }
+
+        public Settings withPort(int port) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withHost(String host) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withDirectories(Path configDir, Path rulesDir) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withAdminToken(String token) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, token, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withClock(Clock clock) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+
+        public Settings withBodyLimit(long bodyLimit) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock);
+        }
+    }
+
+    private final Vertx vertx;
+    private final RedisClient redis;
+    private final List<StatefulRedisConnection<String, String>> connections;
+    private final List<String> deployments;
+    private final DecisionService decisions;
+    private final OutcomeService outcomes;
+    private final CityController controller;
+    private final GuardrailRules rules;
+    private final Metrics metrics;
+    private final int port;
+
+    private AllotService(Vertx vertx, RedisClient redis, List<StatefulRedisConnection<String, String>> connections,
+                         List<String> deployments, DecisionService decisions, OutcomeService outcomes,
+                         CityController controller, GuardrailRules rules, Metrics metrics, int port) {
+        this.vertx = vertx;
+        this.redis = redis;
+        this.connections = connections;
+        this.deployments = deployments;
+        this.decisions = decisions;
+        this.outcomes = outcomes;
+        this.controller = controller;
+        this.rules = rules;
+        this.metrics = metrics;
+        this.port = port;
+    }
+
+    /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
+    private record Loaded(Map<String, CityRuntime> cities, GuardrailRules rules, RedisClient redis,
+                          StatefulRedisConnection<String, String> requests,
+                          StatefulRedisConnection<String, String> writes) {
+    }
+
+    public static Future<AllotService> start(Vertx vertx, Settings settings) {
+        return vertx.executeBlocking(() -> load(settings)).compose(loaded -> deploy(vertx, settings, loaded));
+    }
+
+    private static Loaded load(Settings settings) {
+        Map<String, CityRuntime> cities = new LinkedHashMap<>();
+        for (CityConfig config : ConfigLoader.loadCities(settings.configDir())) {
+            ModelBundle model;
+            try {
+                model = ModelBundle.load(config.model());
+            } catch (ModelFormatException e) {
+                throw new ConfigException("city " + config.city() + ": " + e.getMessage(), e);
+            }
+            List<Double> trainedLadder = model.card().ladder();
+            if (!trainedLadder.isEmpty() && !trainedLadder.equals(boxed(config.ladder().coupons()))) {
+                LOG.warn("City {}: model {} was trained on ladder {}, city uses {}", config.city(), model.version(),
+                        trainedLadder, boxed(config.ladder().coupons()));
+            }
+            cities.put(config.city(), new CityRuntime(CityRuntime.Setup.of(config, model)));
+            LOG.info("City {}: model {} ({} trees), ladder {}", config.city(), model.version(),
+                    model.evaluator().trees(), config.ladder());
+        }
+        GuardrailRules rules = new GuardrailRules(settings.rulesDir());
+        var loaded = rules.reloadIfChanged();
+        if (rules.active().isEmpty()) {
+            throw new ConfigException("guardrail rules in " + settings.rulesDir().toAbsolutePath()
+                    + " do not compile: " + loaded.errors());
+        }
+        RedisClient redis = RedisClients.create(settings.redisUrl(), Duration.ofMillis(250));
+        try {
+            return new Loaded(cities, rules, redis, redis.connect(), redis.connect());
+        } catch (RuntimeException e) {
+            redis.shutdown();
+            throw new ConfigException("cannot connect to Redis at " + settings.redisUrl() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Double> boxed(double[] values) {
+        List<Double> list = new ArrayList<>();
+        for (double v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    private static Future<AllotService> deploy(Vertx vertx, Settings settings, Loaded loaded) {
+        Metrics metrics = new Metrics();
+        RedisHealth health = new RedisHealth();
+        CityStore store = new CityStore(loaded.requests());
+        WriteBehindLog log = new WriteBehindLog(loaded.writes(), WriteBehindLog.Settings.defaults());
+        DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
+                settings.clock());
+        OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());
+        PidTicker ticker = new PidTicker(store, replicaId());
+        CityController controller = new CityController(store, log, ticker, health, metrics, settings.clock());
+        loaded.cities().values().forEach(c -> metrics.gauge("allot.lambda", c.city(), c::lambda));
+        metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
+        metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
+
+        HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
+                store, metrics, settings.host(), settings.port(), settings.bodyLimit(), settings.adminToken());
+        List<HttpVerticle> https = new ArrayList<>();
+        AtomicInteger made = new AtomicInteger();
+        List<String> deployments = new ArrayList<>();
+        return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
+                        settings.refreshMillis()))
+                .compose(id -> {
+                    deployments.add(id);
+                    return vertx.deployVerticle(() -> {
+                        HttpVerticle v = new HttpVerticle(services);
+                        synchronized (https) {
+                            https.add(v);
+                        }
+                        made.incrementAndGet();
+                        return v;
+                    }, new DeploymentOptions().setInstances(settings.httpInstances()));
+                })
+                .map(id -> {
+                    deployments.add(id);
+                    if (settings.rulesPollMillis() > 0) {
+                        vertx.setPeriodic(settings.rulesPollMillis(), t -> vertx.executeBlocking(
+                                loaded.rules()::reloadIfChanged, false));
+                    }
+                    int port = https.get(0).actualPort();
+                    LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
+                            made.get(), settings.redisUrl());
+                    return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes()),
+                            deployments, decisions, outcomes, controller, loaded.rules(), metrics, port);
+                });
+    }
+
+    private static String replicaId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public DecisionService decisions() {
+        return decisions;
+    }
+
+    public OutcomeService outcomes() {
+        return outcomes;
+    }
+
+    public CityController controller() {
+        return controller;
+    }
+
+    public GuardrailRules rules() {
+        return rules;
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    /** Undeploys (which flushes pending writes), then closes Redis. */
+    public Future<Void> stop() {
+        Future<Void> undeployed = Future.succeededFuture();
+        for (int i = deployments.size() - 1; i >= 0; i--) {
+            String id = deployments.get(i);
+            undeployed = undeployed.compose(v -> vertx.undeploy(id));
+        }
+        return undeployed.eventually(() -> vertx.executeBlocking(() -> {
+            connections.forEach(StatefulRedisConnection::close);
+            redis.shutdown();
+            return null;
+        }));
+    }
+}

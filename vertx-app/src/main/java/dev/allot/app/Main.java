@@ -1,0 +1,28 @@
+package dev.allot.app;
+
+import dev.allot.app.cli.DemoModelCommand;
+import dev.allot.app.cli.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar allot.jar <command>}: the service and its tools. */
+@Command(name = "allot", mixinStandardHelpOptions = true, version = "allot 0.1.0",
+        description = "Real-time coupon decisioning.",
+        subcommands = {ServeCommand.class, DemoModelCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Main());
+        // Bad arguments and failures end with one line, not a stack trace.
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("allot: " + e.getMessage());
+            return 2;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.allot.app.cli;
+
+import dev.allot.app.AllotService;
+import io.vertx.core.Vertx;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Start the decision service. Without REDIS_URL an embedded Redis is started.")
+public final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", description = "HTTP port (default: env PORT or 8080)")
+    Integer port;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Interface to bind (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--config-dir", defaultValue = "config/cities",
+            description = "Directory of city configs (default: ${DEFAULT-VALUE})")
+    Path configDir;
+
+    @Option(names = "--rules-dir", defaultValue = "rules/guardrails",
+            description = "Directory of guardrail rule files, watched for changes (default: ${DEFAULT-VALUE})")
+    Path rulesDir;
+
+    @Option(names = "--body-limit", defaultValue = "65536", description = "Largest request body in bytes")
+    long bodyLimit;
+
+    @Override
+    public Integer call() throws Exception {
+        String redisUrl = System.getenv("REDIS_URL");
+        EmbeddedRedis embedded = null;
+        if (redisUrl == null || redisUrl.isBlank()) {
+            embedded = EmbeddedRedis.start();
+            redisUrl = embedded.url();
+        }
+        int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
+        AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
+                .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit);
+        Vertx vertx = Vertx.vertx();
+        AllotService service;
+        try {
+            service = AllotService.start(vertx, settings).toCompletionStage().toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                service.stop().eventually(vertx::close).toCompletionStage().toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // Exiting anyway; pending writes were attempted.
+            }
+            stopped.countDown();
+        }, "allot-stop"));
+        stopped.await();
+        return 0;
+    }
+
+    private static String adminToken() throws java.io.IOException {
+        String file = System.getenv("ALLOT_ADMIN_TOKEN_FILE");
+        if (file != null && !file.isBlank()) {
+            return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+        }
+        return System.getenv("ALLOT_ADMIN_TOKEN");
+    }
+}

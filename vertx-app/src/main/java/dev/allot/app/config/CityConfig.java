@@ -1,0 +1,61 @@
+package dev.allot.app.config;
+
+import dev.allot.control.BudgetConstraint;
+import dev.allot.control.Objective;
+import dev.allot.control.PidGains;
+import dev.allot.control.Pricing;
+import dev.allot.control.TradingDay;
+import dev.allot.scoring.Ladder;
+
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.ZoneId;
+
+/**
+ * One city's settings, read from {@code config/cities/<city>.json} (DESIGN §7).
+ *
+ * @param explorationShare share of users (sticky by user id) who get a uniformly random allowed level
+ * @param holdoutShare     share of users who get {@code holdoutLevel}, to measure the policy's effect
+ * @param initialLambda    lambda when Redis holds none for the city (the offline lambda)
+ * @param realizedSteering steer the PID on realized purchases rather than expected conversions
+ * @param model            model directory, absolute or relative to the config file
+ */
+public record CityConfig(String city, String currency, Ladder ladder, Objective objective, double unitCost,
+                         BudgetConstraint constraint, double explorationShare, double holdoutShare,
+                         int holdoutLevel, PidGains pid, double initialLambda, boolean realizedSteering,
+                         TradingDay tradingDay, Path model) {
+
+    public Pricing pricing() {
+        return new Pricing(ladder, objective, constraint, unitCost);
+    }
+
+    public CityConfig withPid(PidGains gains) {
+        return new CityConfig(city, currency, ladder, objective, unitCost, constraint, explorationShare,
+                holdoutShare, holdoutLevel, gains, initialLambda, realizedSteering, tradingDay, model);
+    }
+
+    /** The level whose coupon is zero, or -1: what a denied arrival gets. */
+    public int couponFreeLevel() {
+        return ladder.coupon(0) == 0 ? 0 : -1;
+    }
+
+    /** The file form, as Jackson reads it; {@link ConfigLoader} validates and converts. */
+    record File(String city, String currency, Double basePrice, double[] ladder, String objective, Double unitCost,
+                Constraint constraint, Double explorationShare, Double holdoutShare, Integer holdoutLevel, Pid pid,
+                Double initialLambda, String steerOn, String dayStart, String timezone, String model) {
+    }
+
+    record Constraint(String type, Double target) {
+    }
+
+    record Pid(Double kp, Double ki, Double kd, Double intervalSeconds, Double lambdaMin, Double lambdaMax) {
+    }
+
+    static LocalTime parseTime(String value) {
+        return LocalTime.parse(value);
+    }
+
+    static ZoneId parseZone(String value) {
+        return ZoneId.of(value);
+    }
+}

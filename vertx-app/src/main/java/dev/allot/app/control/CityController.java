@@ -1,0 +1,204 @@
+package dev.allot.app.control;
+
+import dev.allot.app.decision.CityRuntime;
+import dev.allot.app.metrics.Metrics;
+import dev.allot.control.CityTotals;
+import dev.allot.control.PidGains;
+import dev.allot.control.PidState;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.PidTicker;
+import dev.allot.control.redis.WriteBehindLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The replica's side of the control loop: flushes its write-behind log, refreshes each city's lambda, gains
+ * and totals from Redis, and runs PID ticks (which only the lock holder's replica performs). Timers live in
+ * {@link ControlVerticle}; this class takes the clock as an argument so tests drive a simulated day.
+ */
+public final class CityController {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CityController.class);
+
+    private final CityStore store;
+    private final WriteBehindLog log;
+    private final PidTicker ticker;
+    private final RedisHealth health;
+    private final Metrics metrics;
+    private final Clock clock;
+
+    public CityController(CityStore store, WriteBehindLog log, PidTicker ticker, RedisHealth health, Metrics metrics,
+                          Clock clock) {
+        this.store = store;
+        this.log = log;
+        this.ticker = ticker;
+        this.health = health;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public WriteBehindLog log() {
+        return log;
+    }
+
+    public Future<WriteBehindLog.FlushReport> flush(Context context) {
+        return Future.fromCompletionStage(log.flush(), context).onSuccess(report -> {
+            if (report.succeeded()) {
+                if (report.decisions() > 0) {
+                    health.succeeded();
+                }
+            } else {
+                health.failed(report.failure());
+                metrics.redisError("flush");
+            }
+        });
+    }
+
+    /** Reads the city's lambda, controller settings and today's totals into the replica's view. */
+    public Future<Void> refresh(CityRuntime city, Context context) {
+        String day = city.setup().config().tradingDay().keyOf(clock.instant());
+        Future<Map<String, String>> pid = Future.fromCompletionStage(store.pidFields(city.city()), context);
+        Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
+        return Future.all(pid, totals).<Void>map(all -> {
+            Map<String, String> fields = pid.result();
+            double lambda = fields.containsKey("lambda") ? Double.parseDouble(fields.get("lambda")) : city.lambda();
+            city.observe(lambda, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
+                    clock.millis());
+            return null;
+        }).onFailure(error -> {
+            health.failed(error);
+            metrics.redisError("refresh");
+        });
+    }
+
+    /** One PID step for the city, after flushing this replica's pending decisions so they count. */
+    public Future<Optional<PidState>> tick(CityRuntime city, Context context) {
+        var config = city.setup().config();
+        String day = config.tradingDay().keyOf(clock.instant());
+        return flush(context).compose(report -> Future.fromCompletionStage(
+                ticker.tick(city.city(), day, config.constraint(), city.gains(), config.initialLambda(),
+                        config.realizedSteering(), clock.millis()), context))
+                .map(tick -> {
+                    tick.state().ifPresent(s -> {
+                        city.observeLambda(s.lambda());
+                        LOG.debug("PID {}: error {} -> lambda {}", city.city(), tick.error(), s.lambda());
+                    });
+                    return tick.state();
+                })
+                .onFailure(error -> {
+                    health.failed(error);
+                    metrics.redisError("pid");
+                });
+    }
+
+    /** Gains stored by the admin API override the file's; an invalid stored set is ignored. */
+    static PidGains gains(Map<String, String> fields, CityRuntime city) {
+        PidGains file = city.setup().config().pid();
+        if (!fields.containsKey("gains.kp")) {
+            return file;
+        }
+        try {
+            return new PidGains(Double.parseDouble(fields.get("gains.kp")), Double.parseDouble(fields.get("gains.ki")),
+                    Double.parseDouble(fields.get("gains.kd")), Double.parseDouble(fields.get("gains.intervalSeconds")),
+                    Double.parseDouble(fields.get("gains.lambdaMin")), Double.parseDouble(fields.get("gains.lambdaMax")));
+        } catch (RuntimeException e) {
+            LOG.warn("Ignoring invalid stored PID gains for {}: {}", city.city(), e.getMessage());
+            return file;
+        }
+    }
+
+    public static Map<String, String> gainFields(PidGains g) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("gains.kp", Double.toString(g.kp()));
+        fields.put("gains.ki", Double.toString(g.ki()));
+        fields.put("gains.kd", Double.toString(g.kd()));
+        fields.put("gains.intervalSeconds", Double.toString(g.intervalSeconds()));
+        fields.put("gains.lambdaMin", Double.toString(g.lambdaMin()));
+        fields.put("gains.lambdaMax", Double.toString(g.lambdaMax()));
+        return fields;
+    }
+
+    /** {@code GET /v1/cities/{city}/state}: live from Redis, or the replica's last view while degraded. */
+    public Future<Map<String, Object>> state(CityRuntime city, Context context) {
+        return refresh(city, context).transform(ar -> Future.fromCompletionStage(store.pidFields(city.city()), context)
+                .recover(e -> Future.succeededFuture(Map.of()))
+                .map(pid -> render(city, pid, ar.failed())));
+    }
+
+    private Map<String, Object> render(CityRuntime city, Map<String, String> pid, boolean stale) {
+        var config = city.setup().config();
+        CityTotals t = city.totals();
+        PidGains g = city.gains();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("city", city.city());
+        out.put("day", config.tradingDay().keyOf(clock.instant()));
+        out.put("lambda", city.lambda());
+        out.put("frozen", city.frozen());
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("type", config.constraint() instanceof dev.allot.control.BudgetConstraint.AveragePriceFloor
+                ? "average-price-floor" : "spend-per-arrival");
+        target.put("value", config.constraint().target());
+        target.put("steerOn", config.realizedSteering() ? "realized" : "expected");
+        target.put("measured", finiteOrNull(config.constraint().measure(t, config.realizedSteering())));
+        out.put("target", target);
+        Map<String, Object> averages = new LinkedHashMap<>();
+        averages.put("expectedAveragePrice", finiteOrNull(t.expectedAveragePrice()));
+        averages.put("realizedAveragePrice", finiteOrNull(t.realizedAveragePrice()));
+        averages.put("expectedSpendPerArrival", finiteOrNull(t.expectedSpendPerArrival()));
+        averages.put("realizedSpendPerArrival", finiteOrNull(t.realizedSpendPerArrival()));
+        out.put("averages", averages);
+        Map<String, Object> counts = new LinkedHashMap<>();
+        counts.put("decisions", t.decisions());
+        counts.put("coupons", Math.round(t.get(CityTotals.COUPONS)));
+        counts.put("outcomes", Math.round(t.get(CityTotals.OUTCOMES)));
+        counts.put("purchases", Math.round(t.get(CityTotals.PURCHASES)));
+        counts.put("expectedConversions", t.get(CityTotals.CONVERSIONS));
+        Map<String, Long> byGroup = new LinkedHashMap<>();
+        for (String group : new String[]{"optimized", "exploration", "holdout"}) {
+            byGroup.put(group, Math.round(t.get(CityTotals.groupDecisions(group))));
+        }
+        counts.put("byGroup", byGroup);
+        out.put("counts", counts);
+        Map<String, Object> spend = new LinkedHashMap<>();
+        spend.put("expected", t.get(CityTotals.SPEND));
+        spend.put("realized", t.get(CityTotals.REALIZED_SPEND));
+        out.put("spend", spend);
+        Map<String, Object> pidOut = new LinkedHashMap<>();
+        pidOut.put("kp", g.kp());
+        pidOut.put("ki", g.ki());
+        pidOut.put("kd", g.kd());
+        pidOut.put("intervalSeconds", g.intervalSeconds());
+        pidOut.put("lambdaMin", g.lambdaMin());
+        pidOut.put("lambdaMax", g.lambdaMax());
+        pidOut.put("integral", parseOrNull(pid.get("integral")));
+        pidOut.put("lastError", parseOrNull(pid.get("lastError")));
+        pidOut.put("ticks", pid.containsKey("ticks") ? Long.parseLong(pid.get("ticks")) : 0);
+        out.put("pid", pidOut);
+        out.put("modelVersion", city.setup().model().version());
+        out.put("degraded", stale || health.degraded());
+        if (health.degraded()) {
+            out.put("redisError", health.lastError());
+        }
+        out.put("pendingWrites", log.pendingDecisions() + log.pendingOutcomes());
+        return out;
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static Double parseOrNull(String v) {
+        if (v == null) {
+            return null;
+        }
+        double d = Double.parseDouble(v);
+        return Double.isFinite(d) ? d : null;
+    }
+}

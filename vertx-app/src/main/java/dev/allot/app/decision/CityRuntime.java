@@ -1,0 +1,86 @@
+package dev.allot.app.decision;
+
+import dev.allot.app.config.CityConfig;
+import dev.allot.control.CityTotals;
+import dev.allot.control.PidGains;
+import dev.allot.control.Pricing;
+import dev.allot.scoring.ConversionScorer;
+import dev.allot.scoring.ModelBundle;
+
+import java.util.Map;
+
+/**
+ * Everything a replica holds for one city: its configuration and model (immutable, swapped whole), and what
+ * it last read from Redis: lambda, the day's totals, the controller's gains. Decisions read only this, so
+ * they never wait on Redis for lambda.
+ */
+public final class CityRuntime {
+
+    /** Configuration and model that change together. */
+    public record Setup(CityConfig config, ModelBundle model, ConversionScorer scorer, Pricing pricing,
+                        Map<String, Integer> featurePositions) {
+
+        public static Setup of(CityConfig config, ModelBundle model) {
+            return new Setup(config, model, new ConversionScorer(model.evaluator(), config.ladder()),
+                    config.pricing(), model.card().schema().positions());
+        }
+    }
+
+    private volatile Setup setup;
+    private volatile double lambda;
+    private volatile boolean frozen;
+    private volatile PidGains gains;
+    private volatile CityTotals totals = CityTotals.EMPTY;
+    private volatile long stateReadAtMillis;
+
+    public CityRuntime(Setup setup) {
+        this.setup = setup;
+        this.lambda = setup.config().initialLambda();
+        this.gains = setup.config().pid();
+    }
+
+    public String city() {
+        return setup.config().city();
+    }
+
+    public Setup setup() {
+        return setup;
+    }
+
+    public void replace(Setup next) {
+        this.setup = next;
+    }
+
+    public double lambda() {
+        return lambda;
+    }
+
+    public boolean frozen() {
+        return frozen;
+    }
+
+    public PidGains gains() {
+        return gains;
+    }
+
+    public CityTotals totals() {
+        return totals;
+    }
+
+    /** When lambda and totals were last read from Redis (0: never). */
+    public long stateReadAtMillis() {
+        return stateReadAtMillis;
+    }
+
+    public void observe(double lambda, boolean frozen, PidGains gains, CityTotals totals, long nowMillis) {
+        this.lambda = lambda;
+        this.frozen = frozen;
+        this.gains = gains;
+        this.totals = totals;
+        this.stateReadAtMillis = nowMillis;
+    }
+
+    public void observeLambda(double lambda) {
+        this.lambda = lambda;
+    }
+}

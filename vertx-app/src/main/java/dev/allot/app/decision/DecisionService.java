@@ -1,0 +1,171 @@
+package dev.allot.app.decision;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.allot.app.Json;
+import dev.allot.app.control.RedisHealth;
+import dev.allot.app.http.ApiException;
+import dev.allot.app.metrics.Metrics;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.WriteBehindLog;
+import dev.allot.rules.CouponHistory;
+import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.RuleSet;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decides for one arrival and records it: asks Redis what it needs (a stored response for a repeated request
+ * id, the user's coupon count), runs the {@link DecisionEngine}, claims the request id, and appends the
+ * decision to the write-behind log. Each Redis step has a fallback, so an outage degrades (no
+ * de-duplication across replicas, history unknown to the rules) but never fails a decision or loses a total.
+ */
+public final class DecisionService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DecisionService.class);
+    private static final long HISTORY_WINDOW_MILLIS = 7L * 24 * 3600 * 1000;
+    private static final int LOCAL_RESPONSES = 10_000;
+
+    private record Prepared(Optional<String> stored, CouponHistory history) {
+    }
+
+    private final Map<String, CityRuntime> cities;
+    private final GuardrailRules rules;
+    private final CityStore store;
+    private final WriteBehindLog log;
+    private final Metrics metrics;
+    private final RedisHealth health;
+    private final Clock clock;
+    /** Responses by request id, so a client's retry during a Redis outage still gets the same decision. */
+    private final Map<String, String> localResponses = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > LOCAL_RESPONSES;
+                }
+            });
+
+    public DecisionService(Map<String, CityRuntime> cities, GuardrailRules rules, CityStore store, WriteBehindLog log,
+                           Metrics metrics, RedisHealth health, Clock clock) {
+        this.cities = Map.copyOf(cities);
+        this.rules = rules;
+        this.store = store;
+        this.log = log;
+        this.metrics = metrics;
+        this.health = health;
+        this.clock = clock;
+    }
+
+    public CityRuntime city(String name) {
+        CityRuntime city = cities.get(name);
+        if (city == null) {
+            throw new ApiException.NotFound("city", "unknown city '" + name + "'; known: " + cities.keySet());
+        }
+        return city;
+    }
+
+    public Map<String, CityRuntime> cities() {
+        return cities;
+    }
+
+    /** The response body (JSON) for {@code request}: the same body every time for the same request id. */
+    public Future<String> decide(DecisionRequest request, boolean explain, Context context) {
+        long started = System.nanoTime();
+        CityRuntime city;
+        RuleSet ruleSet;
+        try {
+            city = city(request.city());
+            ruleSet = rules.active().orElseThrow(() -> new ApiException.Unavailable("no guardrail rules loaded"));
+        } catch (ApiException e) {
+            return Future.failedFuture(e);
+        }
+        String localKey = request.requestId() == null ? null : request.city() + '\u0000' + request.requestId();
+        if (localKey != null) {
+            String local = localResponses.get(localKey);
+            if (local != null) {
+                return Future.succeededFuture(local);
+            }
+        }
+        Instant now = clock.instant();
+        return prepare(request, now, context).compose(prepared -> {
+            if (prepared.stored().isPresent()) {
+                return Future.succeededFuture(prepared.stored().get());
+            }
+            String day = city.setup().config().tradingDay().keyOf(now);
+            DecisionEngine.Result result = DecisionEngine.decide(city, ruleSet, request, prepared.history(), explain,
+                    now, day, ThreadLocalRandom.current());
+            String body = toJson(result.decision());
+            Future<String> claimed = request.requestId() == null
+                    ? Future.succeededFuture(body)
+                    : claim(request, body, context).map(earlier -> earlier.orElse(body));
+            return claimed.map(response -> {
+                if (response == body) {
+                    record(result, started);
+                }
+                if (localKey != null) {
+                    localResponses.put(localKey, response);
+                }
+                return response;
+            });
+        });
+    }
+
+    private Future<Prepared> prepare(DecisionRequest request, Instant now, Context context) {
+        CompletionStage<CityStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
+                request.userId(), now.toEpochMilli() - HISTORY_WINDOW_MILLIS);
+        return Future.fromCompletionStage(stage, context)
+                .map(p -> {
+                    health.succeeded();
+                    return new Prepared(p.storedResponse(), new CouponHistory(p.couponsInWindow(), true));
+                })
+                .recover(error -> {
+                    redisFailed("prepare", error);
+                    return Future.succeededFuture(new Prepared(Optional.empty(), new CouponHistory(0, false)));
+                });
+    }
+
+    private Future<Optional<String>> claim(DecisionRequest request, String body, Context context) {
+        return Future.fromCompletionStage(store.claim(request.city(), request.requestId(), body), context)
+                .recover(error -> {
+                    redisFailed("claim", error);
+                    return Future.succeededFuture(Optional.empty());
+                });
+    }
+
+    private void record(DecisionEngine.Result result, long started) {
+        log.append(result.event());
+        Decision d = result.decision();
+        metrics.decided(d.city(), d.group(), d.level(), System.nanoTime() - started);
+        metrics.ruleHits(d.reasons());
+        metrics.unknownFeatures(d.city(), result.unknownFeatures());
+        if (!result.rawWasMonotone()) {
+            metrics.nonMonotoneCurve(d.city());
+        }
+    }
+
+    private void redisFailed(String operation, Throwable error) {
+        if (!health.degraded()) {
+            LOG.warn("Redis {} failed, deciding without it: {}", operation, error.toString());
+        }
+        health.failed(error);
+        metrics.redisError(operation);
+    }
+
+    static String toJson(Decision decision) {
+        try {
+            return Json.MAPPER.writeValueAsString(decision);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise decision", e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.allot.app.decision;
+
+import dev.allot.app.control.RedisHealth;
+import dev.allot.app.http.ApiException;
+import dev.allot.app.metrics.Metrics;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.WriteBehindLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * Records whether a decided customer bought. Counted once per decision (a repeat is acknowledged, not
+ * counted). While Redis is unreachable the outcome is queued in the write-behind log and applied later.
+ */
+public final class OutcomeService {
+
+    /** What happened to an outcome: counted now, already counted, or queued until Redis is back. */
+    public enum Status { COUNTED, DUPLICATE, QUEUED }
+
+    private final DecisionService decisions;
+    private final CityStore store;
+    private final WriteBehindLog log;
+    private final Metrics metrics;
+    private final RedisHealth health;
+    private final Clock clock;
+
+    public OutcomeService(DecisionService decisions, CityStore store, WriteBehindLog log, Metrics metrics,
+                          RedisHealth health, Clock clock) {
+        this.decisions = decisions;
+        this.store = store;
+        this.log = log;
+        this.metrics = metrics;
+        this.health = health;
+        this.clock = clock;
+    }
+
+    public Future<Status> record(OutcomeRequest outcome, Context context) {
+        String id = outcome.decisionId();
+        int dot = id.indexOf('.');
+        String city = dot > 0 ? id.substring(0, dot) : "";
+        if (!decisions.cities().containsKey(city)) {
+            return Future.failedFuture(unknown(id));
+        }
+        long now = clock.millis();
+        return lookup(city, id, context)
+                .compose(record -> {
+                    if (record.isEmpty()) {
+                        return Future.failedFuture(unknown(id));
+                    }
+                    double revenue = outcome.revenue() != null ? outcome.revenue()
+                            : Double.parseDouble(record.getOrDefault("price", "0"));
+                    double coupon = Double.parseDouble(record.getOrDefault("coupon", "0"));
+                    return Future.fromCompletionStage(store.recordOutcome(city, id, record.get("day"),
+                            outcome.converted(), revenue, coupon, now), context).map(r -> {
+                                health.succeeded();
+                                return r == CityStore.OutcomeResult.COUNTED ? Status.COUNTED : Status.DUPLICATE;
+                            });
+                })
+                .recover(error -> {
+                    if (error instanceof ApiException) {
+                        return Future.failedFuture(error);
+                    }
+                    health.failed(error);
+                    metrics.redisError("outcome");
+                    log.appendOutcome(new WriteBehindLog.OutcomeEvent(city, id, outcome.converted(),
+                            outcome.revenue() == null ? Double.NaN : outcome.revenue(), now));
+                    return Future.succeededFuture(Status.QUEUED);
+                })
+                .onSuccess(status -> metrics.outcome(city, status.name().toLowerCase(java.util.Locale.ROOT)));
+    }
+
+    /** The decision's record; if absent, this replica may still hold it unflushed: flush once and look again. */
+    private Future<Map<String, String>> lookup(String city, String id, Context context) {
+        return Future.fromCompletionStage(store.decisionRecord(city, id), context).compose(record -> {
+            if (!record.isEmpty()) {
+                return Future.succeededFuture(record);
+            }
+            return Future.fromCompletionStage(log.flush(), context)
+                    .compose(report -> Future.fromCompletionStage(store.decisionRecord(city, id), context));
+        });
+    }
+
+    private static ApiException unknown(String id) {
+        return new ApiException.NotFound("decisionId", "unknown decision '" + id + "'");
+    }
+}

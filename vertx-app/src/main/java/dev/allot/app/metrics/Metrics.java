@@ -1,0 +1,72 @@
+package dev.allot.app.metrics;
+
+import dev.allot.rules.Reason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** The service's meters, in Prometheus format on {@code GET /metrics}. */
+public final class Metrics {
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Timer decisionLatency = Timer.builder("allot.decision.latency")
+            .description("Time from a parsed decision request to its response, Redis round trips included")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(10_000))
+            .maximumExpectedValue(Duration.ofMillis(100))
+            .register(registry);
+
+    public void decided(String city, String group, Integer level, long nanos) {
+        decisionLatency.record(nanos, TimeUnit.NANOSECONDS);
+        registry.counter("allot.decisions", "city", city, "group", group,
+                "level", level == null ? "none" : level.toString()).increment();
+    }
+
+    public void ruleHits(List<Reason> reasons) {
+        for (Reason r : reasons) {
+            registry.counter("allot.rule.hits", "rule", r.rule()).increment();
+        }
+    }
+
+    public void unknownFeatures(String city, int count) {
+        if (count > 0) {
+            registry.counter("allot.unknown.features", "city", city).increment(count);
+        }
+    }
+
+    public void nonMonotoneCurve(String city) {
+        registry.counter("allot.curve.repaired", "city", city).increment();
+    }
+
+    public void redisError(String operation) {
+        registry.counter("allot.redis.errors", "operation", operation).increment();
+    }
+
+    public void outcome(String city, String result) {
+        registry.counter("allot.outcomes", "city", city, "result", result).increment();
+    }
+
+    public void rejected(int status, String code) {
+        Counter.builder("allot.requests.rejected").tag("status", Integer.toString(status)).tag("error", code)
+                .register(registry).increment();
+    }
+
+    public void gauge(String name, String city, Supplier<Number> value) {
+        Gauge.builder(name, value).tag("city", city).register(registry);
+    }
+
+    public void gauge(String name, Supplier<Number> value) {
+        Gauge.builder(name, value).register(registry);
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}
