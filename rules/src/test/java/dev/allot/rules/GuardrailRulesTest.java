@@ -69,6 +69,9 @@ class GuardrailRulesTest {
         assertThat(v.allowed(0)).containsExactly(true, true, false, false, false, false);
         assertThat(v.reasons()).containsExactly(new Reason("segment-spend-share", "maxLevel=1"));
         assertThat(evaluate(arrival("new", Map.of(), Set.of()), history(0), totals(40, 39)).reasons()).isEmpty();
+        // Arrivals without a segment share one bucket that is not a segment to be fair to.
+        assertThat(evaluate(arrival("unknown", Map.of(), Set.of()), history(0), totals(100, 100)).reasons())
+                .isEmpty();
     }
 
     @Test

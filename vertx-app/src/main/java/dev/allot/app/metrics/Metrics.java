@@ -23,6 +23,13 @@ public final class Metrics {
             .maximumExpectedValue(Duration.ofMillis(100))
             .register(registry);
 
+    public Metrics() {
+        // Present at zero from the start, so an alert on their rate works before the first error.
+        for (String operation : new String[]{"prepare", "claim", "flush", "refresh", "pid", "outcome"}) {
+            registry.counter("allot.redis.errors", "operation", operation);
+        }
+    }
+
     public void decided(String city, String group, Integer level, long nanos) {
         decisionLatency.record(nanos, TimeUnit.NANOSECONDS);
         registry.counter("allot.decisions", "city", city, "group", group,

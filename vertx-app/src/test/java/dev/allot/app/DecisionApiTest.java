@@ -1,0 +1,346 @@
+package dev.allot.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.control.CityTotals;
+import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.control.redis.RedisKeys;
+import io.lettuce.core.api.StatefulRedisConnection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The HTTP API end to end: real Vert.x, embedded Redis, Drools on the shipped rules, the shipped model. */
+class DecisionApiTest {
+
+    @RegisterExtension
+    static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
+
+    static final String CITY = """
+            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
+              "constraint": { "type": "average-price-floor", "target": 14.5 },
+              "explorationShare": 0.1, "holdoutShare": 0.05,
+              "pid": { "kp": 0.05, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.5,
+              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
+            """;
+
+    static ServiceFixture service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = ServiceFixture.start(REDIS, CITY);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+    }
+
+    @BeforeEach
+    void cleanRedis() throws Exception {
+        service.flushAndRefresh();
+        REDIS.flushAll();
+        service.flushAndRefresh();
+    }
+
+    @Test
+    void returnsEveryFieldOfTheContract() {
+        ServiceFixture.Response r = service.post("/v1/decisions", """
+                { "requestId": "contract-1", "city": "demo", "userId": "u-123", "segment": "low_frequency",
+                  "features": { "rides_30d": 2, "days_since_first_ride": 300 },
+                  "attributes": { "fraud_risk": false }, "campaigns": [], "timestamp": "2026-11-23T10:15:00Z" }
+                """);
+        assertThat(r.status()).isEqualTo(200);
+        JsonNode d = r.body();
+        for (String field : List.of("decisionId", "city", "userId", "level", "coupon", "price", "currency",
+                "expectedConversion", "group", "lambda", "modelVersion", "rulesVersion", "reasons")) {
+            assertThat(d.has(field)).as("field %s in %s", field, r.text()).isTrue();
+        }
+        assertThat(d.get("decisionId").asText()).startsWith("demo.");
+        assertThat(d.get("city").asText()).isEqualTo("demo");
+        assertThat(d.get("currency").asText()).isEqualTo("CNY");
+        assertThat(d.get("price").asDouble()).isEqualTo(18.0 - d.get("coupon").asDouble());
+        assertThat(d.get("expectedConversion").asDouble()).isBetween(0.0, 1.0);
+        assertThat(d.get("modelVersion").asText()).isEqualTo("demo-7-60000x60d4");
+        assertThat(d.get("rulesVersion").asText()).startsWith("rules-");
+        assertThat(d.has("candidates")).isFalse();
+    }
+
+    @Test
+    void explainListsEveryLevelAndTheChoiceIsTheBestAllowedScore() {
+        for (int u = 0; u < 40; u++) {
+            JsonNode d = service.post("/v1/decisions?explain=true", """
+                    { "city": "demo", "userId": "explain-%d", "features": { "rides_30d": %d, "avg_fare": 15 } }
+                    """.formatted(u, u % 20)).body();
+            JsonNode candidates = d.get("candidates");
+            assertThat(candidates).hasSize(6);
+            double previous = -1;
+            int best = -1;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (JsonNode c : candidates) {
+                assertThat(c.get("conversion").asDouble()).isGreaterThanOrEqualTo(previous);
+                previous = c.get("conversion").asDouble();
+                double lambda = d.get("lambda").asDouble();
+                assertThat(c.get("score").asDouble())
+                        .isCloseTo(c.get("value").asDouble() - lambda * c.get("cost").asDouble(), within(1e-9));
+                if (c.get("allowed").asBoolean() && c.get("score").asDouble() > bestScore) {
+                    bestScore = c.get("score").asDouble();
+                    best = c.get("level").asInt();
+                }
+            }
+            if (d.get("group").asText().equals("optimized")) {
+                assertThat(d.get("level").asInt()).isEqualTo(best);
+                assertThat(d.get("propensity").asDouble()).isEqualTo(1.0);
+            }
+        }
+    }
+
+    @Test
+    void ruleEffectsAppearInReasons() {
+        for (int u = 0; u < 30; u++) {
+            JsonNode capped = service.post("/v1/decisions", """
+                    { "city": "demo", "userId": "hf-%d", "segment": "high_frequency", "features": { "rides_30d": 1 } }
+                    """.formatted(u)).body();
+            assertThat(capped.get("level").asInt()).isLessThanOrEqualTo(2);
+            assertThat(capped.get("reasons").toString()).contains("cap-high-frequency").contains("maxLevel=2");
+        }
+        JsonNode fraud = service.post("/v1/decisions", """
+                { "city": "demo", "userId": "f-1", "attributes": { "fraud_risk": true }, "features": { "rides_30d": 1 } }
+                """).body();
+        assertThat(fraud.get("level").asInt()).isZero();
+        assertThat(fraud.get("coupon").asDouble()).isZero();
+        assertThat(fraud.get("reasons").get(0).get("rule").asText()).isEqualTo("no-coupon-fraud-risk");
+        assertThat(fraud.get("reasons").get(0).get("effect").asText()).startsWith("deny");
+    }
+
+    @Test
+    void badInputGetsA4xxThatNamesTheFieldAndTheServiceKeepsServing() {
+        record Case(String body, int status, String field) {
+        }
+        List<Case> cases = List.of(
+                new Case("{", 400, null),
+                new Case("not json", 400, null),
+                new Case("[]", 400, null),
+                new Case("", 400, null),
+                new Case("{\"userId\":\"u\"}", 400, "city"),
+                new Case("{\"city\":\"demo\"}", 400, "userId"),
+                new Case("{\"city\":\"demo\",\"userId\":7}", 400, "userId"),
+                new Case("{\"city\":[\"demo\"],\"userId\":\"u\"}", 400, "city"),
+                new Case("{\"city\":\"nowhere\",\"userId\":\"u\"}", 404, "city"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"features\":{\"rides_30d\":\"12\"}}", 400,
+                        "features.rides_30d"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"features\":{\"rides_30d\":NaN}}", 400, null),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"features\":{\"rides_30d\":Infinity}}", 400, null),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"features\":{\"rides_30d\":1e400}}", 400,
+                        "features.rides_30d"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"features\":[1,2]}", 400, "features"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"attributes\":{\"x\":{}}}", 400, "attributes.x"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"campaigns\":[\"a\",3]}", 400, "campaigns[1]"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"timestamp\":\"noon\"}", 400, "timestamp"),
+                new Case("{\"city\":\"demo\",\"userId\":\"u\",\"segmnet\":\"new\"}", 400, "segmnet"),
+                new Case("{\"city\":\"demo\",\"city\":\"demo\",\"userId\":\"u\"}", 400, null));
+        for (Case c : cases) {
+            ServiceFixture.Response r = service.post("/v1/decisions", c.body());
+            assertThat(r.status()).as("status for %s: %s", c.body(), r.text()).isEqualTo(c.status());
+            assertThat(r.body().get("error").asText()).isNotBlank();
+            assertThat(r.body().get("message").asText()).isNotBlank();
+            if (c.field() != null) {
+                assertThat(r.body().get("field").asText()).as("field for %s", c.body()).isEqualTo(c.field());
+                assertThat(r.body().get("message").asText()).contains(c.field());
+            }
+        }
+        ServiceFixture.Response big = service.post("/v1/decisions",
+                "{\"city\":\"demo\",\"userId\":\"u\",\"segment\":\"" + "x".repeat(1024 * 1024) + "\"}");
+        assertThat(big.status()).isEqualTo(413);
+        assertThat(big.body().get("error").asText()).isEqualTo("payload_too_large");
+
+        ServiceFixture.Response outcome = service.post("/v1/outcomes",
+                "{\"decisionId\":\"demo.00000000-0000-0000-0000-000000000000\",\"converted\":true}");
+        assertThat(outcome.status()).isEqualTo(404);
+        assertThat(outcome.body().get("field").asText()).isEqualTo("decisionId");
+        assertThat(service.post("/v1/outcomes", "{\"decisionId\":\"nocity\",\"converted\":true}").status())
+                .isEqualTo(404);
+        assertThat(service.post("/v1/outcomes", "{\"decisionId\":\"demo.x\",\"converted\":\"yes\"}").body()
+                .get("field").asText()).isEqualTo("converted");
+        assertThat(service.post("/v1/outcomes", "{\"decisionId\":\"demo.x\",\"converted\":true,\"revenue\":-1}")
+                .body().get("field").asText()).isEqualTo("revenue");
+
+        assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"still-here\"}").status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void theSameRequestIdReturnsTheSameDecisionAndCountsOnce() throws Exception {
+        String body = "{\"requestId\":\"retry-1\",\"city\":\"demo\",\"userId\":\"u-retry\",\"features\":{\"rides_30d\":3}}";
+        ServiceFixture.Response first = service.post("/v1/decisions", body);
+        ServiceFixture.Response second = service.post("/v1/decisions", body);
+        assertThat(second.text()).isEqualTo(first.text());
+        service.flushAndRefresh();
+        var totals = service.service().decisions().city("demo").totals();
+        assertThat(totals.decisions()).isEqualTo(1);
+    }
+
+    @Test
+    void redisTotalsEqualTheSumOverTheResponses() throws Exception {
+        double conversions = 0;
+        double revenue = 0;
+        double spend = 0;
+        List<String> ids = new ArrayList<>();
+        int n = 300;
+        for (int i = 0; i < n; i++) {
+            JsonNode d = service.post("/v1/decisions", """
+                    { "city": "demo", "userId": "sum-%d", "segment": "%s",
+                      "features": { "rides_30d": %d, "days_since_first_ride": %d, "avg_fare": %d, "hour": %d } }
+                    """.formatted(i, i % 3 == 0 ? "high_frequency" : "low_frequency", i % 25, 20 * i, 10 + i % 9,
+                    i % 24)).body();
+            double r = d.get("expectedConversion").asDouble();
+            conversions += r;
+            revenue += r * d.get("price").asDouble();
+            spend += r * d.get("coupon").asDouble();
+            ids.add(d.get("decisionId").asText());
+        }
+        service.flushAndRefresh();
+        CityTotals totals = service.service().decisions().city("demo").totals();
+        assertThat(totals.decisions()).isEqualTo(n);
+        assertThat(totals.get(CityTotals.CONVERSIONS)).isCloseTo(conversions, within(1e-6));
+        assertThat(totals.get(CityTotals.REVENUE)).isCloseTo(revenue, within(1e-6));
+        assertThat(totals.get(CityTotals.SPEND)).isCloseTo(spend, within(1e-6));
+        try (StatefulRedisConnection<String, String> c = REDIS.connect()) {
+            assertThat(c.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(n);
+            var entry = c.sync().xrange(RedisKeys.decisions("demo"), io.lettuce.core.Range.create("-", "+"),
+                    io.lettuce.core.Limit.from(1)).get(0).getBody();
+            assertThat(entry).containsKeys("features", "calibrated", "raw", "level", "lambda", "group", "propensity",
+                    "modelVersion", "rulesVersion", "allowed");
+            assertThat(Json.MAPPER.readTree(entry.get("calibrated"))).hasSize(6);
+        }
+    }
+
+    @Test
+    void anOutcomeIsCountedOnceAndUpdatesRealizedTotals() throws Exception {
+        JsonNode d = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"buyer\"}").body();
+        String id = d.get("decisionId").asText();
+        ServiceFixture.Response first = service.post("/v1/outcomes",
+                "{\"decisionId\":\"" + id + "\",\"converted\":true,\"revenue\":12.5}");
+        assertThat(first.status()).isEqualTo(202);
+        assertThat(first.body().get("status").asText()).isEqualTo("counted");
+        ServiceFixture.Response again = service.post("/v1/outcomes",
+                "{\"decisionId\":\"" + id + "\",\"converted\":true,\"revenue\":12.5}");
+        assertThat(again.status()).isEqualTo(202);
+        assertThat(again.body().get("status").asText()).isEqualTo("duplicate");
+        service.flushAndRefresh();
+        CityTotals totals = service.service().decisions().city("demo").totals();
+        assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
+        assertThat(totals.get(CityTotals.REALIZED_REVENUE)).isEqualTo(12.5);
+        assertThat(totals.get(CityTotals.REALIZED_SPEND)).isEqualTo(d.get("coupon").asDouble());
+    }
+
+    @Test
+    void stateShowsLambdaTargetAndRunningAverages() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"state-" + i + "\"}");
+        }
+        service.flushAndRefresh();
+        JsonNode state = service.get("/v1/cities/demo/state").body();
+        assertThat(state.get("lambda").asDouble()).isEqualTo(0.5);
+        assertThat(state.get("target").get("type").asText()).isEqualTo("average-price-floor");
+        assertThat(state.get("target").get("value").asDouble()).isEqualTo(14.5);
+        assertThat(state.get("averages").get("expectedAveragePrice").asDouble()).isBetween(8.0, 18.0);
+        assertThat(state.get("counts").get("decisions").asLong()).isEqualTo(20);
+        long byGroup = 0;
+        for (JsonNode g : state.get("counts").get("byGroup")) {
+            byGroup += g.asLong();
+        }
+        assertThat(byGroup).isEqualTo(20);
+        assertThat(state.get("pid").get("kp").asDouble()).isEqualTo(0.05);
+        assertThat(state.get("degraded").asBoolean()).isFalse();
+        assertThat(service.get("/v1/cities/nowhere/state").status()).isEqualTo(404);
+    }
+
+    @Test
+    void decisionsGoOnThroughARedisOutageAndNoTotalIsLost() throws Exception {
+        REDIS.stop();
+        List<String> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < 25; i++) {
+                ServiceFixture.Response r = service.post("/v1/decisions",
+                        "{\"city\":\"demo\",\"userId\":\"outage-" + i + "\",\"features\":{\"rides_30d\":4}}");
+                assertThat(r.status()).as(r.text()).isEqualTo(200);
+                ids.add(r.body().get("decisionId").asText());
+            }
+            JsonNode state = service.get("/v1/cities/demo/state").body();
+            assertThat(state.get("degraded").asBoolean()).isTrue();
+            assertThat(state.get("pendingWrites").asInt()).isGreaterThanOrEqualTo(25);
+            ServiceFixture.Response outcome = service.post("/v1/outcomes",
+                    "{\"decisionId\":\"" + ids.get(0) + "\",\"converted\":true}");
+            assertThat(outcome.status()).isEqualTo(202);
+            assertThat(outcome.body().get("status").asText()).isEqualTo("queued");
+        } finally {
+            REDIS.start();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (service.service().controller().log().pendingDecisions()
+                + service.service().controller().log().pendingOutcomes() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        service.flushAndRefresh();
+        CityTotals totals = service.service().decisions().city("demo").totals();
+        // Redis came back empty (no persistence in tests): exactly the outage's decisions and outcome are there.
+        assertThat(totals.decisions()).isEqualTo(25);
+        assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
+        assertThat(service.get("/v1/cities/demo/state").body().get("degraded").asBoolean()).isFalse();
+        assertThat(service.get("/metrics").text()).containsPattern(
+                "allot_redis_errors_total\\{operation=\"prepare\"} [1-9]");
+    }
+
+    @Test
+    void metricsExposeLatencyDecisionsAndRuleHits() {
+        service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"m-1\",\"segment\":\"high_frequency\"}");
+        service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"m-2\",\"features\":{\"unknown_feature\":1}}");
+        String metrics = service.get("/metrics").text();
+        assertThat(metrics).contains("allot_decision_latency_seconds_bucket")
+                .contains("allot_decisions_total{city=\"demo\"")
+                .contains("allot_rule_hits_total{rule=\"cap-high-frequency\"}")
+                .contains("allot_lambda{city=\"demo\"}")
+                .contains("allot_unknown_features_total{city=\"demo\"}")
+                .contains("allot_redis_errors_total");
+        assertThat(service.get("/health/live").status()).isEqualTo(200);
+        assertThat(service.get("/health/ready").status()).isEqualTo(200);
+    }
+
+    @Test
+    void exploredAndHeldOutUsersAreStickyAndLogTheirPropensity() {
+        Map<String, String> groups = new java.util.HashMap<>();
+        int exploration = 0;
+        for (int i = 0; i < 400; i++) {
+            JsonNode d = service.post("/v1/decisions?explain=true",
+                    "{\"city\":\"demo\",\"userId\":\"g-" + i + "\",\"segment\":\"s" + i % 4 + "\"}").body();
+            groups.put("g-" + i, d.get("group").asText());
+            if (d.get("group").asText().equals("exploration")) {
+                exploration++;
+                int allowed = 0;
+                for (JsonNode c : d.get("candidates")) {
+                    allowed += c.get("allowed").asBoolean() ? 1 : 0;
+                }
+                assertThat(allowed).isPositive();
+                assertThat(d.get("propensity").asDouble()).isEqualTo(1.0 / allowed);
+            }
+            if (d.get("group").asText().equals("holdout")) {
+                assertThat(d.get("level").asInt()).isZero();
+            }
+        }
+        assertThat(exploration).isBetween(20, 65);
+        for (int i = 0; i < 50; i++) {
+            JsonNode d = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"g-" + i + "\"}").body();
+            assertThat(d.get("group").asText()).isEqualTo(groups.get("g-" + i));
+        }
+    }
+}

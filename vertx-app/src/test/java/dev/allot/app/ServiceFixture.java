@@ -1,0 +1,163 @@
+package dev.allot.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.control.redis.EmbeddedRedisExtension;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The whole service for a test class: a real embedded Redis, the shipped demo model, the shipped rule files
+ * (copied, so tests may break them), one city config of the test's choosing, and a JDK HTTP client.
+ */
+public final class ServiceFixture implements AutoCloseable {
+
+    public static final String ADMIN_TOKEN = "test-admin-token";
+    public static final Path SHIPPED_MODEL = Path.of("..", "models", "demo").toAbsolutePath().normalize();
+    public static final Path SHIPPED_RULES = Path.of("..", "rules", "guardrails").toAbsolutePath().normalize();
+
+    /** A clock that moves only when told to. */
+    public static final class ManualClock extends Clock {
+        private volatile Instant now;
+
+        public ManualClock(Instant start) {
+            this.now = start;
+        }
+
+        public void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    /** HTTP status and parsed JSON body. */
+    public record Response(int status, JsonNode body, String text) {
+    }
+
+    private final Vertx vertx;
+    private final AllotService service;
+    private final Path rulesDir;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The service's clock: moving it moves the service's time. */
+    public final ManualClock clock;
+
+    private ServiceFixture(Vertx vertx, AllotService service, Path rulesDir, ManualClock clock) {
+        this.vertx = vertx;
+        this.service = service;
+        this.rulesDir = rulesDir;
+        this.clock = clock;
+    }
+
+    /** {@code cityJson} with {@code MODEL} standing for the shipped model's path. */
+    public static ServiceFixture start(EmbeddedRedisExtension redis, String cityJson) throws Exception {
+        Path root = Files.createTempDirectory("allot-test");
+        Path config = Files.createDirectories(root.resolve("cities"));
+        Files.writeString(config.resolve("city.json"),
+                cityJson.replace("MODEL", SHIPPED_MODEL.toString().replace("\\", "\\\\")));
+        Path rules = Files.createDirectories(root.resolve("rules"));
+        try (Stream<Path> files = Files.list(SHIPPED_RULES)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, rules.resolve(f.getFileName()));
+            }
+        }
+        Vertx vertx = Vertx.vertx();
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-23T06:00:00Z"));
+        AllotService.Settings settings = AllotService.Settings.defaults(redis.url()).withHost("127.0.0.1")
+                .withPort(0).withDirectories(config, rules).withAdminToken(ADMIN_TOKEN)
+                .withTimers(10, 200, 0).withClock(clock);
+        AllotService service = AllotService.start(vertx, settings).toCompletionStage().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        return new ServiceFixture(vertx, service, rules, clock);
+    }
+
+    public AllotService service() {
+        return service;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public Path rulesDir() {
+        return rulesDir;
+    }
+
+    public Response post(String path, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("content-type", "application/json"));
+    }
+
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    public Response admin(String method, String path, String body, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return send(b);
+    }
+
+    public Response send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode json = r.body().isEmpty() || !r.body().startsWith("{") ? null : Json.MAPPER.readTree(r.body());
+            return new Response(r.statusCode(), json, r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes everything this replica holds to Redis, and re-reads each city's view. */
+    public void flushAndRefresh() throws Exception {
+        var controller = service.controller();
+        var context = vertx.getOrCreateContext();
+        controller.flush(context).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        for (var city : service.decisions().cities().values()) {
+            controller.refresh(city, context).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + service.port() + path);
+    }
+
+    @Override
+    public void close() throws Exception {
+        service.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+}
