@@ -1,0 +1,156 @@
+package dev.allot.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.control.redis.EmbeddedRedisExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.nio.file.Files;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Business users' rule edits and ops' controller settings, through the API. */
+class AdminAndRulesTest {
+
+    @RegisterExtension
+    static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
+
+    static ServiceFixture service;
+
+    @BeforeAll
+    static void start() throws Exception {
+        service = ServiceFixture.start(REDIS, DecisionApiTest.CITY);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+    }
+
+    private static ServiceFixture.Response admin(String method, String path, String body) {
+        return service.admin(method, path, body, ServiceFixture.ADMIN_TOKEN);
+    }
+
+    @Test
+    void adminCallsNeedTheToken() {
+        assertThat(service.admin("GET", "/v1/admin/rules", null, null).status()).isEqualTo(401);
+        assertThat(service.admin("GET", "/v1/admin/rules", null, "wrong").status()).isEqualTo(401);
+        assertThat(service.admin("GET", "/v1/admin/rules", null, "wrong").body().get("error").asText())
+                .isEqualTo("unauthorized");
+        assertThat(admin("GET", "/v1/admin/rules", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void aBrokenRuleFileIsRefusedWithItsLineAndThePreviousSetKeepsDeciding() throws Exception {
+        String before = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"r-1\"}").body()
+                .get("rulesVersion").asText();
+        Files.writeString(service.rulesDir().resolve("zz-broken.drl"), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+                import dev.allot.rules.Arrival;
+
+                rule "broken"
+                when
+                    $v : Verdict()
+                    Arrival( segmnet == "new" )
+                then
+                    $v.deny("x");
+                end
+                """);
+        try {
+            ServiceFixture.Response reload = admin("POST", "/v1/admin/rules/reload", null);
+            assertThat(reload.status()).isEqualTo(422);
+            assertThat(reload.body().get("error").asText()).isEqualTo("rules_rejected");
+            JsonNode error = reload.body().get("errors").get(0);
+            assertThat(error.get("file").asText()).isEqualTo("zz-broken.drl");
+            assertThat(error.get("line").asInt()).isEqualTo(8);
+            assertThat(error.get("message").asText()).isNotBlank();
+
+            JsonNode after = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"r-2\",\"segment\":\"high_frequency\"}").body();
+            assertThat(after.get("rulesVersion").asText()).isEqualTo(before);
+            assertThat(after.get("reasons").toString()).contains("cap-high-frequency");
+            assertThat(admin("GET", "/v1/admin/rules", null).body().get("lastErrors")).hasSize(1);
+        } finally {
+            Files.delete(service.rulesDir().resolve("zz-broken.drl"));
+        }
+
+        Files.writeString(service.rulesDir().resolve("zz-new.drl"), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+                import dev.allot.rules.Arrival;
+
+                rule "no-coupon-for-testers"
+                when
+                    $v : Verdict()
+                    Arrival( userId.startsWith("tester-") )
+                then
+                    $v.deny("internal account");
+                end
+                """);
+        try {
+            ServiceFixture.Response reload = admin("POST", "/v1/admin/rules/reload", null);
+            assertThat(reload.status()).as(reload.text()).isEqualTo(200);
+            JsonNode tester = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"tester-1\"}").body();
+            assertThat(tester.get("rulesVersion").asText()).isNotEqualTo(before);
+            assertThat(tester.get("reasons").get(0).get("rule").asText()).isEqualTo("no-coupon-for-testers");
+            assertThat(tester.get("coupon").asDouble()).isZero();
+
+            assertThat(admin("POST", "/v1/admin/rules/rollback", null).body().get("active").asText()).isEqualTo(before);
+            assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"tester-1\"}").body()
+                    .get("rulesVersion").asText()).isEqualTo(before);
+        } finally {
+            Files.delete(service.rulesDir().resolve("zz-new.drl"));
+        }
+    }
+
+    @Test
+    void validateCompilesWithoutActivating() {
+        String active = admin("GET", "/v1/admin/rules", null).body().get("active").asText();
+        ServiceFixture.Response bad = admin("POST", "/v1/admin/rules/validate",
+                "{\"files\":{\"a.drl\":\"package x;\\nrule \\\"r\\\"\\nwhen\\n  Nope()\\nthen\\nend\\n\"}}");
+        assertThat(bad.status()).isEqualTo(422);
+        assertThat(bad.body().get("errors").get(0).get("file").asText()).isEqualTo("a.drl");
+        assertThat(bad.body().get("errors").get(0).get("line").asInt()).isEqualTo(4);
+        ServiceFixture.Response good = admin("POST", "/v1/admin/rules/validate",
+                "{\"files\":{\"a.drl\":\"package x;\\nrule \\\"r\\\"\\nwhen\\nthen\\nend\\n\"}}");
+        assertThat(good.status()).isEqualTo(200);
+        assertThat(good.body().get("valid").asBoolean()).isTrue();
+        assertThat(admin("GET", "/v1/admin/rules", null).body().get("active").asText()).isEqualTo(active);
+        assertThat(admin("POST", "/v1/admin/rules/validate", "{\"files\":{\"../evil\":\"x\"}}").body()
+                .get("field").asText()).isEqualTo("files.../evil");
+    }
+
+    @Test
+    void opsChangeGainsAndFreezeLambdaForEveryReplica() throws Exception {
+        ServiceFixture.Response gains = admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\":0.2,\"kd\":5}");
+        assertThat(gains.status()).as(gains.text()).isEqualTo(200);
+        JsonNode state = service.get("/v1/cities/demo/state").body();
+        assertThat(state.get("pid").get("kp").asDouble()).isEqualTo(0.2);
+        assertThat(state.get("pid").get("kd").asDouble()).isEqualTo(5.0);
+        assertThat(state.get("pid").get("intervalSeconds").asDouble()).isEqualTo(3600.0);
+
+        ServiceFixture.Response invalid = admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\":-1}");
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.body().get("field").asText()).isEqualTo("kp");
+        assertThat(admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\":\"fast\"}").body().get("field").asText())
+                .isEqualTo("kp");
+
+        ServiceFixture.Response frozen = admin("PUT", "/v1/admin/cities/demo/lambda", "{\"lambda\":1.5,\"freeze\":true}");
+        assertThat(frozen.status()).as(frozen.text()).isEqualTo(200);
+        assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"fz\"}").body().get("lambda")
+                .asDouble()).isEqualTo(1.5);
+        var city = service.service().decisions().city("demo");
+        assertThat(service.service().controller().tick(city, service.vertx().getOrCreateContext())
+                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEmpty();
+        assertThat(service.get("/v1/cities/demo/state").body().get("frozen").asBoolean()).isTrue();
+        assertThat(admin("PUT", "/v1/admin/cities/demo/lambda", "{\"lambda\":99}").body().get("field").asText())
+                .isEqualTo("lambda");
+        admin("PUT", "/v1/admin/cities/demo/lambda", "{\"freeze\":false}");
+        assertThat(service.get("/v1/cities/demo/state").body().get("frozen").asBoolean()).isFalse();
+        assertThat(admin("PUT", "/v1/admin/cities/nowhere/pid", "{}").status()).isEqualTo(404);
+    }
+}
