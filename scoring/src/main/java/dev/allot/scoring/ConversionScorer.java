@@ -1,21 +1,24 @@
 package dev.allot.scoring;
 
 /**
- * Turns one arrival's feature vector into its {@link ConversionCurve} over a ladder: K rows that differ
- * only in the coupon column, one model call, then isotonic calibration.
+ * Turns one arrival's feature vector into its {@link ConversionCurve} over a ladder: the model at each
+ * coupon value, then isotonic calibration.
  */
 public final class ConversionScorer {
 
     private final ConversionModel model;
     private final Ladder ladder;
     private final int width;
-    private final int couponColumn;
+    private final float[] coupons;
 
     public ConversionScorer(ConversionModel model, Ladder ladder) {
         this.model = model;
         this.ladder = ladder;
         this.width = model.schema().size();
-        this.couponColumn = model.schema().couponIndex();
+        this.coupons = new float[ladder.size()];
+        for (int j = 0; j < coupons.length; j++) {
+            coupons[j] = (float) ladder.coupon(j);
+        }
     }
 
     public Ladder ladder() {
@@ -33,13 +36,8 @@ public final class ConversionScorer {
                     + width);
         }
         int k = ladder.size();
-        float[] rows = new float[k * width];
-        for (int j = 0; j < k; j++) {
-            System.arraycopy(features, 0, rows, j * width, width);
-            rows[j * width + couponColumn] = (float) ladder.coupon(j);
-        }
         double[] raw = new double[k];
-        model.predict(rows, k, raw);
+        model.predictLevels(features, coupons, raw);
         double[] calibrated = new double[k];
         Isotonic.fit(raw, calibrated, k);
         return new ConversionCurve(raw, calibrated);

@@ -175,6 +175,63 @@ public final class TreeEnsemble implements ConversionModel {
         }
     }
 
+    /**
+     * All ladder levels of one arrival in one walk per tree. The K rows differ only in the coupon column, so
+     * they follow the same path until a node splits on the coupon; there the ascending coupons divide into a
+     * lower run that goes left and an upper run that goes right. Most nodes are visited once instead of K
+     * times. Comparisons and the order of summation are those of {@link #predict}, so results are identical.
+     */
+    @Override
+    public void predictLevels(float[] features, float[] coupons, double[] out) {
+        int k = coupons.length;
+        for (int j = 0; j < k; j++) {
+            out[j] = baseMargin;
+        }
+        int couponColumn = schema.couponIndex();
+        for (int root : roots) {
+            walk(root, 0, k, features, couponColumn, coupons, out);
+        }
+        for (int j = 0; j < k; j++) {
+            out[j] = 1.0 / (1.0 + Math.exp(-out[j]));
+        }
+    }
+
+    private void walk(int node, int lo, int hi, float[] features, int couponColumn, float[] coupons, double[] out) {
+        int n = node;
+        int from = lo;
+        int to = hi;
+        while (left[n] >= 0) {
+            int f = feature[n];
+            if (f == couponColumn) {
+                float t = threshold[n];
+                int split = from;
+                while (split < to && coupons[split] < t) {
+                    split++;
+                }
+                if (split == to) {
+                    n = left[n];
+                } else if (split == from) {
+                    n = right[n];
+                } else {
+                    walk(left[n], from, split, features, couponColumn, coupons, out);
+                    n = right[n];
+                    from = split;
+                }
+            } else {
+                float x = features[f];
+                if (x != x) {
+                    n = defaultLeft[n] ? left[n] : right[n];
+                } else {
+                    n = x < threshold[n] ? left[n] : right[n];
+                }
+            }
+        }
+        float value = threshold[n];
+        for (int j = from; j < to; j++) {
+            out[j] += value;
+        }
+    }
+
     private float leafValue(int node, float[] data, int base) {
         int n = node;
         while (left[n] >= 0) {

@@ -64,6 +64,34 @@ class TreeEnsembleEquivalenceTest {
     }
 
     @Test
+    void ladderWalkScoresEveryLevelExactlyAsRowByRowPrediction() {
+        SyntheticMarket market = new SyntheticMarket(LADDER, 17);
+        float[] coupons = {0, 2, 4, 6, 8, 10};
+        int width = SyntheticMarket.SCHEMA.size();
+        for (int i = 0; i < 3_000; i++) {
+            float[] features = market.next().features();
+            if (i % 3 == 0) {
+                features[i % (width - 1)] = Float.NaN;
+            }
+            double[] walked = new double[coupons.length];
+            evaluator.predictLevels(features, coupons, walked);
+            double[] rowByRow = new double[coupons.length];
+            float[] rows = new float[coupons.length * width];
+            for (int j = 0; j < coupons.length; j++) {
+                System.arraycopy(features, 0, rows, j * width, width);
+                rows[j * width + SyntheticMarket.SCHEMA.couponIndex()] = coupons[j];
+            }
+            evaluator.predict(rows, coupons.length, rowByRow);
+            assertThat(walked).containsExactly(rowByRow);
+            double[] reference = new double[coupons.length];
+            nativeModel.predict(rows, coupons.length, reference);
+            for (int j = 0; j < coupons.length; j++) {
+                assertThat(Math.abs(walked[j] - reference[j])).isLessThanOrEqualTo(1e-6);
+            }
+        }
+    }
+
+    @Test
     void everyShippedModelMatchesItsNativeTwin() throws IOException {
         Path models = Path.of("..", "models");
         List<Path> bundles;
