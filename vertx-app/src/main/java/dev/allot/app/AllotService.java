@@ -35,7 +35,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Wiring: loads cities, models and rules (on a worker thread), connects to Redis, and deploys the HTTP and
@@ -191,7 +190,6 @@ public final class AllotService {
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
                 store, metrics, settings.host(), settings.port(), settings.bodyLimit(), settings.adminToken());
         List<HttpVerticle> https = new ArrayList<>();
-        AtomicInteger made = new AtomicInteger();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
                         settings.refreshMillis()))
@@ -202,7 +200,6 @@ public final class AllotService {
                         synchronized (https) {
                             https.add(v);
                         }
-                        made.incrementAndGet();
                         return v;
                     }, new DeploymentOptions().setInstances(settings.httpInstances()));
                 })
@@ -214,7 +211,7 @@ public final class AllotService {
                     }
                     int port = https.get(0).actualPort();
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
-                            made.get(), settings.redisUrl());
+                            https.size(), settings.redisUrl());
                     return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes()),
                             deployments, decisions, outcomes, controller, loaded.rules(), metrics, port);
                 });

@@ -156,8 +156,12 @@ public final class ServiceFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        service.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            service.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("service did not stop cleanly", e);
+        }
     }
 }

@@ -8,8 +8,6 @@ import dev.allot.control.TradingDay;
 import dev.allot.scoring.Ladder;
 
 import java.nio.file.Path;
-import java.time.LocalTime;
-import java.time.ZoneId;
 
 /**
  * One city's settings, read from {@code config/cities/<city>.json} (DESIGN §7).
@@ -49,13 +47,5 @@ public record CityConfig(String city, String currency, Ladder ladder, Objective 
     }
 
     record Pid(Double kp, Double ki, Double kd, Double intervalSeconds, Double lambdaMin, Double lambdaMax) {
-    }
-
-    static LocalTime parseTime(String value) {
-        return LocalTime.parse(value);
-    }
-
-    static ZoneId parseZone(String value) {
-        return ZoneId.of(value);
     }
 }

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -100,8 +102,8 @@ public final class ConfigLoader {
         if (!steerOn.equals("expected") && !steerOn.equals("realized")) {
             throw new IllegalArgumentException("steerOn must be expected or realized, got '" + steerOn + "'");
         }
-        TradingDay day = new TradingDay(CityConfig.parseZone(f.timezone() == null ? "UTC" : f.timezone()),
-                CityConfig.parseTime(f.dayStart() == null ? "00:00" : f.dayStart()));
+        TradingDay day = new TradingDay(ZoneId.of(f.timezone() == null ? "UTC" : f.timezone()),
+                LocalTime.parse(f.dayStart() == null ? "00:00" : f.dayStart()));
         double unitCost = orZero(f.unitCost());
         Path model = base.resolve(require(f.model(), "model")).normalize();
         return new CityConfig(city, f.currency() == null ? "CNY" : f.currency(), ladder, objective, unitCost,

@@ -68,8 +68,7 @@ public final class CityController {
         Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
         return Future.all(pid, totals).<Void>map(all -> {
             Map<String, String> fields = pid.result();
-            double lambda = fields.containsKey("lambda") ? Double.parseDouble(fields.get("lambda")) : city.lambda();
-            city.observe(lambda, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
+            city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
                     clock.millis());
             return null;
         }).onFailure(error -> {
@@ -127,12 +126,11 @@ public final class CityController {
 
     /** {@code GET /v1/cities/{city}/state}: live from Redis, or the replica's last view while degraded. */
     public Future<Map<String, Object>> state(CityRuntime city, Context context) {
-        return refresh(city, context).transform(ar -> Future.fromCompletionStage(store.pidFields(city.city()), context)
-                .recover(e -> Future.succeededFuture(Map.of()))
-                .map(pid -> render(city, pid, ar.failed())));
+        return refresh(city, context).transform(ar -> Future.succeededFuture(render(city, ar.failed())));
     }
 
-    private Map<String, Object> render(CityRuntime city, Map<String, String> pid, boolean stale) {
+    private Map<String, Object> render(CityRuntime city, boolean stale) {
+        Map<String, String> pid = city.pidFields();
         var config = city.setup().config();
         CityTotals t = city.totals();
         PidGains g = city.gains();

@@ -31,6 +31,7 @@ public final class CityRuntime {
     private volatile boolean frozen;
     private volatile PidGains gains;
     private volatile CityTotals totals = CityTotals.EMPTY;
+    private volatile Map<String, String> pidFields = Map.of();
     private volatile long stateReadAtMillis;
 
     public CityRuntime(Setup setup) {
@@ -72,8 +73,17 @@ public final class CityRuntime {
         return stateReadAtMillis;
     }
 
-    public void observe(double lambda, boolean frozen, PidGains gains, CityTotals totals, long nowMillis) {
-        this.lambda = lambda;
+    /** The controller's stored state as last read (integral, last error, ticks, ...). */
+    public Map<String, String> pidFields() {
+        return pidFields;
+    }
+
+    public void observe(Map<String, String> pidFields, boolean frozen, PidGains gains, CityTotals totals,
+                        long nowMillis) {
+        if (pidFields.containsKey("lambda")) {
+            this.lambda = Double.parseDouble(pidFields.get("lambda"));
+        }
+        this.pidFields = Map.copyOf(pidFields);
         this.frozen = frozen;
         this.gains = gains;
         this.totals = totals;

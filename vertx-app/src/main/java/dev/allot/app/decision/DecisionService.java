@@ -105,13 +105,16 @@ public final class DecisionService {
             DecisionEngine.Result result = DecisionEngine.decide(city, ruleSet, request, prepared.history(), explain,
                     now, day, ThreadLocalRandom.current());
             String body = toJson(result.decision());
-            Future<String> claimed = request.requestId() == null
-                    ? Future.succeededFuture(body)
-                    : claim(request, body, context).map(earlier -> earlier.orElse(body));
-            return claimed.map(response -> {
-                if (response == body) {
+            // With a request id, a concurrent or earlier request (possibly on another replica) may have claimed
+            // it first: then its response is ours and this decision is neither counted nor logged.
+            Future<Optional<String>> earlier = request.requestId() == null
+                    ? Future.succeededFuture(Optional.empty())
+                    : claim(request, body, context);
+            return earlier.map(previous -> {
+                if (previous.isEmpty()) {
                     record(result, started);
                 }
+                String response = previous.orElse(body);
                 if (localKey != null) {
                     localResponses.put(localKey, response);
                 }

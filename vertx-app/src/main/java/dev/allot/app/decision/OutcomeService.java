@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -69,7 +70,7 @@ public final class OutcomeService {
                             outcome.revenue() == null ? Double.NaN : outcome.revenue(), now));
                     return Future.succeededFuture(Status.QUEUED);
                 })
-                .onSuccess(status -> metrics.outcome(city, status.name().toLowerCase(java.util.Locale.ROOT)));
+                .onSuccess(status -> metrics.outcome(city, status.name().toLowerCase(Locale.ROOT)));
     }
 
     /** The decision's record; if absent, this replica may still hold it unflushed: flush once and look again. */
