@@ -13,10 +13,19 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Main());
-        // Bad arguments and failures end with one line, not a stack trace.
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("allot: " + e.getMessage());
+        // Bad arguments and failures end with one line, not a usage page or a stack trace.
+        cli.setParameterExceptionHandler((e, args1) -> {
+            e.getCommandLine().getErr().println("allot: " + e.getMessage() + " (see --help)");
             return 2;
+        });
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            Throwable cause = e;
+            while ((cause instanceof java.util.concurrent.ExecutionException
+                    || cause instanceof java.util.concurrent.CompletionException) && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            commandLine.getErr().println("allot: " + cause.getMessage());
+            return 1;
         });
         System.exit(cli.execute(args));
     }
