@@ -1,0 +1,170 @@
+package dev.allot.app.cli;
+
+import dev.allot.app.Json;
+import dev.allot.app.config.CityConfig;
+import dev.allot.app.config.ConfigLoader;
+import dev.allot.control.Pricing;
+import dev.allot.control.offline.CurvesCsv;
+import dev.allot.control.offline.DualSolver;
+import dev.allot.control.offline.Population;
+import dev.allot.scoring.ConversionCurve;
+import dev.allot.scoring.ConversionScorer;
+import dev.allot.scoring.FeatureSchema;
+import dev.allot.scoring.ModelBundle;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+
+/** The offline price of budget for a day's population (DESIGN §2), printed as one JSON object. */
+@Command(name = "solve-lambda", mixinStandardHelpOptions = true,
+        description = "Solve the day's lambda exactly from a population of arrivals.")
+public final class SolveLambdaCommand implements Callable<Integer> {
+
+    @Option(names = "--city-config", required = true, description = "City config: ladder, objective, constraint")
+    Path cityConfig;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--curves", description = "CSV id,r_0,...,r_{K-1}: calibrated probabilities, coupon ascending")
+        Path curves;
+
+        @Option(names = "--population", description = "CSV of feature rows (header names the model's features),"
+                + " scored with the model")
+        Path population;
+    }
+
+    @Option(names = "--model", description = "Model directory for --population (default: the city's model)")
+    Path model;
+
+    @Option(names = "--threads", description = "Threads for reading a curves CSV (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--trisection", description = "Also run the paper's trisection and report its iterations")
+    boolean trisection;
+
+    @Option(names = "--trisection-tolerance", defaultValue = "1e-9", description = "Bracket width to stop at")
+    double tolerance;
+
+    @Override
+    public Integer call() throws IOException {
+        long started = System.nanoTime();
+        CityConfig city = ConfigLoader.loadCity(cityConfig);
+        Pricing pricing = city.pricing();
+        int k = city.ladder().size();
+        int cores = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        Population population;
+        long repaired;
+        if (input.curves != null) {
+            CurvesCsv.Read read = CurvesCsv.read(input.curves, k, cores);
+            population = read.population();
+            repaired = read.repairedCurves();
+        } else {
+            ModelBundle bundle = ModelBundle.load(model != null ? model : city.model());
+            long[] repairedBox = new long[1];
+            population = score(input.population, new ConversionScorer(bundle.evaluator(), city.ladder()), cores,
+                    repairedBox);
+            repaired = repairedBox[0];
+        }
+        long read = System.nanoTime();
+        DualSolver.Solution solution = DualSolver.solve(pricing, population);
+        long solved = System.nanoTime();
+
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("city", city.city());
+        out.put("lambda", solution.lambda());
+        out.put("lpObjective", solution.lpObjective());
+        out.put("integralObjective", solution.integralObjective());
+        out.put("constraintUsage", solution.constraintUsage());
+        out.put("feasible", solution.feasible());
+        out.put("levelShares", solution.levelShares());
+        out.put("arrivals", solution.arrivals());
+        out.put("breakpoints", solution.breakpoints());
+        out.put("repairedCurves", repaired);
+        out.put("readMs", (read - started) / 1_000_000);
+        out.put("solveMs", (solved - read) / 1_000_000);
+        if (trisection) {
+            long t0 = System.nanoTime();
+            DualSolver.Trisection tri = DualSolver.trisect(pricing, population, city.pid().lambdaMax(), tolerance);
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("lambda", tri.lambda());
+            t.put("lpObjective", tri.dual());
+            t.put("iterations", tri.iterations());
+            t.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000);
+            out.put("trisection", t);
+        }
+        out.put("elapsedMs", (System.nanoTime() - started) / 1_000_000);
+        System.out.println(Json.MAPPER.writeValueAsString(out));
+        return solution.feasible() ? 0 : 3;
+    }
+
+    /** Feature rows scored at every level and calibrated, in parallel. */
+    static Population score(Path file, ConversionScorer scorer, int threads, long[] repaired) throws IOException {
+        FeatureSchema schema = scorer.model().schema();
+        List<float[]> rows = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String header = in.readLine();
+            if (header == null) {
+                throw new IllegalArgumentException(file + " is empty");
+            }
+            String[] columns = header.strip().split(",", -1);
+            int[] target = new int[columns.length];
+            Map<String, Integer> positions = schema.positions();
+            for (int c = 0; c < columns.length; c++) {
+                target[c] = positions.getOrDefault(columns[c].strip(), -1);
+            }
+            if (Arrays.stream(target).allMatch(t -> t < 0)) {
+                throw new IllegalArgumentException(file + ":1: no column names a model feature " + schema.names());
+            }
+            String line;
+            long lineNo = 1;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] values = line.split(",", -1);
+                if (values.length != columns.length) {
+                    throw new IllegalArgumentException(file + ":" + lineNo + ": " + values.length + " values, header has "
+                            + columns.length);
+                }
+                float[] row = new float[schema.size()];
+                Arrays.fill(row, Float.NaN);
+                for (int c = 0; c < values.length; c++) {
+                    if (target[c] >= 0 && !values[c].isBlank()) {
+                        try {
+                            row[target[c]] = Float.parseFloat(values[c].strip());
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(file + ":" + lineNo + ": column " + columns[c]
+                                    + " is not a number: '" + values[c] + "'");
+                        }
+                    }
+                }
+                rows.add(row);
+            }
+        }
+        int k = scorer.ladder().size();
+        double[] r = new double[rows.size() * k];
+        long count = IntStream.range(0, rows.size()).parallel().filter(i -> {
+            ConversionCurve curve = scorer.score(rows.get(i));
+            System.arraycopy(curve.calibrated(), 0, r, i * k, k);
+            return !curve.rawWasMonotone();
+        }).count();
+        repaired[0] = count;
+        return new Population(r, rows.size(), k);
+    }
+}
