@@ -80,7 +80,7 @@ public class DecisionBenchmark {
             throw new IllegalStateException("evaluator differs from XGBoost4J by " + diff);
         }
         ModelCard card = new ModelCard("bench", SyntheticMarket.SCHEMA.names(), SyntheticMarket.COUPON, null,
-                null, 50_000, null, null, "DecisionBenchmark");
+                null, 50_000, null, null, null, "DecisionBenchmark");
         CityConfig config = new CityConfig("bench", "CNY", LADDER, Objective.REVENUE, 0,
                 new BudgetConstraint.AveragePriceFloor(14.5), 0.0, 0.0, 0, new PidGains(0.15, 0, 30, 60, 0, 10),
                 0.6, false, new TradingDay(ZoneId.of("Asia/Shanghai"), LocalTime.of(4, 0)), Path.of("."));

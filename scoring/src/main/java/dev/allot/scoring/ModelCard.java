@@ -14,18 +14,24 @@ import java.util.Map;
  * @param trainedAt   ISO-8601 instant
  * @param trainingRows rows used for training
  * @param parameters  booster parameters and rounds
- * @param metrics     validation metrics (AUC, log loss, ...)
+ * @param metrics     validation metrics (AUC, log loss, PCOC, ...)
+ * @param calibration validation rows by decile of prediction: predicted against observed
  * @param provenance  the command and data that made this model, so that it can be made again
  */
 public record ModelCard(String version, List<String> features, String couponFeature, List<Double> ladder,
                         String trainedAt, long trainingRows, Map<String, Object> parameters,
-                        Map<String, Double> metrics, String provenance) {
+                        Map<String, Double> metrics, List<CalibrationBin> calibration, String provenance) {
+
+    /** One decile of validation rows ordered by prediction. */
+    public record CalibrationBin(int decile, long rows, double meanPredicted, double observedRate) {
+    }
 
     public ModelCard {
         features = List.copyOf(features);
         ladder = ladder == null ? List.of() : List.copyOf(ladder);
         parameters = parameters == null ? Map.of() : Map.copyOf(parameters);
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        calibration = calibration == null ? List.of() : List.copyOf(calibration);
     }
 
     public FeatureSchema schema() {

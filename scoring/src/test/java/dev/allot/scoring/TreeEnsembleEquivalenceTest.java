@@ -111,12 +111,12 @@ class TreeEnsembleEquivalenceTest {
     @Test
     void bundleRoundTripsAndRefusesAMismatchedCard(@TempDir Path dir) throws IOException {
         ModelCard card = new ModelCard("test-1", SyntheticMarket.SCHEMA.names(), "coupon", List.of(0.0, 2.0),
-                "2026-11-23T00:00:00Z", 20_000, null, null, "test");
+                "2026-11-23T00:00:00Z", 20_000, null, null, null, "test");
         ModelBundle.write(dir, nativeModel, card);
         assertThat(ModelBundle.load(dir).version()).isEqualTo("test-1");
 
         ModelCard wrong = new ModelCard("test-2", List.of("a", "b", "coupon"), "coupon", null, null, 0, null,
-                null, "test");
+                null, null, "test");
         ModelBundle.write(dir, nativeModel, wrong);
         assertThatThrownBy(() -> ModelBundle.load(dir)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("5 features").hasMessageContaining("[a, b, coupon]");
@@ -124,7 +124,8 @@ class TreeEnsembleEquivalenceTest {
 
     @Test
     void refusesATruncatedModelFile(@TempDir Path dir) throws IOException {
-        ModelCard card = new ModelCard("t", SyntheticMarket.SCHEMA.names(), "coupon", null, null, 0, null, null, "");
+        ModelCard card = new ModelCard("t", SyntheticMarket.SCHEMA.names(), "coupon", null, null, 0, null, null, null,
+                "");
         ModelBundle.write(dir, nativeModel, card);
         byte[] json = Files.readAllBytes(dir.resolve(ModelBundle.JSON_MODEL));
         Files.write(dir.resolve(ModelBundle.JSON_MODEL), java.util.Arrays.copyOf(json, json.length / 2));

@@ -3,13 +3,14 @@ package dev.allot.app;
 import dev.allot.app.cli.DemoModelCommand;
 import dev.allot.app.cli.ServeCommand;
 import dev.allot.app.cli.SolveLambdaCommand;
+import dev.allot.app.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar allot.jar <command>}: the service and its tools. */
 @Command(name = "allot", mixinStandardHelpOptions = true, version = "allot 0.1.0",
         description = "Real-time coupon decisioning.",
-        subcommands = {ServeCommand.class, SolveLambdaCommand.class, DemoModelCommand.class})
+        subcommands = {ServeCommand.class, TrainCommand.class, SolveLambdaCommand.class, DemoModelCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -22,12 +22,30 @@ public final class SyntheticMarket {
     public record Customer(float[] features, String segment, double[] trueConversion) {
     }
 
+    /** One row of exploration traffic: features with the offered coupon, the level, the purchase, the truth. */
+    public record Logged(float[] features, int level, boolean converted, double truth, String segment) {
+    }
+
     private final Ladder ladder;
     private final SplittableRandom random;
+    private final double hiddenScale;
 
     public SyntheticMarket(Ladder ladder, long seed) {
+        this(ladder, seed, 1.0);
+    }
+
+    private SyntheticMarket(Ladder ladder, long seed, double hiddenScale) {
         this.ladder = ladder;
         this.random = new SplittableRandom(seed);
+        this.hiddenScale = hiddenScale;
+    }
+
+    /**
+     * A market whose purchase probability depends on the observed features only (no hidden utility, no hidden
+     * sensitivity), so the true probability is the best any model could learn: the yardstick for training.
+     */
+    public static SyntheticMarket fullyObserved(Ladder ladder, long seed) {
+        return new SyntheticMarket(ladder, seed, 0.0);
     }
 
     public Customer next() {
@@ -36,10 +54,10 @@ public final class SyntheticMarket {
         double days = Math.floor(-Math.log(1 - random.nextDouble()) * 500);
         double avgFare = Math.exp(2.6 + 0.35 * gaussian());
         int hour = random.nextInt(24);
-        double hidden = 0.5 * gaussian();
+        double hidden = hiddenScale * 0.5 * gaussian();
         double base = -2.3 + 0.45 * Math.log1p(rides) + 0.25 * (avgFare - 14) / 5 - (days < 30 ? 0.4 : 0)
                 + (hour >= 17 && hour <= 20 ? 0.2 : 0) + hidden;
-        double sensitivity = 0.16 * Math.exp(0.35 * gaussian()) * (rides < 4 ? 1.4 : 0.8);
+        double sensitivity = 0.16 * Math.exp(hiddenScale * 0.35 * gaussian()) * (rides < 4 ? 1.4 : 0.8);
         double[] truth = new double[ladder.size()];
         for (int j = 0; j < truth.length; j++) {
             truth[j] = 1 / (1 + Math.exp(-(base + sensitivity * ladder.coupon(j))));
@@ -69,17 +87,24 @@ public final class SyntheticMarket {
      */
     public TrainingSet explorationLog(int rows) {
         int width = SCHEMA.size();
-        int couponColumn = SCHEMA.couponIndex();
         float[] x = new float[rows * width];
         float[] y = new float[rows];
         for (int i = 0; i < rows; i++) {
-            Customer c = next();
-            int level = random.nextInt(ladder.size());
-            System.arraycopy(c.features(), 0, x, i * width, width);
-            x[i * width + couponColumn] = (float) ladder.coupon(level);
-            y[i] = random.nextDouble() < c.trueConversion()[level] ? 1f : 0f;
+            Logged row = logged();
+            System.arraycopy(row.features(), 0, x, i * width, width);
+            y[i] = row.converted() ? 1f : 0f;
         }
         return new TrainingSet(SCHEMA, x, y, rows);
+    }
+
+    /** One customer offered a uniformly random level (exploration traffic), and whether they bought. */
+    public Logged logged() {
+        Customer c = next();
+        int level = random.nextInt(ladder.size());
+        float[] features = c.features().clone();
+        features[SCHEMA.couponIndex()] = (float) ladder.coupon(level);
+        double truth = c.trueConversion()[level];
+        return new Logged(features, level, random.nextDouble() < truth, truth, c.segment());
     }
 
     private double gaussian() {

@@ -61,7 +61,7 @@ public final class DemoModelCommand implements Callable<Integer> {
                     SyntheticMarket.SCHEMA.names(), SyntheticMarket.COUPON, coupons, Instant.now().toString(), rows,
                     Map.of("rounds", rounds, "maxDepth", depth, "eta", 0.1, "objective", "binary:logistic",
                             "seed", seed),
-                    Map.of(), "allot demo-model --out " + out + " --rows " + rows + " --rounds " + rounds
+                    Map.of(), null, "allot demo-model --out " + out + " --rows " + rows + " --rounds " + rounds
                     + " --depth " + depth + " --seed " + seed + " (synthetic exploration traffic, SyntheticMarket)");
             ModelBundle.write(out, model, card);
         }

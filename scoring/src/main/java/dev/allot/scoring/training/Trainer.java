@@ -1,0 +1,259 @@
+package dev.allot.scoring.training;
+
+import dev.allot.scoring.FeatureSchema;
+import dev.allot.scoring.ModelCard;
+import dev.allot.scoring.TreeEnsemble;
+import dev.allot.scoring.XGBoostModel;
+import ml.dmlc.xgboost4j.java.Booster;
+import ml.dmlc.xgboost4j.java.DMatrix;
+import ml.dmlc.xgboost4j.java.XGBoost;
+import ml.dmlc.xgboost4j.java.XGBoostError;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.IntStream;
+
+/**
+ * Trains a conversion model from logged traffic: a validation split that never puts one user (or one moment)
+ * on both sides, early stopping on validation log loss, a monotone constraint in the coupon (by default),
+ * and a model card with the validation metrics. Blocking and CPU-heavy: a command, never an event loop.
+ */
+public final class Trainer {
+
+    /** How validation rows are chosen: the latest rows, or a hash-chosen set of users. */
+    public enum Split { TIME, USER }
+
+    /**
+     * @param ladder coupon values to check curve monotonicity over; empty: the coupons seen in the data
+     */
+    public record Options(int maxRounds, int earlyStopping, int maxDepth, double eta, boolean monotone, long seed,
+                          int threads, double validationShare, Split split, List<Double> ladder) {
+        public Options {
+            if (maxRounds < 1 || earlyStopping < 1 || maxDepth < 1 || !(eta > 0 && eta <= 1)) {
+                throw new IllegalArgumentException("rounds, early stopping and depth must be >= 1, eta in (0, 1]");
+            }
+            if (!(validationShare > 0 && validationShare < 1)) {
+                throw new IllegalArgumentException("validation share must be in (0, 1), got " + validationShare);
+            }
+            ladder = ladder == null ? List.of() : List.copyOf(ladder);
+        }
+    }
+
+    /** The trained model and its card. */
+    public record Result(XGBoostModel model, ModelCard card) {
+    }
+
+    private Trainer() {
+    }
+
+    public static Result train(TrainingTable table, Options options, String provenance) {
+        TrainingSet all = table.data();
+        Split split = options.split() != null ? options.split() : table.times() != null ? Split.TIME : Split.USER;
+        boolean[] validation = validationRows(table, split, options.validationShare());
+        TrainingSet train = subset(all, validation, false);
+        TrainingSet valid = subset(all, validation, true);
+        if (train.rows() == 0 || valid.rows() == 0) {
+            throw new IllegalArgumentException("the " + split + " split left " + train.rows() + " training and "
+                    + valid.rows() + " validation rows");
+        }
+        ModelTrainer.Parameters base = new ModelTrainer.Parameters(options.maxRounds(), options.maxDepth(),
+                options.eta(), options.monotone(), options.seed(), options.threads());
+        int best = bestRound(train, valid, base, options);
+        ModelTrainer.Parameters finalParams = new ModelTrainer.Parameters(best + 1, options.maxDepth(), options.eta(),
+                options.monotone(), options.seed(), options.threads());
+        XGBoostModel model = ModelTrainer.train(train, finalParams);
+
+        double[] predicted = new double[valid.rows()];
+        model.predict(valid.features(), valid.rows(), predicted);
+        List<Double> ladder = options.ladder().isEmpty() ? observedCoupons(all) : options.ladder();
+        byte[] json = model.toJson();
+        double nonMonotone = nonMonotoneShare(TreeEnsemble.read(json, all.schema()), valid, ladder);
+
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("auc", Evaluation.auc(predicted, valid.labels()));
+        metrics.put("logLoss", Evaluation.logLoss(predicted, valid.labels()));
+        metrics.put("pcoc", Evaluation.pcoc(predicted, valid.labels()));
+        metrics.put("nonMonotoneRawShare", nonMonotone);
+        metrics.put("validationRows", (double) valid.rows());
+        metrics.put("validationConversionRate", mean(valid.labels()));
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("objective", "binary:logistic");
+        parameters.put("rounds", best + 1);
+        parameters.put("maxRounds", options.maxRounds());
+        parameters.put("earlyStopping", options.earlyStopping());
+        parameters.put("maxDepth", options.maxDepth());
+        parameters.put("eta", options.eta());
+        parameters.put("monotoneInCoupon", options.monotone());
+        parameters.put("seed", options.seed());
+        parameters.put("split", split.name().toLowerCase(java.util.Locale.ROOT));
+        parameters.put("validationShare", options.validationShare());
+        parameters.put("refusedColumns", table.refused());
+        Instant now = Instant.now();
+        String version = "m-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(now)
+                + "-" + digest(json);
+        ModelCard card = new ModelCard(version, all.schema().names(), all.schema().couponFeature(), ladder,
+                now.toString(), train.rows(), parameters, metrics, Evaluation.deciles(predicted, valid.labels()),
+                provenance);
+        return new Result(model, card);
+    }
+
+    private static int bestRound(TrainingSet train, TrainingSet valid, ModelTrainer.Parameters params,
+                                 Options options) {
+        DMatrix dtrain = null;
+        DMatrix dvalid = null;
+        try {
+            dtrain = matrix(train);
+            dvalid = matrix(valid);
+            Map<String, DMatrix> watches = new LinkedHashMap<>();
+            watches.put("train", dtrain);
+            watches.put("valid", dvalid);
+            float[][] metrics = new float[2][options.maxRounds()];
+            Booster booster = XGBoost.train(dtrain, params.boosterParams(train), options.maxRounds(), watches, metrics,
+                    null, null, options.earlyStopping());
+            booster.dispose();
+            // Rounds that ran have a positive log loss; the best is the lowest validation loss among them.
+            int best = 0;
+            for (int r = 0; r < metrics[1].length && metrics[1][r] > 0; r++) {
+                if (metrics[1][r] < metrics[1][best]) {
+                    best = r;
+                }
+            }
+            return best;
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("XGBoost training failed: " + e.getMessage(), e);
+        } finally {
+            if (dtrain != null) {
+                dtrain.dispose();
+            }
+            if (dvalid != null) {
+                dvalid.dispose();
+            }
+        }
+    }
+
+    private static DMatrix matrix(TrainingSet data) throws XGBoostError {
+        DMatrix m = new DMatrix(data.features(), data.rows(), data.schema().size(), Float.NaN);
+        m.setLabel(data.labels());
+        m.setFeatureNames(data.schema().names().toArray(String[]::new));
+        return m;
+    }
+
+    static boolean[] validationRows(TrainingTable table, Split split, double share) {
+        int n = table.data().rows();
+        boolean[] validation = new boolean[n];
+        if (split == Split.TIME) {
+            if (table.times() == null) {
+                throw new IllegalArgumentException("a time split needs a time column");
+            }
+            long[] times = table.times();
+            Integer[] order = IntStream.range(0, n).boxed().toArray(Integer[]::new);
+            Arrays.sort(order, (a, b) -> Long.compare(times[a], times[b]));
+            long cutoff = times[order[(int) Math.min(n - 1, Math.floor(n * (1 - share)))]];
+            // Rows at the cutoff instant all go to validation: one moment is never on both sides.
+            for (int i = 0; i < n; i++) {
+                validation[i] = times[i] >= cutoff;
+            }
+        } else {
+            if (table.users() == null) {
+                throw new IllegalArgumentException("a user split needs a user column");
+            }
+            for (int i = 0; i < n; i++) {
+                validation[i] = unit(table.users()[i]) < share;
+            }
+        }
+        return validation;
+    }
+
+    /** A stable hash of a user id to [0, 1). */
+    static double unit(String user) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < user.length(); i++) {
+            h = (h ^ user.charAt(i)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        return (h >>> 11) * 0x1.0p-53;
+    }
+
+    private static TrainingSet subset(TrainingSet all, boolean[] mask, boolean keep) {
+        int width = all.schema().size();
+        int rows = 0;
+        for (boolean m : mask) {
+            rows += m == keep ? 1 : 0;
+        }
+        float[] x = new float[rows * width];
+        float[] y = new float[rows];
+        int r = 0;
+        for (int i = 0; i < all.rows(); i++) {
+            if (mask[i] == keep) {
+                System.arraycopy(all.features(), i * width, x, r * width, width);
+                y[r++] = all.labels()[i];
+            }
+        }
+        return new TrainingSet(all.schema(), x, y, rows);
+    }
+
+    private static List<Double> observedCoupons(TrainingSet data) {
+        TreeSet<Double> coupons = new TreeSet<>();
+        int width = data.schema().size();
+        int column = data.schema().couponIndex();
+        for (int i = 0; i < data.rows() && coupons.size() <= 64; i++) {
+            float c = data.features()[i * width + column];
+            if (!Float.isNaN(c)) {
+                coupons.add((double) c);
+            }
+        }
+        return new ArrayList<>(coupons);
+    }
+
+    /** Share of rows whose raw curve over the ladder decreases somewhere (before isotonic calibration). */
+    static double nonMonotoneShare(TreeEnsemble model, TrainingSet rows, List<Double> ladder) {
+        FeatureSchema schema = rows.schema();
+        int width = schema.size();
+        float[] coupons = new float[ladder.size()];
+        for (int j = 0; j < coupons.length; j++) {
+            coupons[j] = ladder.get(j).floatValue();
+        }
+        double[] curve = new double[coupons.length];
+        float[] features = new float[width];
+        long bad = 0;
+        for (int i = 0; i < rows.rows(); i++) {
+            System.arraycopy(rows.features(), i * width, features, 0, width);
+            model.predictLevels(features, coupons, curve);
+            for (int j = 1; j < curve.length; j++) {
+                if (curve[j] < curve[j - 1]) {
+                    bad++;
+                    break;
+                }
+            }
+        }
+        return rows.rows() == 0 ? 0 : (double) bad / rows.rows();
+    }
+
+    private static double mean(float[] a) {
+        double s = 0;
+        for (float v : a) {
+            s += v;
+        }
+        return a.length == 0 ? 0 : s / a.length;
+    }
+
+    private static String digest(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

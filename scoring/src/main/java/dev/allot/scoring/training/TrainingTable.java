@@ -1,0 +1,178 @@
+package dev.allot.scoring.training;
+
+import dev.allot.scoring.FeatureSchema;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Logged traffic for training, read from a CSV with a header (what {@code allot export} writes, or any file
+ * with the same columns). Feature columns are every column except the outcome, the level, the user and
+ * time columns, and a deny-list of columns recorded after the decision (revenue, price, propensity, ...):
+ * those would leak the outcome or the policy into the model, so training refuses them.
+ *
+ * @param users user id per row (null when the file has no user column)
+ * @param times epoch milliseconds per row (null when the file has no time column)
+ * @param refused columns present in the file that were refused as features
+ */
+public record TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused) {
+
+    /** Columns recorded at or after the decision, never features unless the deny-list is overridden. */
+    public static final Set<String> DEFAULT_DENY = Set.of("revenue", "price", "propensity", "group", "segment",
+            "decisionId", "requestId", "lambda", "modelVersion", "rulesVersion", "ts", "clientTs", "outcomeTs",
+            "realizedRevenue", "id");
+
+    /** Column names and the deny-list. */
+    public record Columns(String outcome, String level, String coupon, String user, String time, Set<String> deny) {
+        public static Columns defaults() {
+            return new Columns("converted", "level", "coupon", "userId", "timestamp", DEFAULT_DENY);
+        }
+    }
+
+    public static TrainingTable read(Path file, Columns columns) throws IOException {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String headerLine = in.readLine();
+            if (headerLine == null) {
+                throw new IllegalArgumentException(file + " is empty");
+            }
+            String[] header = headerLine.strip().split(",", -1);
+            int outcome = -1;
+            int user = -1;
+            int time = -1;
+            List<Integer> featureColumns = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            List<String> refused = new ArrayList<>();
+            for (int c = 0; c < header.length; c++) {
+                String name = header[c].strip();
+                if (name.equals(columns.outcome())) {
+                    outcome = c;
+                } else if (name.equals(columns.user())) {
+                    user = c;
+                } else if (name.equals(columns.time())) {
+                    time = c;
+                } else if (name.equals(columns.level())) {
+                    continue;
+                } else if (columns.deny().contains(name)) {
+                    refused.add(name);
+                } else {
+                    featureColumns.add(c);
+                    names.add(name);
+                }
+            }
+            if (outcome < 0) {
+                throw new IllegalArgumentException(file + ":1: no outcome column '" + columns.outcome()
+                        + "' (set --outcome-column)");
+            }
+            if (!names.contains(columns.coupon())) {
+                throw new IllegalArgumentException(file + ":1: no coupon column '" + columns.coupon()
+                        + "': the model needs the offered coupon value as a feature");
+            }
+            if (new LinkedHashSet<>(names).size() != names.size()) {
+                throw new IllegalArgumentException(file + ":1: duplicate column names in " + names);
+            }
+            FeatureSchema schema = new FeatureSchema(names, columns.coupon());
+            int width = names.size();
+            FloatList x = new FloatList();
+            FloatList y = new FloatList();
+            List<String> users = new ArrayList<>();
+            List<Long> times = new ArrayList<>();
+            String line;
+            long lineNo = 1;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] v = line.split(",", -1);
+                if (v.length != header.length) {
+                    throw new IllegalArgumentException(file + ":" + lineNo + ": " + v.length + " values, header has "
+                            + header.length);
+                }
+                for (int f = 0; f < width; f++) {
+                    String cell = v[featureColumns.get(f)].strip();
+                    x.add(cell.isEmpty() ? Float.NaN : number(cell, file, lineNo, names.get(f)));
+                }
+                y.add(label(v[outcome].strip(), file, lineNo, columns.outcome()));
+                if (user >= 0) {
+                    users.add(v[user]);
+                }
+                if (time >= 0) {
+                    times.add(epochMillis(v[time].strip(), file, lineNo, columns.time()));
+                }
+            }
+            int rows = y.size();
+            if (rows == 0) {
+                throw new IllegalArgumentException(file + " has no rows");
+            }
+            return new TrainingTable(new TrainingSet(schema, x.toArray(), y.toArray(), rows),
+                    user >= 0 ? users.toArray(String[]::new) : null,
+                    time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused));
+        }
+    }
+
+    private static float number(String cell, Path file, long line, String column) {
+        try {
+            float f = Float.parseFloat(cell);
+            if (!Float.isFinite(f)) {
+                throw new NumberFormatException();
+            }
+            return f;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ":" + line + ": column " + column + " is not a finite number: '"
+                    + cell + "' (add it to --deny if it is not a feature)");
+        }
+    }
+
+    private static float label(String cell, Path file, long line, String column) {
+        switch (cell.toLowerCase(Locale.ROOT)) {
+            case "1", "true", "yes" -> {
+                return 1f;
+            }
+            case "0", "false", "no" -> {
+                return 0f;
+            }
+            default -> throw new IllegalArgumentException(file + ":" + line + ": " + column
+                    + " must be 0/1, true/false or yes/no, got '" + cell + "'");
+        }
+    }
+
+    private static long epochMillis(String cell, Path file, long line, String column) {
+        try {
+            return cell.chars().allMatch(Character::isDigit) ? Long.parseLong(cell) : Instant.parse(cell).toEpochMilli();
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException(file + ":" + line + ": " + column
+                    + " must be epoch milliseconds or an ISO-8601 instant, got '" + cell + "'");
+        }
+    }
+
+    /** A growable float array: training files have millions of cells. */
+    private static final class FloatList {
+        private float[] a = new float[1 << 16];
+        private int n;
+
+        void add(float v) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, a.length * 2);
+            }
+            a[n++] = v;
+        }
+
+        int size() {
+            return n;
+        }
+
+        float[] toArray() {
+            return java.util.Arrays.copyOf(a, n);
+        }
+    }
+}
