@@ -5,6 +5,7 @@ import dev.allot.app.config.ConfigException;
 import dev.allot.app.config.ConfigLoader;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ControlVerticle;
+import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.app.decision.DecisionService;
@@ -104,12 +105,14 @@ public final class AllotService {
     private final OutcomeService outcomes;
     private final CityController controller;
     private final GuardrailRules rules;
+    private final ModelSwapper models;
     private final Metrics metrics;
     private final int port;
 
     private AllotService(Vertx vertx, RedisClient redis, List<StatefulRedisConnection<String, String>> connections,
                          List<String> deployments, DecisionService decisions, OutcomeService outcomes,
-                         CityController controller, GuardrailRules rules, Metrics metrics, int port) {
+                         CityController controller, GuardrailRules rules, ModelSwapper models, Metrics metrics,
+                         int port) {
         this.vertx = vertx;
         this.redis = redis;
         this.connections = connections;
@@ -118,6 +121,7 @@ public final class AllotService {
         this.outcomes = outcomes;
         this.controller = controller;
         this.rules = rules;
+        this.models = models;
         this.metrics = metrics;
         this.port = port;
     }
@@ -187,8 +191,9 @@ public final class AllotService {
         metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
 
+        ModelSwapper models = new ModelSwapper(loaded.cities().values());
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
-                store, metrics, settings.host(), settings.port(), settings.bodyLimit(), settings.adminToken());
+                models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(), settings.adminToken());
         List<HttpVerticle> https = new ArrayList<>();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
@@ -206,14 +211,18 @@ public final class AllotService {
                 .map(id -> {
                     deployments.add(id);
                     if (settings.rulesPollMillis() > 0) {
-                        vertx.setPeriodic(settings.rulesPollMillis(), t -> vertx.executeBlocking(
-                                loaded.rules()::reloadIfChanged, false));
+                        // Rule files and model directories: both re-read on a worker when their files change.
+                        vertx.setPeriodic(settings.rulesPollMillis(), t -> vertx.executeBlocking(() -> {
+                            loaded.rules().reloadIfChanged();
+                            models.reloadChanged();
+                            return null;
+                        }, false));
                     }
                     int port = https.get(0).actualPort();
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
                     return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes()),
-                            deployments, decisions, outcomes, controller, loaded.rules(), metrics, port);
+                            deployments, decisions, outcomes, controller, loaded.rules(), models, metrics, port);
                 });
     }
 
@@ -245,6 +254,10 @@ public final class AllotService {
 
     public GuardrailRules rules() {
         return rules;
+    }
+
+    public ModelSwapper models() {
+        return models;
     }
 
     public Metrics metrics() {

@@ -62,6 +62,15 @@ public final class CityStore {
         return redis.set(RedisKeys.lambda(city), Double.toString(lambda));
     }
 
+    public CompletionStage<Optional<Double>> lambda0(String city, String day) {
+        return redis.get(RedisKeys.lambda0(city, day)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
+    }
+
+    /** Stores the offline lambda for a day; kept a week, long enough to plan days ahead. */
+    public CompletionStage<String> setLambda0(String city, String day, double lambda) {
+        return redis.setex(RedisKeys.lambda0(city, day), 7 * 86_400, Double.toString(lambda));
+    }
+
     public CompletionStage<Map<String, String>> pidFields(String city) {
         return redis.hgetall(RedisKeys.pid(city));
     }

@@ -44,14 +44,14 @@ public final class PidTicker {
             }
             CompletableFuture<Map<String, String>> pid = store.pidFields(city).toCompletableFuture();
             CompletableFuture<CityTotals> totals = store.totals(city, day).toCompletableFuture();
-            return pid.thenCombine(totals, (fields, t) -> new Object[]{fields, t}).thenCompose(both -> {
-                @SuppressWarnings("unchecked")
-                Map<String, String> fields = (Map<String, String>) both[0];
-                CityTotals t = (CityTotals) both[1];
+            CompletableFuture<Optional<Double>> lambda0 = store.lambda0(city, day).toCompletableFuture();
+            return CompletableFuture.allOf(pid, totals, lambda0).thenCompose(ignored -> {
+                Map<String, String> fields = pid.join();
+                CityTotals t = totals.join();
                 if ("1".equals(fields.get("frozen"))) {
                     return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
                 }
-                PidState previous = stateOf(fields, day, initialLambda);
+                PidState previous = stateOf(fields, day, initialLambda, lambda0.join());
                 double error = constraint.error(t, realized);
                 PidState next = PidController.step(previous, gains, error, gains.intervalSeconds());
                 return store.writePid(city, owner, day, next, nowMillis)
@@ -61,16 +61,19 @@ public final class PidTicker {
     }
 
     /**
-     * The stored state if it belongs to {@code day}; on a new day the integral and derivative start afresh
-     * from the last lambda (or the initial one when nothing is stored).
+     * The stored state if it belongs to {@code day}. On a new day the integral and derivative start afresh,
+     * from the day's offline lambda if one was stored, else from the last day's closing lambda (or the initial
+     * one when nothing is stored at all).
      */
-    static PidState stateOf(Map<String, String> fields, String day, double initialLambda) {
+    static PidState stateOf(Map<String, String> fields, String day, double initialLambda, Optional<Double> lambda0) {
         String lambda = fields.get("lambda");
         if (lambda == null) {
-            return PidState.start(initialLambda);
+            return PidState.start(lambda0.orElse(initialLambda));
         }
-        if (!day.equals(fields.get("day"))) {
-            return PidState.start(Double.parseDouble(lambda));
+        String storedDay = fields.get("day");
+        // An admin override stores lambda without a day: that is today's lambda, not a new day.
+        if (storedDay != null && !storedDay.equals(day)) {
+            return PidState.start(lambda0.orElse(Double.parseDouble(lambda)));
         }
         return new PidState(Double.parseDouble(lambda), Double.parseDouble(fields.getOrDefault("integral", "0")),
                 Double.parseDouble(fields.getOrDefault("lastError", "NaN")),

@@ -17,6 +17,11 @@ public final class RedisKeys {
         return prefix(city) + "lambda";
     }
 
+    /** The offline lambda for a city's day, from {@code solve-lambda}: where that day's controller starts. */
+    public static String lambda0(String city, String day) {
+        return prefix(city) + "lambda0:" + day;
+    }
+
     public static String pid(String city) {
         return prefix(city) + "pid";
     }

@@ -66,10 +66,20 @@ public final class CityController {
         String day = city.setup().config().tradingDay().keyOf(clock.instant());
         Future<Map<String, String>> pid = Future.fromCompletionStage(store.pidFields(city.city()), context);
         Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
-        return Future.all(pid, totals).<Void>map(all -> {
+        Future<Optional<Double>> lambda0 = Future.fromCompletionStage(store.lambda0(city.city(), day), context);
+        return Future.all(pid, totals, lambda0).<Void>map(all -> {
             Map<String, String> fields = pid.result();
             city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
                     clock.millis());
+            String storedDay = fields.get("day");
+            if (storedDay != null && !storedDay.equals(day)) {
+                // The city's day has turned and no tick has run in it yet: decide with the day's offline lambda
+                // at once, and tick now so the controller (on whichever replica holds the lock) starts the day.
+                if (!city.frozen()) {
+                    lambda0.result().ifPresent(city::observeLambda);
+                }
+                tick(city, context);
+            }
             return null;
         }).onFailure(error -> {
             health.failed(error);

@@ -75,6 +75,13 @@ public class ApiException extends RuntimeException {
         }
     }
 
+    /** 422: a model that cannot serve this city (corrupt, or trained for another schema or ladder). */
+    public static final class ModelRejected extends ApiException {
+        public ModelRejected(String message) {
+            super(422, "model_rejected", message, "path", null);
+        }
+    }
+
     /** 503: not ready to decide (no model or no rules loaded for the city). */
     public static final class Unavailable extends ApiException {
         public Unavailable(String message) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.Json;
 import dev.allot.app.control.CityController;
+import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.app.decision.DecisionRequest;
 import dev.allot.app.decision.DecisionService;
@@ -27,6 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,8 +44,8 @@ public final class HttpVerticle extends VerticleBase {
 
     /** What the handlers need; shared by every instance of this verticle. */
     public record Services(DecisionService decisions, OutcomeService outcomes, CityController controller,
-                           GuardrailRules rules, CityStore store, Metrics metrics, String host, int port,
-                           long bodyLimit, String adminToken) {
+                           GuardrailRules rules, ModelSwapper models, CityStore store, Metrics metrics, String host,
+                           int port, long bodyLimit, String adminToken) {
     }
 
     private final Services services;
@@ -77,6 +79,8 @@ public final class HttpVerticle extends VerticleBase {
         router.route("/v1/admin/*").handler(this::authorize);
         router.put("/v1/admin/cities/:city/pid").handler(body).handler(this::setGains);
         router.put("/v1/admin/cities/:city/lambda").handler(body).handler(this::setLambda);
+        router.put("/v1/admin/cities/:city/lambda0").handler(body).handler(this::setLambda0);
+        router.put("/v1/admin/cities/:city/model").handler(body).handler(this::swapModel);
         router.get("/v1/admin/rules").handler(this::ruleVersions);
         router.post("/v1/admin/rules/validate").handler(body).handler(this::validateRules);
         router.post("/v1/admin/rules/reload").handler(this::reloadRules);
@@ -183,6 +187,39 @@ public final class HttpVerticle extends VerticleBase {
                 .compose(v -> services.controller().refresh(city, context))
                 .onSuccess(v -> json(ctx, 200, Map.of("city", city.city(), "lambda", lambda, "frozen", freeze)))
                 .onFailure(ctx::fail);
+    }
+
+    private void setLambda0(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parse(ctx.body().buffer());
+        String day = body.path("day").asText("");
+        try {
+            java.time.LocalDate.parse(day);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ApiException.BadRequest("invalid_request", "day", "day must be a date such as 2026-11-24");
+        }
+        double lambda = RequestParser.number(body, "lambda", null);
+        PidGains gains = city.gains();
+        if (lambda < gains.lambdaMin() || lambda > gains.lambdaMax()) {
+            throw new ApiException.BadRequest("invalid_request", "lambda", "lambda must be within [lambdaMin, "
+                    + "lambdaMax] = [" + gains.lambdaMin() + ", " + gains.lambdaMax() + "]");
+        }
+        Future.fromCompletionStage(services.store().setLambda0(city.city(), day, lambda), context)
+                .onSuccess(v -> json(ctx, 200, Map.of("city", city.city(), "day", day, "lambda0", lambda)))
+                .onFailure(ctx::fail);
+    }
+
+    private void swapModel(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = ctx.body().length() == 0 ? Json.MAPPER.createObjectNode()
+                : RequestParser.parse(ctx.body().buffer());
+        Path directory = body.hasNonNull("path") ? Path.of(body.get("path").asText())
+                : city.setup().model().directory();
+        vertx.executeBlocking(() -> services.models().swap(city, directory))
+                .onSuccess(previous -> json(ctx, 200, Map.of("city", city.city(), "previousVersion", previous,
+                        "modelVersion", city.setup().model().version())))
+                .onFailure(e -> ctx.fail(e instanceof ModelSwapper.Rejected
+                        ? new ApiException.ModelRejected(e.getMessage()) : e));
     }
 
     private void ruleVersions(RoutingContext ctx) {
