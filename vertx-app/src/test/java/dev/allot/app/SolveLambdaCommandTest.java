@@ -2,9 +2,13 @@ package dev.allot.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.cli.SolveLambdaCommand;
+import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.control.redis.RedisKeys;
+import io.lettuce.core.api.StatefulRedisConnection;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.training.SyntheticMarket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -18,6 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class SolveLambdaCommandTest {
+
+    @RegisterExtension
+    static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
     private static final Path DEMO_CONFIG = Path.of("..", "config", "cities", "demo.json");
 
@@ -85,6 +92,20 @@ class SolveLambdaCommandTest {
         assertThat(run.json().get("arrivals").asInt()).isEqualTo(3_000);
         assertThat(run.json().get("constraintUsage").asDouble()).isLessThanOrEqualTo(0);
         assertThat(run.json().get("repairedCurves").asLong()).isPositive();
+    }
+
+    @Test
+    void storesTheLambdaAsADaysStartingPoint(@TempDir Path dir) throws Exception {
+        Path curves = dir.resolve("c.csv");
+        Files.writeString(curves, "id,r_0,r_1,r_2,r_3,r_4,r_5\na,0.1,0.2,0.3,0.4,0.5,0.6\nb,0.2,0.2,0.3,0.3,0.4,0.4\n");
+        Run run = run("--city-config", DEMO_CONFIG.toString(), "--curves", curves.toString(),
+                "--store-day", "2026-11-24", "--redis-url", REDIS.url());
+        assertThat(run.exit()).isZero();
+        assertThat(run.json().get("storedFor").asText()).isEqualTo("2026-11-24");
+        try (StatefulRedisConnection<String, String> c = REDIS.connect()) {
+            assertThat(Double.parseDouble(c.sync().get(RedisKeys.lambda0("demo", "2026-11-24"))))
+                    .isEqualTo(run.json().get("lambda").asDouble());
+        }
     }
 
     @Test

@@ -60,6 +60,11 @@ public final class Trainer {
         TrainingSet all = table.data();
         Split split = options.split() != null ? options.split() : table.times() != null ? Split.TIME : Split.USER;
         boolean[] validation = validationRows(table, split, options.validationShare());
+        if (options.split() == null && split == Split.TIME && table.users() != null && allTrue(validation)) {
+            // Every row at the same instant: time cannot separate them, users still can.
+            split = Split.USER;
+            validation = validationRows(table, split, options.validationShare());
+        }
         TrainingSet train = subset(all, validation, false);
         TrainingSet valid = subset(all, validation, true);
         if (train.rows() == 0 || valid.rows() == 0) {
@@ -239,6 +244,15 @@ public final class Trainer {
             }
         }
         return rows.rows() == 0 ? 0 : (double) bad / rows.rows();
+    }
+
+    private static boolean allTrue(boolean[] a) {
+        for (boolean b : a) {
+            if (!b) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double mean(float[] a) {

@@ -126,6 +126,28 @@ class TrainerTest {
     }
 
     @Test
+    void fallsBackToAUserSplitWhenEveryRowSharesOneInstant() throws IOException {
+        Path sameTime = dir.resolve("same-time.csv");
+        SyntheticMarket market = SyntheticMarket.fullyObserved(LADDER, 5);
+        StringBuilder csv = new StringBuilder("rides_30d,avg_fare,coupon,converted,userId,timestamp\n");
+        for (int i = 0; i < 5_000; i++) {
+            SyntheticMarket.Logged row = market.logged();
+            csv.append(row.features()[0]).append(',').append(row.features()[2]).append(',').append(row.features()[4])
+                    .append(',').append(row.converted() ? 1 : 0).append(",u").append(i % 900)
+                    .append(",2026-11-23T10:00:00Z\n");
+        }
+        Files.writeString(sameTime, csv);
+        TrainingTable table = TrainingTable.read(sameTime, TrainingTable.Columns.defaults());
+        Trainer.Result auto = Trainer.train(table, new Trainer.Options(50, 5, 3, 0.2, true, 1, 1, 0.2, null, COUPONS),
+                "test");
+        assertThat(auto.card().parameters().get("split")).isEqualTo("user");
+        auto.model().close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Trainer.train(table,
+                new Trainer.Options(50, 5, 3, 0.2, true, 1, 1, 0.2, Trainer.Split.TIME, COUPONS), "test"))
+                .hasMessageContaining("TIME split left 0 training");
+    }
+
+    @Test
     void refusesAFileWithoutTheOutcomeOrWithATextFeature() throws IOException {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "coupon,x\n1,2\n");

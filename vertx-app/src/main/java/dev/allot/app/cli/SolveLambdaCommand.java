@@ -7,10 +7,13 @@ import dev.allot.control.Pricing;
 import dev.allot.control.offline.CurvesCsv;
 import dev.allot.control.offline.DualSolver;
 import dev.allot.control.offline.Population;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.RedisClients;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.FeatureSchema;
 import dev.allot.scoring.ModelBundle;
+import io.lettuce.core.RedisClient;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,6 +23,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -59,6 +64,13 @@ public final class SolveLambdaCommand implements Callable<Integer> {
 
     @Option(names = "--trisection-tolerance", defaultValue = "1e-9", description = "Bracket width to stop at")
     double tolerance;
+
+    @Option(names = "--store-day", description = "Store the result as this day's starting lambda (YYYY-MM-DD) in"
+            + " Redis, where the service's controller starts that day")
+    LocalDate storeDay;
+
+    @Option(names = "--redis-url", description = "Redis for --store-day (default: env REDIS_URL)")
+    String redisUrl;
 
     @Override
     public Integer call() throws IOException {
@@ -108,6 +120,20 @@ public final class SolveLambdaCommand implements Callable<Integer> {
             out.put("trisection", t);
         }
         out.put("elapsedMs", (System.nanoTime() - started) / 1_000_000);
+        if (storeDay != null && solution.feasible()) {
+            String url = redisUrl != null ? redisUrl : System.getenv("REDIS_URL");
+            if (url == null || url.isBlank()) {
+                throw new IllegalArgumentException("--store-day needs --redis-url or REDIS_URL");
+            }
+            RedisClient client = RedisClients.create(url, Duration.ofSeconds(10));
+            try (var connection = client.connect()) {
+                new CityStore(connection).setLambda0(city.city(), storeDay.toString(),
+                        city.pid().clamp(solution.lambda())).toCompletableFuture().join();
+            } finally {
+                client.shutdown();
+            }
+            out.put("storedFor", storeDay.toString());
+        }
         System.out.println(Json.MAPPER.writeValueAsString(out));
         return solution.feasible() ? 0 : 3;
     }
