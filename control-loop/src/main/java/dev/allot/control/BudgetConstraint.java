@@ -16,6 +16,9 @@ public sealed interface BudgetConstraint {
 
     double target();
 
+    /** The name used in city configuration files. */
+    String type();
+
     /**
      * Positive when spending too much: the PID raises lambda on a positive error.
      * Zero when nothing has been measured yet.
@@ -52,8 +55,52 @@ public sealed interface BudgetConstraint {
         }
 
         @Override
+        public String type() {
+            return "average-price-floor";
+        }
+
+        @Override
         public double errorOf(double measured) {
             return minPrice - measured;
+        }
+    }
+
+    /**
+     * Average cost per exposed customer at most {@code maxCost}, where offering level j costs its value
+     * {@code d_j} whether or not the customer converts (a letter, a call, a prepaid voucher).
+     */
+    record CostPerArrival(double maxCost) implements BudgetConstraint {
+        public CostPerArrival {
+            if (!(maxCost >= 0) || Double.isInfinite(maxCost)) {
+                throw new IllegalArgumentException("constraint.target (cost per arrival) must be a finite number"
+                        + " >= 0, got " + maxCost);
+            }
+        }
+
+        @Override
+        public double cost(double conversion, double price, double coupon) {
+            return coupon - maxCost;
+        }
+
+        @Override
+        public double measure(CityTotals totals, boolean realized) {
+            double n = totals.get(CityTotals.DECISIONS);
+            return n > 0 ? totals.get(CityTotals.OFFERED) / n : Double.NaN;
+        }
+
+        @Override
+        public double target() {
+            return maxCost;
+        }
+
+        @Override
+        public String type() {
+            return "cost-per-arrival";
+        }
+
+        @Override
+        public double errorOf(double measured) {
+            return measured - maxCost;
         }
     }
 
@@ -79,6 +126,11 @@ public sealed interface BudgetConstraint {
         @Override
         public double target() {
             return maxSpend;
+        }
+
+        @Override
+        public String type() {
+            return "spend-per-arrival";
         }
 
         @Override

@@ -15,6 +15,8 @@ public record CityTotals(Map<String, Double> fields) {
     public static final String REVENUE = "revenue";
     public static final String SPEND = "spend";
     public static final String COUPONS = "coupons";
+    /** Sum of the coupon values offered, bought or not. */
+    public static final String OFFERED = "offered";
     public static final String OUTCOMES = "outcomes";
     public static final String PURCHASES = "purchases";
     public static final String REALIZED_REVENUE = "realizedRevenue";

@@ -32,6 +32,16 @@ class BudgetConstraintTest {
     }
 
     @Test
+    void costPerArrivalCountsWhatIsOfferedBoughtOrNot() {
+        var cost = new BudgetConstraint.CostPerArrival(5);
+        assertThat(cost.cost(0.1, 0, 15)).isEqualTo(10.0);
+        assertThat(cost.cost(0.9, 0, 15)).isEqualTo(10.0);
+        CityTotals t = new CityTotals(java.util.Map.of(CityTotals.DECISIONS, 4.0, CityTotals.OFFERED, 30.0));
+        assertThat(cost.measure(t, false)).isEqualTo(7.5);
+        assertThat(cost.error(t, false)).isEqualTo(2.5);
+    }
+
+    @Test
     void noErrorBeforeAnythingWasMeasured() {
         assertThat(new BudgetConstraint.AveragePriceFloor(14).error(CityTotals.EMPTY, false)).isZero();
     }

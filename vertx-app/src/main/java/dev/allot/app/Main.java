@@ -1,6 +1,7 @@
 package dev.allot.app;
 
 import dev.allot.app.cli.DemoModelCommand;
+import dev.allot.app.cli.EvaluateCommand;
 import dev.allot.app.cli.ExportCommand;
 import dev.allot.app.cli.ServeCommand;
 import dev.allot.app.cli.SolveLambdaCommand;
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar allot.jar <command>}: the service and its tools. */
 @Command(name = "allot", mixinStandardHelpOptions = true, version = "allot 0.1.0",
         description = "Real-time coupon decisioning.",
-        subcommands = {ServeCommand.class, ExportCommand.class, TrainCommand.class, SolveLambdaCommand.class, DemoModelCommand.class})
+        subcommands = {ServeCommand.class, ExportCommand.class, TrainCommand.class, SolveLambdaCommand.class,
+                EvaluateCommand.class, DemoModelCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

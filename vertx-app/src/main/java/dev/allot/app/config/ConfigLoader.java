@@ -78,8 +78,9 @@ public final class ConfigLoader {
         BudgetConstraint constraint = switch (require(c.type(), "constraint.type")) {
             case "average-price-floor" -> new BudgetConstraint.AveragePriceFloor(target);
             case "spend-per-arrival" -> new BudgetConstraint.SpendPerArrival(target);
-            default -> throw new IllegalArgumentException("constraint.type must be average-price-floor or "
-                    + "spend-per-arrival, got '" + c.type() + "'");
+            case "cost-per-arrival" -> new BudgetConstraint.CostPerArrival(target);
+            default -> throw new IllegalArgumentException("constraint.type must be average-price-floor, "
+                    + "spend-per-arrival or cost-per-arrival, got '" + c.type() + "'");
         };
         double exploration = share(f.explorationShare(), "explorationShare");
         double holdout = share(f.holdoutShare(), "holdoutShare");

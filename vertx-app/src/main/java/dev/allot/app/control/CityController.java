@@ -150,8 +150,7 @@ public final class CityController {
         out.put("lambda", city.lambda());
         out.put("frozen", city.frozen());
         Map<String, Object> target = new LinkedHashMap<>();
-        target.put("type", config.constraint() instanceof dev.allot.control.BudgetConstraint.AveragePriceFloor
-                ? "average-price-floor" : "spend-per-arrival");
+        target.put("type", config.constraint().type());
         target.put("value", config.constraint().target());
         target.put("steerOn", config.realizedSteering() ? "realized" : "expected");
         target.put("measured", finiteOrNull(config.constraint().measure(t, config.realizedSteering())));

@@ -150,6 +150,7 @@ public final class DecisionEngine {
             totals.put(CityTotals.SPEND, r * d.coupon());
             totals.put(CityTotals.segmentSpend(segment), r * d.coupon());
             totals.put(CityTotals.levelDecisions(d.level()), 1.0);
+            totals.put(CityTotals.OFFERED, d.coupon());
             if (d.coupon() > 0) {
                 totals.put(CityTotals.COUPONS, 1.0);
             }

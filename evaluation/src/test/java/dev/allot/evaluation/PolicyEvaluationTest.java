@@ -1,0 +1,117 @@
+package dev.allot.evaluation;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A randomized experiment with known effects: the expensive arm helps only units with a high score, so a
+ * targeted policy beats any single arm at the same cost, and the IPW estimate must find the truth.
+ */
+class PolicyEvaluationTest {
+
+    static final List<String> ARMS = List.of("control", "letter", "call", "visit");
+    static final double[] COSTS = {0, 1, 10, 20};
+    static final double[] PROPENSITIES = {0.4, 0.2, 0.2, 0.2};
+
+    @TempDir
+    static Path dir;
+    static Path file;
+
+    static double truth(double score, int arm) {
+        double[] effect = {0, 0.02, 0.12 * score, 0.30 * score * score};
+        return 0.25 + 0.2 * score + effect[arm];
+    }
+
+    @BeforeAll
+    static void writeExperiment() throws IOException {
+        file = dir.resolve("experiment.csv.gz");
+        SplittableRandom random = new SplittableRandom(3);
+        try (Writer w = new OutputStreamWriter(new GZIPOutputStream(Files.newOutputStream(file)), StandardCharsets.UTF_8)) {
+            w.write("\"household\",\"score\",\"noise\",\"kind\",\"arm\",\"outcome\"\n");
+            for (int h = 0; h < 40_000; h++) {
+                int arm = pick(random.nextDouble());
+                for (int member = 0; member < 2; member++) {
+                    double score = random.nextDouble();
+                    boolean outcome = random.nextDouble() < truth(score, arm);
+                    w.write(h + "," + score + "," + random.nextDouble() + ",\"" + (h % 3 == 0 ? "a" : "b") + "\",\" "
+                            + ARMS.get(arm) + "\",\"" + (outcome ? "Yes" : "No") + "\"\n");
+                }
+            }
+        }
+    }
+
+    static int pick(double u) {
+        double acc = 0;
+        for (int j = 0; j < PROPENSITIES.length; j++) {
+            acc += PROPENSITIES[j];
+            if (u < acc) {
+                return j;
+            }
+        }
+        return PROPENSITIES.length - 1;
+    }
+
+    static LoggedCsv.Spec spec() {
+        return new LoggedCsv.Spec("arm", "outcome", "household", List.of("score", "noise", "kind"), ARMS, COSTS, null,
+                PROPENSITIES);
+    }
+
+    @Test
+    void readsQuotedGzippedDataWithClustersAndEncodings() throws IOException {
+        LoggedData data = LoggedCsv.read(file, spec());
+        assertThat(data.rows()).isEqualTo(80_000);
+        assertThat(data.clusterNames()).hasSize(40_000);
+        assertThat(data.encodings()).containsEntry("kind", Map.of("a", 0, "b", 1));
+        // Arms are assigned per household: both members share it.
+        assertThat(data.arm()[0]).isEqualTo(data.arm()[1]);
+        assertThat(data.propensity()[0]).isEqualTo(PROPENSITIES[data.arm()[0]]);
+    }
+
+    @Test
+    void targetingBeatsEverySingleArmAtEqualCostAndTheEstimateCoversTheTruth() throws IOException {
+        LoggedData data = LoggedCsv.read(file, spec());
+        Map<String, Object> report = PolicyEvaluation.run(data, new PolicyEvaluation.Options(5, 0.5, 1, 200, 200, 3));
+        PolicyEvaluation.Estimate value = (PolicyEvaluation.Estimate) report.get("policyValue");
+        PolicyEvaluation.Estimate gain = (PolicyEvaluation.Estimate) report.get("gainOverBestSingleArmAtEqualCost");
+        assertThat((Double) report.get("policyCostPlanned")).isLessThanOrEqualTo(5.0 + 1e-9).isGreaterThan(4.5);
+        assertThat(gain.low()).as("gain %s", gain).isPositive();
+
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, new PolicyEvaluation.Options(5, 0.5, 1, 200, 200, 3));
+        double truthOfPolicy = 0;
+        for (int e = 0; e < plan.evalIndex().length; e++) {
+            double score = data.features()[plan.evalIndex()[e] * data.width()];
+            truthOfPolicy += truth(score, plan.arms()[e]);
+        }
+        truthOfPolicy /= plan.evalIndex().length;
+        assertThat(truthOfPolicy).as("true value of the chosen policy vs estimate %s", value)
+                .isBetween(value.low(), value.high());
+        @SuppressWarnings("unchecked")
+        Map<String, Double> shares = (Map<String, Double>) report.get("policyArmShares");
+        assertThat(shares.get("visit")).as("the expensive arm goes to a targeted minority").isBetween(0.05, 0.3);
+    }
+
+    @Test
+    void namesTheLineOfAnUnknownArm() throws IOException {
+        Path bad = dir.resolve("bad.csv");
+        Files.writeString(bad, "household,score,noise,kind,arm,outcome\n1,0.5,0.1,a,control,Yes\n2,0.5,0.1,a,fax,No\n");
+        assertThatThrownBy(() -> LoggedCsv.read(bad, spec())).hasMessageContaining("bad.csv:3")
+                .hasMessageContaining("fax");
+        assertThatThrownBy(() -> LoggedCsv.read(bad, new LoggedCsv.Spec("arm", "outcome", "household",
+                List.of("missing"), ARMS, COSTS, null, PROPENSITIES))).hasMessageContaining("no column 'missing'");
+    }
+}
