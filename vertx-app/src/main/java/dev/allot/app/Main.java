@@ -4,6 +4,7 @@ import dev.allot.app.cli.DemoModelCommand;
 import dev.allot.app.cli.EvaluateCommand;
 import dev.allot.app.cli.ExportCommand;
 import dev.allot.app.cli.ServeCommand;
+import dev.allot.app.cli.SimulateCommand;
 import dev.allot.app.cli.SolveLambdaCommand;
 import dev.allot.app.cli.TrainCommand;
 import picocli.CommandLine;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "allot", mixinStandardHelpOptions = true, version = "allot 0.1.0",
         description = "Real-time coupon decisioning.",
         subcommands = {ServeCommand.class, ExportCommand.class, TrainCommand.class, SolveLambdaCommand.class,
-                EvaluateCommand.class, DemoModelCommand.class})
+                EvaluateCommand.class, SimulateCommand.class, DemoModelCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

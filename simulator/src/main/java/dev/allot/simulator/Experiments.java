@@ -1,0 +1,314 @@
+package dev.allot.simulator;
+
+import dev.allot.scoring.TreeEnsemble;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The paper's experiments on a scenario: Table 1 (non-monotone curves against campaign coverage), Table 2
+ * (a misspecified starting lambda, with and without PID), Table 5 (every strategy over simulated days), and
+ * the figures. Results are values for tests and a Markdown report with SVG figures for people.
+ */
+public final class Experiments {
+
+    public static final List<String> STRATEGIES = List.of("Random", "Manual", "LDM", "LDM-IR", "LDM-IR+PID",
+            "Oracle");
+
+    /** Table 1 row: share of predicted curves that are not monotone. */
+    public record MonotoneRow(double coverage, double raw, double afterIsotonic, double monotoneModel) {
+    }
+
+    /** Table 2 row. */
+    public record MisspecRow(double lambdaError, boolean pid, double differentPriceShare, double budgetDeviation,
+                             double trueBudgetDeviation, double objectiveDeviation) {
+    }
+
+    /** Table 5 row: means over days with 95% half-widths. */
+    public record StrategyRow(String strategy, double cvr, double cvrHalf, double averagePrice, double priceHalf,
+                              double priceDeviation, double revenuePerArrival, double revenueHalf,
+                              double shareOfOracle, double[] priceShares) {
+    }
+
+    private final Scenario scenario;
+    private final Simulation simulation;
+    private final StringBuilder log = new StringBuilder();
+
+    public Experiments(Scenario scenario) {
+        this.scenario = scenario;
+        this.simulation = new Simulation(scenario);
+    }
+
+    public Simulation simulation() {
+        return simulation;
+    }
+
+    public List<MonotoneRow> table1(double[] coverages, int arrivals) {
+        List<MonotoneRow> rows = new ArrayList<>();
+        for (double coverage : coverages) {
+            Scenario s = scenario.withCampaignCoverage(coverage);
+            Market market = new Market(s);
+            Market.Day day = market.day(0);
+            TreeEnsemble plain = Simulation.trainModel(s, false);
+            TreeEnsemble monotone = Simulation.trainModel(s, true);
+            int k = market.ladder().size();
+            Market.Day sample = subsample(day, arrivals);
+            Simulation.Curves a = Simulation.curves(sample, plain, market, k);
+            Simulation.Curves b = Simulation.curves(sample, monotone, market, k);
+            rows.add(new MonotoneRow(coverage, nonMonotone(a.raw(), sample.n(), k),
+                    nonMonotone(a.calibrated(), sample.n(), k), nonMonotone(b.raw(), sample.n(), k)));
+        }
+        return rows;
+    }
+
+    /** Table 2 on evaluation day 0, against the hindsight lambda of that day's (predicted) curves. */
+    public List<MisspecRow> table2(double[] errors, Simulation.Trace[] traces) {
+        simulation.train(false);
+        Market.Day day = simulation.market().day(0);
+        Simulation.Curves curves = simulation.curves(day);
+        double reference = simulation.offlineLambda(curves.calibrated(), day.n());
+        int[] best = simulation.argmax(curves.calibrated(), day.n(), reference);
+        Simulation.Outcome ref = simulation.evaluate("reference", day, best, curves.truth(), curves.calibrated());
+        List<MisspecRow> rows = new ArrayList<>();
+        int t = 0;
+        for (double error : errors) {
+            double lambda0 = reference * (1 + error);
+            for (boolean pid : new boolean[]{false, true}) {
+                Simulation.Trace[] trace = new Simulation.Trace[1];
+                int[] levels = pid ? simulation.withPid(day, curves.calibrated(), lambda0, trace)
+                        : simulation.argmax(curves.calibrated(), day.n(), lambda0);
+                if (traces != null && error == errors[errors.length - 1]) {
+                    traces[pid ? 1 : 0] = pid ? trace[0] : fixedTrace(day, curves.calibrated(), levels, lambda0);
+                }
+                Simulation.Outcome o = simulation.evaluate(pid ? "pid" : "fixed", day, levels, curves.truth(),
+                        curves.calibrated());
+                int different = 0;
+                for (int i = 0; i < day.n(); i++) {
+                    different += levels[i] != best[i] ? 1 : 0;
+                }
+                rows.add(new MisspecRow(error, pid, (double) different / day.n(),
+                        o.predictedAveragePrice() / scenario.minAveragePrice() - 1,
+                        o.averagePrice() / scenario.minAveragePrice() - 1, o.revenue() / ref.revenue() - 1));
+            }
+            t++;
+        }
+        return rows;
+    }
+
+    /** Every strategy on every evaluation day; each day's offline inputs come from the day before. */
+    public List<StrategyRow> table5() {
+        simulation.train(false);
+        Market market = simulation.market();
+        int k = market.ladder().size();
+        Market.Day previous = market.day(-1);
+        Simulation.Curves previousCurves = simulation.curves(previous);
+        Map<String, List<Simulation.Outcome>> outcomes = new LinkedHashMap<>();
+        STRATEGIES.forEach(s -> outcomes.put(s, new ArrayList<>()));
+        for (int d = 0; d < scenario.evaluationDays(); d++) {
+            Market.Day day = market.day(d);
+            Simulation.Curves curves = simulation.curves(day);
+            double lambdaRaw = simulation.offlineLambda(previousCurves.raw(), previous.n());
+            double lambdaIr = simulation.offlineLambda(previousCurves.calibrated(), previous.n());
+            int[] rule = simulation.tuneManual(previous, previousCurves.calibrated());
+            double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n());
+            Map<String, int[]> policies = new LinkedHashMap<>();
+            policies.put("Random", simulation.random(day.n(), scenario.seed() + d));
+            policies.put("Manual", simulation.manual(day, rule));
+            policies.put("LDM", simulation.argmax(curves.raw(), day.n(), lambdaRaw));
+            policies.put("LDM-IR", simulation.argmax(curves.calibrated(), day.n(), lambdaIr));
+            policies.put("LDM-IR+PID", simulation.withPid(day, curves.calibrated(), lambdaIr, null));
+            policies.put("Oracle", simulation.argmax(curves.truth(), day.n(), lambdaOracle));
+            for (Map.Entry<String, int[]> p : policies.entrySet()) {
+                double[] predicted = switch (p.getKey()) {
+                    case "LDM" -> curves.raw();
+                    case "Oracle" -> curves.truth();
+                    default -> curves.calibrated();
+                };
+                outcomes.get(p.getKey()).add(simulation.evaluate(p.getKey(), day, p.getValue(), curves.truth(),
+                        predicted));
+            }
+            log.append(String.format(Locale.ROOT, "day %d (%s, %d arrivals): lambda LDM %.4f, LDM-IR %.4f, oracle %.4f%n",
+                    d, day.weekend() ? "weekend" : "weekday", day.n(), lambdaRaw, lambdaIr, lambdaOracle));
+            previous = day;
+            previousCurves = curves;
+        }
+        double oracleRevenue = mean(outcomes.get("Oracle").stream().mapToDouble(Simulation.Outcome::revenuePerArrival)
+                .toArray());
+        List<StrategyRow> rows = new ArrayList<>();
+        for (String s : STRATEGIES) {
+            List<Simulation.Outcome> os = outcomes.get(s);
+            double[] cvr = os.stream().mapToDouble(Simulation.Outcome::conversionRate).toArray();
+            double[] price = os.stream().mapToDouble(Simulation.Outcome::averagePrice).toArray();
+            double[] revenue = os.stream().mapToDouble(Simulation.Outcome::revenuePerArrival).toArray();
+            double[] shares = new double[k];
+            long total = 0;
+            for (Simulation.Outcome o : os) {
+                for (int j = 0; j < k; j++) {
+                    shares[j] += o.levelCounts()[j];
+                    total += o.levelCounts()[j];
+                }
+            }
+            for (int j = 0; j < k; j++) {
+                shares[j] /= total;
+            }
+            rows.add(new StrategyRow(s, mean(cvr), half(cvr), mean(price), half(price),
+                    mean(price) / scenario.minAveragePrice() - 1, mean(revenue), half(revenue),
+                    mean(revenue) / oracleRevenue, shares));
+        }
+        return rows;
+    }
+
+    private Simulation.Trace fixedTrace(Market.Day day, double[] curves, int[] levels, double lambda) {
+        int ticks = scenario.pid().ticksPerDay();
+        double dt = 86_400.0 / ticks;
+        double[] lambdas = new double[ticks];
+        double[] prices = new double[ticks];
+        int k = simulation.market().ladder().size();
+        double r = 0;
+        double rp = 0;
+        int i = 0;
+        for (int t = 0; t < ticks; t++) {
+            while (i < day.n() && day.second()[i] < (t + 1) * dt) {
+                double ri = curves[i * k + levels[i]];
+                r += ri;
+                rp += ri * simulation.market().ladder().price(levels[i]);
+                i++;
+            }
+            lambdas[t] = lambda;
+            prices[t] = r > 0 ? rp / r : Double.NaN;
+        }
+        return new Simulation.Trace(lambdas, prices);
+    }
+
+    private static Market.Day subsample(Market.Day day, int arrivals) {
+        int n = Math.min(arrivals, day.n());
+        int width = Market.SCHEMA.size();
+        double[] u = new double[n];
+        double[] s = new double[n];
+        int[] seg = new int[n];
+        int[] sec = new int[n];
+        float[] f = new float[n * width];
+        for (int r = 0; r < n; r++) {
+            int i = (int) ((long) r * day.n() / n);
+            u[r] = day.utility()[i];
+            s[r] = day.sensitivity()[i];
+            seg[r] = day.segment()[i];
+            sec[r] = day.second()[i];
+            System.arraycopy(day.features(), i * width, f, r * width, width);
+        }
+        return new Market.Day(day.index(), day.weekend(), n, u, s, seg, sec, f);
+    }
+
+    static double nonMonotone(double[] curves, int n, int k) {
+        long bad = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 1; j < k; j++) {
+                if (curves[i * k + j] < curves[i * k + j - 1]) {
+                    bad++;
+                    break;
+                }
+            }
+        }
+        return (double) bad / n;
+    }
+
+    static double mean(double[] a) {
+        double s = 0;
+        for (double v : a) {
+            s += v;
+        }
+        return s / a.length;
+    }
+
+    /** 95% half-width of the mean over days (Student t). */
+    static double half(double[] a) {
+        if (a.length < 2) {
+            return Double.NaN;
+        }
+        double m = mean(a);
+        double ss = 0;
+        for (double v : a) {
+            ss += (v - m) * (v - m);
+        }
+        double[] t = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160};
+        double critical = a.length - 2 < t.length ? t[a.length - 2] : 1.96;
+        return critical * Math.sqrt(ss / (a.length - 1)) / Math.sqrt(a.length);
+    }
+
+    public String log() {
+        return log.toString();
+    }
+
+    /** Writes report.md and the figures into {@code out}. */
+    public void writeReport(Path out, String command, List<MonotoneRow> t1, List<MisspecRow> t2,
+                            Simulation.Trace[] traces, List<StrategyRow> t5, long millis) throws IOException {
+        Files.createDirectories(out);
+        StringBuilder md = new StringBuilder();
+        md.append("# Simulation: ").append(scenario.name()).append("\n\n");
+        md.append("Made by `").append(command).append("` in ").append(millis / 1000.0).append(" s; ")
+                .append(scenario.customersPerDay()).append(" customers a weekday, ").append(scenario.evaluationDays())
+                .append(" evaluation days, price floor ").append(scenario.minAveragePrice()).append(".\n\n");
+        md.append("## Table 1: share of non-monotone predicted curves\n\n")
+                .append("| campaign coverage | raw model | after isotonic | monotone-constrained model |\n|---|---|---|---|\n");
+        for (MonotoneRow r : t1) {
+            md.append(String.format(Locale.ROOT, "| %.0f%% | %.2f%% | %.2f%% | %.2f%% |%n", 100 * r.coverage(),
+                    100 * r.raw(), 100 * r.afterIsotonic(), 100 * r.monotoneModel()));
+        }
+        md.append("\n## Table 2: misspecified starting lambda (evaluation day 0)\n\n")
+                .append("| lambda off by | PID | customers offered a different price | budget deviation (model) | "
+                        + "budget deviation (truth) | objective deviation |\n|---|---|---|---|---|---|\n");
+        for (MisspecRow r : t2) {
+            md.append(String.format(Locale.ROOT, "| %+.1f%% | %s | %.2f%% | %+.3f%% | %+.3f%% | %+.3f%% |%n",
+                    100 * r.lambdaError(), r.pid() ? "yes" : "no", 100 * r.differentPriceShare(),
+                    100 * r.budgetDeviation(), 100 * r.trueBudgetDeviation(), 100 * r.objectiveDeviation()));
+        }
+        md.append("\n## Table 5: strategies over ").append(scenario.evaluationDays())
+                .append(" days (mean, 95% CI over days; outcomes in true expectation)\n\n")
+                .append("| strategy | CVR | average price | vs floor | revenue per exposed customer | share of oracle |\n"
+                        + "|---|---|---|---|---|---|\n");
+        for (StrategyRow r : t5) {
+            md.append(String.format(Locale.ROOT, "| %s | %.4f ± %.4f | %.4f ± %.4f | %+.3f%% | %.4f ± %.4f | %.2f%% |%n",
+                    r.strategy(), r.cvr(), r.cvrHalf(), r.averagePrice(), r.priceHalf(), 100 * r.priceDeviation(),
+                    r.revenuePerArrival(), r.revenueHalf(), 100 * r.shareOfOracle()));
+        }
+        md.append("\n![lambda and average price through a day](figure4-pid.svg)\n\n");
+        md.append("![price distribution by strategy](figure6-prices.svg)\n\n");
+        md.append("```\n").append(log).append("```\n");
+        Files.writeString(out.resolve("report.md"), md.toString());
+
+        int ticks = scenario.pid().ticksPerDay();
+        double[] hours = new double[ticks];
+        for (int t = 0; t < ticks; t++) {
+            hours[t] = (t + 1) * 24.0 / ticks;
+        }
+        Files.writeString(out.resolve("figure4-pid.svg"), Svg.lines(
+                "Starting lambda 7.7% low: running average price and lambda through the day", "hour of day",
+                "running average price", "lambda", List.of(
+                        new Svg.Series("avg price, no PID", hours, traces[0].averagePrice(), "#d62728", false),
+                        new Svg.Series("avg price, PID", hours, traces[1].averagePrice(), "#1f77b4", false),
+                        new Svg.Series("lambda, no PID", hours, traces[0].lambda(), "#ff9896", true),
+                        new Svg.Series("lambda, PID", hours, traces[1].lambda(), "#aec7e8", true)),
+                scenario.minAveragePrice(), "floor " + scenario.minAveragePrice()));
+        StringBuilder csv = new StringBuilder("hour,lambda_no_pid,avg_price_no_pid,lambda_pid,avg_price_pid\n");
+        for (int t = 0; t < ticks; t++) {
+            csv.append(String.format(Locale.ROOT, "%.2f,%.6f,%.6f,%.6f,%.6f%n", hours[t], traces[0].lambda()[t],
+                    traces[0].averagePrice()[t], traces[1].lambda()[t], traces[1].averagePrice()[t]));
+        }
+        Files.writeString(out.resolve("figure4-pid.csv"), csv.toString());
+        List<String> prices = new ArrayList<>();
+        var ladder = simulation.market().ladder();
+        for (int j = 0; j < ladder.size(); j++) {
+            prices.add(String.format(Locale.ROOT, "price %.0f", ladder.price(j)));
+        }
+        double[][] shares = t5.stream().map(StrategyRow::priceShares).toArray(double[][]::new);
+        Files.writeString(out.resolve("figure6-prices.svg"), Svg.bars("Share of customers offered each price",
+                "share of customers", t5.stream().map(StrategyRow::strategy).toList(), prices, shares,
+                new String[]{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"}));
+    }
+}

@@ -1,0 +1,76 @@
+package dev.allot.simulator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A simulated city, read from {@code scenarios/*.json}. Prices and coupons in currency units.
+ *
+ * @param customersPerDay     arrivals on an average weekday
+ * @param trainingDays        days of logged traffic (exploration plus campaigns) the model learns from
+ * @param evaluationDays      days every strategy is run and compared on
+ * @param minAveragePrice     the budget: the day's expected average paid price must stay at or above it
+ * @param segments            customer segments with their utility shift, sensitivity scale and shares
+ * @param intraday            relative arrival rate for each hour of the day (24 values)
+ * @param weekendVolume       arrivals on Saturday and Sunday relative to a weekday
+ * @param dailyDrift          shift of every customer's utility per day (the world changes under the model)
+ * @param campaignCoverage    share of logged customers, the least willing, given the deepest coupon by an
+ *                            earlier campaign: the confounding that bends raw curves
+ * @param featureNoise        noise on the observed signals of utility and sensitivity
+ * @param pid                 the live controller's gains; it ticks {@code ticksPerDay} times a day
+ */
+public record Scenario(String name, long seed, int customersPerDay, int trainingDays, int evaluationDays,
+                       double basePrice, double[] coupons, double minAveragePrice, List<Segment> segments,
+                       double[] intraday, double weekendVolume, double dailyDrift, double campaignCoverage,
+                       double featureNoise, Pid pid, Model model) {
+
+    /** A customer segment: shares on weekdays and at weekends, utility shift, sensitivity multiplier. */
+    public record Segment(String name, double weekdayShare, double weekendShare, double utility, double sensitivity) {
+    }
+
+    /**
+     * PID gains as the service's city config has them, how often the simulated controller ticks, and what it
+     * measures: {@code expected} (the model's predicted average price of the decisions so far: immediate but
+     * as biased as the model) or {@code realized} (the average price the buyers so far paid: unbiased).
+     */
+    public record Pid(double kp, double ki, double kd, int ticksPerDay, double lambdaMax, String steerOn) {
+        public boolean realized() {
+            return "realized".equals(steerOn);
+        }
+    }
+
+    /** The conversion model trained on the logs. */
+    public record Model(int rounds, int depth, double eta, int trainingRows) {
+    }
+
+    public static Scenario read(Path file) throws IOException {
+        Scenario s = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .readValue(file.toFile(), Scenario.class);
+        s.validate(file.toString());
+        return s;
+    }
+
+    void validate(String source) {
+        if (customersPerDay < 100 || trainingDays < 1 || evaluationDays < 1) {
+            throw new IllegalArgumentException(source + ": customersPerDay >= 100, trainingDays and evaluationDays >= 1");
+        }
+        if (intraday == null || intraday.length != 24) {
+            throw new IllegalArgumentException(source + ": intraday needs 24 hourly weights");
+        }
+        if (segments == null || segments.isEmpty()) {
+            throw new IllegalArgumentException(source + ": at least one segment");
+        }
+        if (!(campaignCoverage >= 0 && campaignCoverage < 1)) {
+            throw new IllegalArgumentException(source + ": campaignCoverage in [0, 1)");
+        }
+    }
+
+    public Scenario withCampaignCoverage(double coverage) {
+        return new Scenario(name, seed, customersPerDay, trainingDays, evaluationDays, basePrice, coupons,
+                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, coverage, featureNoise, pid, model);
+    }
+}
