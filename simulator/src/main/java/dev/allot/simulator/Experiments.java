@@ -18,8 +18,10 @@ import java.util.Map;
  */
 public final class Experiments {
 
-    public static final List<String> STRATEGIES = List.of("Random", "Manual", "LDM", "LDM-IR", "LDM-IR+PID",
-            "Oracle");
+    public static final List<String> STRATEGIES = List.of("Random", "Manual", "Offline-IP", "LDM", "LDM-IR",
+            "LDM-IR+PID", "Oracle");
+    /** Offline-IP groups: a 45 x 45 grid, about the paper's 2,000. */
+    static final int IP_GRID = 45;
 
     /** Table 1 row: share of predicted curves that are not monotone. */
     public record MonotoneRow(double coverage, double raw, double afterIsotonic, double monotoneModel) {
@@ -28,6 +30,11 @@ public final class Experiments {
     /** Table 2 row. */
     public record MisspecRow(double lambdaError, boolean pid, double differentPriceShare, double budgetDeviation,
                              double trueBudgetDeviation, double objectiveDeviation) {
+    }
+
+    /** Table 3/4 row: one method's offline solve on a population of a given size. */
+    public record SolveRow(int customers, String method, double seconds, double objective, double usage,
+                           String status) {
     }
 
     /** Table 5 row: means over days with 95% half-widths. */
@@ -103,7 +110,7 @@ public final class Experiments {
 
     /** Every strategy on every evaluation day; each day's offline inputs come from the day before. */
     public List<StrategyRow> table5() {
-        simulation.train(false);
+        simulation.train(scenario.model().monotone());
         Market market = simulation.market();
         int k = market.ladder().size();
         Market.Day previous = market.day(-1);
@@ -117,9 +124,12 @@ public final class Experiments {
             double lambdaIr = simulation.offlineLambda(previousCurves.calibrated(), previous.n());
             int[] rule = simulation.tuneManual(previous, previousCurves.calibrated());
             double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n());
+            OfflineIp.Plan plan = OfflineIp.plan(simulation.pricing(), previousCurves.calibrated(), previous.n(),
+                    IP_GRID, 60);
             Map<String, int[]> policies = new LinkedHashMap<>();
             policies.put("Random", simulation.random(day.n(), scenario.seed() + d));
             policies.put("Manual", simulation.manual(day, rule));
+            policies.put("Offline-IP", OfflineIp.apply(plan, curves.calibrated(), day.n(), k));
             policies.put("LDM", simulation.argmax(curves.raw(), day.n(), lambdaRaw));
             policies.put("LDM-IR", simulation.argmax(curves.calibrated(), day.n(), lambdaIr));
             policies.put("LDM-IR+PID", simulation.withPid(day, curves.calibrated(), lambdaIr, null));
@@ -133,8 +143,9 @@ public final class Experiments {
                 outcomes.get(p.getKey()).add(simulation.evaluate(p.getKey(), day, p.getValue(), curves.truth(),
                         predicted));
             }
-            log.append(String.format(Locale.ROOT, "day %d (%s, %d arrivals): lambda LDM %.4f, LDM-IR %.4f, oracle %.4f%n",
-                    d, day.weekend() ? "weekend" : "weekday", day.n(), lambdaRaw, lambdaIr, lambdaOracle));
+            log.append(String.format(Locale.ROOT, "day %d (%s, %d arrivals): lambda LDM %.4f, LDM-IR %.4f, oracle %.4f;"
+                    + " Offline-IP %d groups %s in %d ms%n", d, day.weekend() ? "weekend" : "weekday", day.n(),
+                    lambdaRaw, lambdaIr, lambdaOracle, plan.groups(), plan.status(), plan.solveMillis()));
             previous = day;
             previousCurves = curves;
         }
@@ -162,6 +173,110 @@ public final class Experiments {
                     mean(revenue) / oracleRevenue, shares));
         }
         return rows;
+    }
+
+    /**
+     * Tables 3/4: the day-ahead solve on one day's curves at each size, by the three methods. Curves are the
+     * true ones (the comparison is of solvers, not of models); objectives are of the policy applied to every
+     * customer of that day.
+     */
+    public List<SolveRow> table34(int[] sizes) {
+        List<SolveRow> rows = new ArrayList<>();
+        for (int size : sizes) {
+            Market market = new Market(scenario.withCustomersPerDay(size));
+            Market.Day day = market.day(0);
+            double[] curves = market.trueCurves(day);
+            int n = day.n();
+            int k = market.ladder().size();
+            Simulation sim = new Simulation(scenario.withCustomersPerDay(size));
+
+            long t0 = System.nanoTime();
+            OfflineIp.Plan plan = OfflineIp.plan(sim.pricing(), curves, n, IP_GRID, 600);
+            int[] ip = OfflineIp.apply(plan, curves, n, k);
+            rows.add(row(sim, size, "Offline-IP by group (OR-Tools SCIP, " + plan.groups() + " groups)", t0, curves,
+                    ip, plan.status()));
+
+            long t1 = System.nanoTime();
+            int[] byGroup = ldmByGroup(sim, plan, curves, n, k);
+            rows.add(row(sim, size, "LDM by group (" + plan.groups() + " groups)", t1, curves, byGroup, "exact"));
+
+            long t2 = System.nanoTime();
+            double lambda = sim.offlineLambda(curves, n);
+            int[] byCustomer = sim.argmax(curves, n, lambda);
+            rows.add(row(sim, size, "LDM by customer", t2, curves, byCustomer, "exact"));
+            log.append(String.format(Locale.ROOT, "%d customers: lambda by customer %.6f%n", size, lambda));
+        }
+        return rows;
+    }
+
+    /** The dual solve on group-average curves weighted by group size; each group gets its argmax level. */
+    private static int[] ldmByGroup(Simulation sim, OfflineIp.Plan plan, double[] curves, int n, int k) {
+        int groups = plan.groups();
+        int perAxis = plan.baseCuts().length + 1;
+        double[] sum = new double[groups * k];
+        long[] size = new long[groups];
+        int[] groupOf = new int[n];
+        int[] any = OfflineIp.apply(new OfflineIp.Plan(plan.baseCuts(), plan.upliftCuts(),
+                java.util.stream.IntStream.range(0, groups).toArray(), groups, 0, "", 0), curves, n, k);
+        for (int i = 0; i < n; i++) {
+            groupOf[i] = any[i];
+            size[any[i]]++;
+            for (int j = 0; j < k; j++) {
+                sum[any[i] * k + j] += curves[i * k + j];
+            }
+        }
+        // A group of m customers counts as m identical arrivals: replicate its mean curve by its size.
+        int rows = 0;
+        for (long s : size) {
+            rows += s;
+        }
+        double[] replicated = new double[rows * k];
+        int[] levelOfGroup = new int[groups];
+        int r = 0;
+        int[] firstRow = new int[groups];
+        for (int g = 0; g < groups; g++) {
+            firstRow[g] = r;
+            for (long c = 0; c < size[g]; c++, r++) {
+                for (int j = 0; j < k; j++) {
+                    replicated[r * k + j] = sum[g * k + j] / size[g];
+                }
+            }
+        }
+        double lambda = sim.offlineLambda(replicated, rows);
+        int[] chosen = sim.argmax(replicated, rows, lambda);
+        for (int g = 0; g < groups; g++) {
+            levelOfGroup[g] = size[g] == 0 ? 0 : chosen[firstRow[g]];
+        }
+        int[] levels = new int[n];
+        for (int i = 0; i < n; i++) {
+            levels[i] = levelOfGroup[groupOf[i]];
+        }
+        return levels;
+    }
+
+    private SolveRow row(Simulation sim, int size, String method, long startedNanos, double[] curves, int[] levels,
+                         String status) {
+        double seconds = (System.nanoTime() - startedNanos) / 1e9;
+        int k = sim.market().ladder().size();
+        double objective = 0;
+        double usage = 0;
+        for (int i = 0; i < levels.length; i++) {
+            double r = curves[i * k + levels[i]];
+            double price = sim.market().ladder().price(levels[i]);
+            objective += sim.pricing().objective().value(r, price, 0);
+            usage += sim.pricing().constraint().cost(r, price, sim.market().ladder().coupon(levels[i]));
+        }
+        return new SolveRow(size, method, seconds, objective, usage, status);
+    }
+
+    public static String solveTable(List<SolveRow> rows) {
+        StringBuilder md = new StringBuilder("| customers | method | solve time | objective (revenue) | budget usage"
+                + " (≤ 0 within budget) | status |\n|---|---|---|---|---|---|\n");
+        for (SolveRow r : rows) {
+            md.append(String.format(Locale.ROOT, "| %,d | %s | %.2f s | %,.1f | %,.1f | %s |%n", r.customers(),
+                    r.method(), r.seconds(), r.objective(), r.usage(), r.status()));
+        }
+        return md.toString();
     }
 
     private Simulation.Trace fixedTrace(Market.Day day, double[] curves, int[] levels, double lambda) {

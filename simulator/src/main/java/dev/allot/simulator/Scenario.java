@@ -43,8 +43,11 @@ public record Scenario(String name, long seed, int customersPerDay, int training
         }
     }
 
-    /** The conversion model trained on the logs. */
-    public record Model(int rounds, int depth, double eta, int trainingRows) {
+    /**
+     * The conversion model trained on the logs; {@code monotone} constrains it in the coupon (the shipped
+     * trainer's default). The paper's LDM is the unconstrained model, so the default here is false.
+     */
+    public record Model(int rounds, int depth, double eta, int trainingRows, boolean monotone) {
     }
 
     public static Scenario read(Path file) throws IOException {
@@ -67,6 +70,12 @@ public record Scenario(String name, long seed, int customersPerDay, int training
         if (!(campaignCoverage >= 0 && campaignCoverage < 1)) {
             throw new IllegalArgumentException(source + ": campaignCoverage in [0, 1)");
         }
+    }
+
+    public Scenario withCustomersPerDay(int customers) {
+        return new Scenario(name, seed, customers, trainingDays, evaluationDays, basePrice, coupons,
+                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, campaignCoverage, featureNoise, pid,
+                model);
     }
 
     public Scenario withCampaignCoverage(double coverage) {

@@ -108,10 +108,14 @@ public final class DualSolver {
         }
         double lp = dual(pricing, population, lambda);
         PolicyValue policy = policy(pricing, population, lambda);
-        if (feasible && policy.usage() > 0) {
-            // At lambda* itself arrivals tied between two lines take the smaller coupon, which may be the
-            // costlier line; one step up every switch at lambda* has happened.
-            lambda = Math.nextUp(lambda);
+        // At lambda* itself an arrival tied between two lines takes the smaller coupon, which may be the costlier
+        // line, and the argmax's floating-point comparison may flip a few ulps after the computed crossing. Just
+        // right of lambda* every switch has happened and the policy is the same one: step up by ulps, doubling,
+        // until the policy the argmax actually makes is within budget.
+        double step = Math.ulp(lambda);
+        for (int tries = 0; feasible && policy.usage() > 0 && tries < 60; tries++) {
+            lambda += step;
+            step *= 2;
             policy = policy(pricing, population, lambda);
         }
         return new Solution(lambda, lp, policy.objective(), policy.usage(), policy.levelShares(), n, feasible, m);

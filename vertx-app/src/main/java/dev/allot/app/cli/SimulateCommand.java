@@ -28,11 +28,26 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Arrivals whose curves Table 1 inspects (default: ${DEFAULT-VALUE})")
     int table1Arrivals;
 
+    @Option(names = "--solve-sizes", split = ",",
+            description = "Only Tables 3/4: time the offline solves on days of these sizes, e.g. 500000,5000000")
+    int[] solveSizes;
+
     @Override
     public Integer call() throws Exception {
         long started = System.currentTimeMillis();
         Scenario scenario = Scenario.read(scenarioFile);
         Experiments experiments = new Experiments(scenario);
+        if (solveSizes != null) {
+            String table = Experiments.solveTable(experiments.table34(solveSizes));
+            java.nio.file.Files.createDirectories(out);
+            java.nio.file.Files.writeString(out.resolve("solve-report.md"), "# Offline solves\n\nMade by `allot simulate"
+                    + " --scenario " + scenarioFile + " --solve-sizes " + java.util.Arrays.toString(solveSizes)
+                    .replaceAll("[\\[\\] ]", "") + " --out " + out + "` in "
+                    + (System.currentTimeMillis() - started) / 1000.0 + " s.\n\n" + table + "\n```\n"
+                    + experiments.log() + "```\n");
+            System.out.println(table);
+            return 0;
+        }
         List<Experiments.MonotoneRow> t1 = experiments.table1(new double[]{0, 0.10, 0.25, 0.70}, table1Arrivals);
         Simulation.Trace[] traces = new Simulation.Trace[2];
         List<Experiments.MisspecRow> t2 = experiments.table2(new double[]{-0.024, -0.077}, traces);
