@@ -1,16 +1,8 @@
 package dev.allot.evaluation;
 
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
+import dev.allot.scoring.CsvTable;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads randomized logged data from any CSV (gzip allowed) given the names of its columns. Numbers are read
@@ -57,23 +48,17 @@ public final class LoggedCsv {
     }
 
     public static LoggedData read(Path file, Spec spec) throws IOException {
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(file));
-             Reader reader = new InputStreamReader(file.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw,
-                     StandardCharsets.UTF_8);
-             CSVParser csv = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get()
-                     .parse(reader)) {
-            Map<String, Integer> header = csv.getHeaderMap();
-            for (String column : columns(spec)) {
-                if (!header.containsKey(column)) {
-                    throw new IllegalArgumentException(file + ":1: no column '" + column + "'; columns are "
-                            + header.keySet());
-                }
-            }
+        try (CsvTable csv = CsvTable.open(file)) {
+            int treatmentColumn = csv.column(spec.treatment());
+            int outcomeColumn = csv.column(spec.outcome());
+            int clusterColumn = csv.column(spec.cluster());
+            int propensityColumn = spec.propensityColumn() == null ? -1 : csv.column(spec.propensityColumn());
+            int[] featureColumns = spec.features().stream().mapToInt(csv::column).toArray();
             Map<String, Integer> armIndex = new HashMap<>();
             for (int j = 0; j < spec.arms().size(); j++) {
                 armIndex.put(spec.arms().get(j).strip(), j);
             }
-            int width = spec.features().size();
+            int width = featureColumns.length;
             Map<String, Map<String, Integer>> encodings = new LinkedHashMap<>();
             List<float[]> rows = new ArrayList<>();
             List<Integer> arms = new ArrayList<>();
@@ -82,32 +67,30 @@ public final class LoggedCsv {
             List<Integer> clusters = new ArrayList<>();
             Map<String, Integer> clusterIndex = new HashMap<>();
             List<String> clusterNames = new ArrayList<>();
-            for (CSVRecord record : csv) {
-                long line = record.getRecordNumber() + 1;
-                String treatment = record.get(spec.treatment()).strip();
+            for (CsvTable.Row record : csv) {
+                String treatment = record.get(treatmentColumn);
                 Integer arm = armIndex.get(treatment);
                 if (arm == null) {
-                    throw new IllegalArgumentException(file + ":" + line + ": treatment '" + treatment
+                    throw new IllegalArgumentException(file + ":" + record.line() + ": treatment '" + treatment
                             + "' is not one of --arms " + spec.arms());
                 }
                 float[] row = new float[width];
                 for (int f = 0; f < width; f++) {
-                    String name = spec.features().get(f);
-                    row[f] = encode(record.get(name), name, encodings);
+                    row[f] = encode(record.get(featureColumns[f]), spec.features().get(f), encodings);
                 }
-                double p = spec.propensities() != null ? spec.propensities()[arm]
-                        : parseNumber(record.get(spec.propensityColumn()), file, line, spec.propensityColumn());
+                double p = propensityColumn < 0 ? spec.propensities()[arm] : csv.number(record, propensityColumn);
                 if (!(p > 0 && p <= 1)) {
-                    throw new IllegalArgumentException(file + ":" + line + ": propensity must be in (0, 1], got " + p);
+                    throw new IllegalArgumentException(file + ":" + record.line() + ": propensity must be in (0, 1], got "
+                            + p);
                 }
-                String cluster = record.get(spec.cluster());
+                String cluster = record.get(clusterColumn);
                 Integer c = clusterIndex.computeIfAbsent(cluster, k -> {
                     clusterNames.add(k);
                     return clusterNames.size() - 1;
                 });
                 rows.add(row);
                 arms.add(arm);
-                outcomes.add(outcome(record.get(spec.outcome()), file, line, spec.outcome()));
+                outcomes.add(csv.label(record, outcomeColumn));
                 propensities.add(p);
                 clusters.add(c);
             }
@@ -121,17 +104,6 @@ public final class LoggedCsv {
                     propensities.stream().mapToDouble(Double::doubleValue).toArray(),
                     clusters.stream().mapToInt(Integer::intValue).toArray(), clusterNames, encodings);
         }
-    }
-
-    private static List<String> columns(Spec spec) {
-        List<String> columns = new ArrayList<>(spec.features());
-        columns.add(spec.treatment());
-        columns.add(spec.outcome());
-        columns.add(spec.cluster());
-        if (spec.propensityColumn() != null) {
-            columns.add(spec.propensityColumn());
-        }
-        return columns;
     }
 
     private static float encode(String cell, String column, Map<String, Map<String, Integer>> encodings) {
@@ -154,27 +126,6 @@ public final class LoggedCsv {
                     return codes.computeIfAbsent(v, k -> codes.size());
                 }
             }
-        }
-    }
-
-    private static float outcome(String cell, Path file, long line, String column) {
-        switch (cell.strip().toLowerCase(Locale.ROOT)) {
-            case "1", "yes", "true" -> {
-                return 1f;
-            }
-            case "0", "no", "false" -> {
-                return 0f;
-            }
-            default -> throw new IllegalArgumentException(file + ":" + line + ": " + column
-                    + " must be 1/0, yes/no or true/false, got '" + cell + "'");
-        }
-    }
-
-    private static double parseNumber(String cell, Path file, long line, String column) {
-        try {
-            return Double.parseDouble(cell.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + ":" + line + ": " + column + " is not a number: '" + cell + "'");
         }
     }
 

@@ -10,6 +10,7 @@ import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.FeatureSchema;
 import dev.allot.scoring.Ladder;
+import dev.allot.scoring.StableHash;
 import dev.allot.scoring.TreeEnsemble;
 import dev.allot.scoring.training.Trainer;
 import dev.allot.scoring.training.TrainingSet;
@@ -88,7 +89,7 @@ public final class PolicyEvaluation {
         boolean[] train = new boolean[n];
         boolean[] trainCluster = new boolean[data.clusterNames().size()];
         for (int c = 0; c < trainCluster.length; c++) {
-            trainCluster[c] = unit(data.clusterNames().get(c), options.seed()) < options.trainShare();
+            trainCluster[c] = StableHash.unit(options.seed(), data.clusterNames().get(c)) < options.trainShare();
         }
         for (int i = 0; i < n; i++) {
             train[i] = trainCluster[data.clusterIds()[i]];
@@ -302,17 +303,5 @@ public final class PolicyEvaluation {
         int lo = (int) Math.floor(0.025 * (sorted.length - 1));
         int hi = (int) Math.ceil(0.975 * (sorted.length - 1));
         return new Estimate(value, sorted[lo], sorted[hi]);
-    }
-
-    /** A seeded, stable hash of a cluster id to [0, 1). */
-    static double unit(String id, long seed) {
-        long h = 0xcbf29ce484222325L ^ seed * 0x9E3779B97F4A7C15L;
-        for (int i = 0; i < id.length(); i++) {
-            h = (h ^ id.charAt(i)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53;
     }
 }

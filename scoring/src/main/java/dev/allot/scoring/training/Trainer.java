@@ -2,6 +2,7 @@ package dev.allot.scoring.training;
 
 import dev.allot.scoring.FeatureSchema;
 import dev.allot.scoring.ModelCard;
+import dev.allot.scoring.StableHash;
 import dev.allot.scoring.TreeEnsemble;
 import dev.allot.scoring.XGBoostModel;
 import ml.dmlc.xgboost4j.java.Booster;
@@ -173,22 +174,10 @@ public final class Trainer {
                 throw new IllegalArgumentException("a user split needs a user column");
             }
             for (int i = 0; i < n; i++) {
-                validation[i] = unit(table.users()[i]) < share;
+                validation[i] = StableHash.unit(0, table.users()[i]) < share;
             }
         }
         return validation;
-    }
-
-    /** A stable hash of a user id to [0, 1). */
-    static double unit(String user) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < user.length(); i++) {
-            h = (h ^ user.charAt(i)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53;
     }
 
     private static TrainingSet subset(TrainingSet all, boolean[] mask, boolean keep) {

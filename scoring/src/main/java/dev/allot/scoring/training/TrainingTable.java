@@ -1,18 +1,15 @@
 package dev.allot.scoring.training;
 
+import dev.allot.scoring.CsvTable;
 import dev.allot.scoring.FeatureSchema;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -40,29 +37,20 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
     }
 
     public static TrainingTable read(Path file, Columns columns) throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String headerLine = in.readLine();
-            if (headerLine == null) {
-                throw new IllegalArgumentException(file + " is empty");
-            }
-            String[] header = headerLine.strip().split(",", -1);
-            int outcome = -1;
-            int user = -1;
-            int time = -1;
+        try (CsvTable csv = CsvTable.open(file)) {
+            List<String> header = csv.header();
+            int outcome = header.indexOf(columns.outcome());
+            int user = header.indexOf(columns.user());
+            int time = header.indexOf(columns.time());
             List<Integer> featureColumns = new ArrayList<>();
             List<String> names = new ArrayList<>();
             List<String> refused = new ArrayList<>();
-            for (int c = 0; c < header.length; c++) {
-                String name = header[c].strip();
-                if (name.equals(columns.outcome())) {
-                    outcome = c;
-                } else if (name.equals(columns.user())) {
-                    user = c;
-                } else if (name.equals(columns.time())) {
-                    time = c;
-                } else if (name.equals(columns.level())) {
+            for (int c = 0; c < header.size(); c++) {
+                String name = header.get(c);
+                if (c == outcome || c == user || c == time || name.equals(columns.level())) {
                     continue;
-                } else if (columns.deny().contains(name)) {
+                }
+                if (columns.deny().contains(name)) {
                     refused.add(name);
                 } else {
                     featureColumns.add(c);
@@ -86,28 +74,20 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             FloatList y = new FloatList();
             List<String> users = new ArrayList<>();
             List<Long> times = new ArrayList<>();
-            String line;
-            long lineNo = 1;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] v = line.split(",", -1);
-                if (v.length != header.length) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": " + v.length + " values, header has "
-                            + header.length);
-                }
+            for (CsvTable.Row row : csv) {
                 for (int f = 0; f < width; f++) {
-                    String cell = v[featureColumns.get(f)].strip();
-                    x.add(cell.isEmpty() ? Float.NaN : number(cell, file, lineNo, names.get(f)));
+                    try {
+                        x.add(csv.number(row, featureColumns.get(f)));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(e.getMessage() + " (add it to --deny if it is not a feature)");
+                    }
                 }
-                y.add(label(v[outcome].strip(), file, lineNo, columns.outcome()));
+                y.add(csv.label(row, outcome));
                 if (user >= 0) {
-                    users.add(v[user]);
+                    users.add(row.get(user));
                 }
                 if (time >= 0) {
-                    times.add(epochMillis(v[time].strip(), file, lineNo, columns.time()));
+                    times.add(epochMillis(row.get(time), file, row.line(), columns.time()));
                 }
             }
             int rows = y.size();
@@ -117,32 +97,6 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             return new TrainingTable(new TrainingSet(schema, x.toArray(), y.toArray(), rows),
                     user >= 0 ? users.toArray(String[]::new) : null,
                     time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused));
-        }
-    }
-
-    private static float number(String cell, Path file, long line, String column) {
-        try {
-            float f = Float.parseFloat(cell);
-            if (!Float.isFinite(f)) {
-                throw new NumberFormatException();
-            }
-            return f;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + ":" + line + ": column " + column + " is not a finite number: '"
-                    + cell + "' (add it to --deny if it is not a feature)");
-        }
-    }
-
-    private static float label(String cell, Path file, long line, String column) {
-        switch (cell.toLowerCase(Locale.ROOT)) {
-            case "1", "true", "yes" -> {
-                return 1f;
-            }
-            case "0", "false", "no" -> {
-                return 0f;
-            }
-            default -> throw new IllegalArgumentException(file + ":" + line + ": " + column
-                    + " must be 0/1, true/false or yes/no, got '" + cell + "'");
         }
     }
 

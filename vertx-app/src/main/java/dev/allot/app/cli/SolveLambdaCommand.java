@@ -11,6 +11,7 @@ import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.RedisClients;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
+import dev.allot.scoring.CsvTable;
 import dev.allot.scoring.FeatureSchema;
 import dev.allot.scoring.ModelBundle;
 import io.lettuce.core.RedisClient;
@@ -18,10 +19,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -142,42 +140,18 @@ public final class SolveLambdaCommand implements Callable<Integer> {
     static Population score(Path file, ConversionScorer scorer, int threads, long[] repaired) throws IOException {
         FeatureSchema schema = scorer.model().schema();
         List<float[]> rows = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String header = in.readLine();
-            if (header == null) {
-                throw new IllegalArgumentException(file + " is empty");
-            }
-            String[] columns = header.strip().split(",", -1);
-            int[] target = new int[columns.length];
+        try (CsvTable csv = CsvTable.open(file)) {
             Map<String, Integer> positions = schema.positions();
-            for (int c = 0; c < columns.length; c++) {
-                target[c] = positions.getOrDefault(columns[c].strip(), -1);
-            }
+            int[] target = csv.header().stream().mapToInt(c -> positions.getOrDefault(c, -1)).toArray();
             if (Arrays.stream(target).allMatch(t -> t < 0)) {
                 throw new IllegalArgumentException(file + ":1: no column names a model feature " + schema.names());
             }
-            String line;
-            long lineNo = 1;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] values = line.split(",", -1);
-                if (values.length != columns.length) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": " + values.length + " values, header has "
-                            + columns.length);
-                }
+            for (CsvTable.Row line : csv) {
                 float[] row = new float[schema.size()];
                 Arrays.fill(row, Float.NaN);
-                for (int c = 0; c < values.length; c++) {
-                    if (target[c] >= 0 && !values[c].isBlank()) {
-                        try {
-                            row[target[c]] = Float.parseFloat(values[c].strip());
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException(file + ":" + lineNo + ": column " + columns[c]
-                                    + " is not a number: '" + values[c] + "'");
-                        }
+                for (int c = 0; c < target.length; c++) {
+                    if (target[c] >= 0) {
+                        row[target[c]] = csv.number(line, c);
                     }
                 }
                 rows.add(row);
