@@ -39,7 +39,7 @@ public final class Simulation {
      * @param predictedAveragePrice the average price as the strategy's own model saw it (what a controller steers)
      */
     public record Outcome(String strategy, int day, int arrivals, double conversions, double revenue,
-                          double averagePrice, double predictedAveragePrice, long[] levelCounts) {
+                          double averagePrice, double predictedAveragePrice, double usage, long[] levelCounts) {
         public double conversionRate() {
             return conversions / arrivals;
         }
@@ -249,6 +249,7 @@ public final class Simulation {
     public Outcome evaluate(String strategy, Market.Day day, int[] levels, double[] truth, double[] predicted) {
         double conversions = 0;
         double revenue = 0;
+        double usage = 0;
         double predR = 0;
         double predRp = 0;
         long[] counts = new long[k];
@@ -257,6 +258,7 @@ public final class Simulation {
             double r = truth[i * k + j];
             conversions += r;
             revenue += r * ladder.price(j);
+            usage += pricing.constraint().cost(r, ladder.price(j), ladder.coupon(j));
             if (predicted != null) {
                 predR += predicted[i * k + j];
                 predRp += predicted[i * k + j] * ladder.price(j);
@@ -264,7 +266,7 @@ public final class Simulation {
             counts[j]++;
         }
         return new Outcome(strategy, day.index(), day.n(), conversions, revenue, revenue / conversions,
-                predicted == null ? Double.NaN : predRp / predR, counts);
+                predicted == null ? Double.NaN : predRp / predR, usage, counts);
     }
 
     private void valuesAndCosts(double[] curves, int i, double[] v, double[] c) {

@@ -63,6 +63,9 @@ class ExperimentsTest {
         assertThat(Math.abs(live.priceDeviation())).isLessThan(Math.abs(rows.get("LDM-IR").priceDeviation()));
         for (Experiments.StrategyRow r : rows.values()) {
             assertThat(r.revenuePerArrival()).isLessThanOrEqualTo(rows.get("Oracle").revenuePerArrival());
+            // The oracle's argmax maximises revenue - lambda* usage over every policy, day by day.
+            assertThat(r.lagrangianPerArrival()).as(r.strategy())
+                    .isLessThanOrEqualTo(rows.get("Oracle").lagrangianPerArrival() + 1e-12);
         }
         assertThat(live.shareOfOracle()).isGreaterThan(0.9);
         assertThat(rows.get("Oracle").priceDeviation()).isGreaterThanOrEqualTo(-1e-9);
