@@ -90,7 +90,6 @@ public final class Experiments {
         int[] best = simulation.argmax(curves.calibrated(), day.n(), reference);
         Simulation.Outcome ref = simulation.evaluate("reference", day, best, curves.truth(), curves.calibrated());
         List<MisspecRow> rows = new ArrayList<>();
-        int t = 0;
         for (double error : errors) {
             double lambda0 = reference * (1 + error);
             for (boolean pid : new boolean[]{false, true}) {
@@ -110,7 +109,6 @@ public final class Experiments {
                         o.predictedAveragePrice() / scenario.minAveragePrice() - 1,
                         o.averagePrice() / scenario.minAveragePrice() - 1, o.revenue() / ref.revenue() - 1));
             }
-            t++;
         }
         return rows;
     }
@@ -226,17 +224,13 @@ public final class Experiments {
     /** The dual solve on group-average curves weighted by group size; each group gets its argmax level. */
     private static int[] ldmByGroup(Simulation sim, OfflineIp.Plan plan, double[] curves, int n, int k) {
         int groups = plan.groups();
-        int perAxis = plan.baseCuts().length + 1;
         double[] sum = new double[groups * k];
         long[] size = new long[groups];
-        int[] groupOf = new int[n];
-        int[] any = OfflineIp.apply(new OfflineIp.Plan(plan.baseCuts(), plan.upliftCuts(),
-                java.util.stream.IntStream.range(0, groups).toArray(), groups, 0, "", 0), curves, n, k);
+        int[] groupOf = OfflineIp.groups(plan, curves, n, k);
         for (int i = 0; i < n; i++) {
-            groupOf[i] = any[i];
-            size[any[i]]++;
+            size[groupOf[i]]++;
             for (int j = 0; j < k; j++) {
-                sum[any[i] * k + j] += curves[i * k + j];
+                sum[groupOf[i] * k + j] += curves[i * k + j];
             }
         }
         // A group of m customers counts as m identical arrivals: replicate its mean curve by its size.

@@ -91,12 +91,21 @@ public final class OfflineIp {
 
     /** Each arrival gets its group's planned level. */
     public static int[] apply(Plan plan, double[] curves, int n, int k) {
-        int perAxis = plan.baseCuts().length + 1;
-        int[] levels = new int[n];
+        int[] levels = groups(plan, curves, n, k);
         for (int i = 0; i < n; i++) {
-            levels[i] = plan.levelOfGroup()[group(curves, i, k, plan.baseCuts(), plan.upliftCuts(), perAxis)];
+            levels[i] = plan.levelOfGroup()[levels[i]];
         }
         return levels;
+    }
+
+    /** The group of each arrival under the plan's boundaries. */
+    public static int[] groups(Plan plan, double[] curves, int n, int k) {
+        int perAxis = plan.baseCuts().length + 1;
+        int[] groups = new int[n];
+        for (int i = 0; i < n; i++) {
+            groups[i] = group(curves, i, k, plan.baseCuts(), plan.upliftCuts(), perAxis);
+        }
+        return groups;
     }
 
     private static int group(double[] curves, int i, int k, double[] baseCuts, double[] upliftCuts, int perAxis) {

@@ -7,11 +7,14 @@ import dev.allot.simulator.Simulation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /** Runs the paper's experiments on a scenario and writes a Markdown report with SVG figures. */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
@@ -39,10 +42,10 @@ public final class SimulateCommand implements Callable<Integer> {
         Experiments experiments = new Experiments(scenario);
         if (solveSizes != null) {
             String table = Experiments.solveTable(experiments.table34(solveSizes));
-            java.nio.file.Files.createDirectories(out);
-            java.nio.file.Files.writeString(out.resolve("solve-report.md"), "# Offline solves\n\nMade by `allot simulate"
-                    + " --scenario " + scenarioFile + " --solve-sizes " + java.util.Arrays.toString(solveSizes)
-                    .replaceAll("[\\[\\] ]", "") + " --out " + out + "` in "
+            Files.createDirectories(out);
+            String sizes = Arrays.stream(solveSizes).mapToObj(Integer::toString).collect(Collectors.joining(","));
+            Files.writeString(out.resolve("solve-report.md"), "# Offline solves\n\nMade by `allot simulate"
+                    + " --scenario " + scenarioFile + " --solve-sizes " + sizes + " --out " + out + "` in "
                     + (System.currentTimeMillis() - started) / 1000.0 + " s.\n\n" + table + "\n```\n"
                     + experiments.log() + "```\n");
             System.out.println(table);

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -194,8 +196,8 @@ public final class HttpVerticle extends VerticleBase {
         JsonNode body = RequestParser.parse(ctx.body().buffer());
         String day = body.path("day").asText("");
         try {
-            java.time.LocalDate.parse(day);
-        } catch (java.time.format.DateTimeParseException e) {
+            LocalDate.parse(day);
+        } catch (DateTimeParseException e) {
             throw new ApiException.BadRequest("invalid_request", "day", "day must be a date such as 2026-11-24");
         }
         double lambda = RequestParser.number(body, "lambda", null);
