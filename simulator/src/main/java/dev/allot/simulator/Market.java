@@ -53,6 +53,12 @@ public final class Market {
         List<Scenario.Segment> segments = scenario.segments();
         double[] shares = segments.stream().mapToDouble(s -> weekend ? s.weekendShare() : s.weekdayShare()).toArray();
         double[] hourWeights = scenario.intraday();
+        // The day's shocks, one per segment, from their own stream so that the customers drawn stay the same.
+        SplittableRandom shocks = new SplittableRandom(scenario.seed() * 7_919L + index);
+        double[] shock = new double[segments.size()];
+        for (int s = 0; s < shock.length; s++) {
+            shock[s] = scenario.dailyShock() * gaussian(shocks);
+        }
         double[] utility = new double[n];
         double[] sensitivity = new double[n];
         int[] segment = new int[n];
@@ -61,7 +67,7 @@ public final class Market {
             int seg = pick(shares, random.nextDouble());
             Scenario.Segment s = segments.get(seg);
             segment[i] = seg;
-            utility[i] = gaussian(random) + s.utility() + scenario.dailyDrift() * index;
+            utility[i] = gaussian(random) + s.utility() + scenario.dailyDrift() * index + shock[seg];
             sensitivity[i] = Math.exp(gaussian(random)) * s.sensitivity();
             second[i] = pick(hourWeights, random.nextDouble()) * 3600 + random.nextInt(3600);
         }

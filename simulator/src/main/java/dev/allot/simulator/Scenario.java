@@ -18,6 +18,8 @@ import java.util.List;
  * @param intraday            relative arrival rate for each hour of the day (24 values)
  * @param weekendVolume       arrivals on Saturday and Sunday relative to a weekday
  * @param dailyDrift          shift of every customer's utility per day (the world changes under the model)
+ * @param dailyShock          standard deviation of a shift of each segment's utility drawn afresh every day
+ *                            (a competitor's promotion, the weather): what a plan made a day ahead cannot see
  * @param campaignCoverage    share of logged customers, the least willing, given the deepest coupon by an
  *                            earlier campaign: the confounding that bends raw curves
  * @param featureNoise        noise on the observed signals of utility and sensitivity
@@ -25,8 +27,8 @@ import java.util.List;
  */
 public record Scenario(String name, long seed, int customersPerDay, int trainingDays, int evaluationDays,
                        double basePrice, double[] coupons, double minAveragePrice, List<Segment> segments,
-                       double[] intraday, double weekendVolume, double dailyDrift, double campaignCoverage,
-                       double featureNoise, Pid pid, Model model) {
+                       double[] intraday, double weekendVolume, double dailyDrift, double dailyShock,
+                       double campaignCoverage, double featureNoise, Pid pid, Model model) {
 
     /** A customer segment: shares on weekdays and at weekends, utility shift, sensitivity multiplier. */
     public record Segment(String name, double weekdayShare, double weekendShare, double utility, double sensitivity) {
@@ -74,12 +76,13 @@ public record Scenario(String name, long seed, int customersPerDay, int training
 
     public Scenario withCustomersPerDay(int customers) {
         return new Scenario(name, seed, customers, trainingDays, evaluationDays, basePrice, coupons,
-                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, campaignCoverage, featureNoise, pid,
-                model);
+                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, campaignCoverage,
+                featureNoise, pid, model);
     }
 
     public Scenario withCampaignCoverage(double coverage) {
         return new Scenario(name, seed, customersPerDay, trainingDays, evaluationDays, basePrice, coupons,
-                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, coverage, featureNoise, pid, model);
+                minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, coverage, featureNoise,
+                pid, model);
     }
 }
