@@ -17,7 +17,8 @@ import java.util.Arrays;
  * usage of the per-arrival argmax. {@code C} is a non-increasing step function that changes only where an
  * arrival's upper envelope of lines {@code v_ij - lambda c_ij} switches line: at most K-1 breakpoints per
  * arrival. So {@code lambda*} is the smallest breakpoint at which the accumulated drops in usage reach
- * {@code C(0)}; no tolerance and no iteration is involved. The LP optimum is {@code D(lambda*)}; the integral
+ * {@code C(0)}; no tolerance and no iteration is involved. Levels the guardrails forbid an arrival
+ * ({@link Population#allowed()}) are not lines of its envelope. The LP optimum is {@code D(lambda*)}; the integral
  * policy at {@code lambda*} differs from it by at most one fractional arrival.
  *
  * <p>Finding the crossing does not need a full sort: breakpoints are narrowed by 16-bit digits of their
@@ -60,8 +61,7 @@ public final class DualSolver {
         checkLevels(pricing, k);
         double[] v = new double[k];
         double[] c = new double[k];
-        boolean[] all = new boolean[k];
-        Arrays.fill(all, true);
+        boolean[] allowed = new boolean[k];
         double[] t = new double[Math.max(1, n * (k - 1))];
         double[] drop = new double[t.length];
         int m = 0;
@@ -69,14 +69,18 @@ public final class DualSolver {
         double[] r = population.r();
         for (int i = 0; i < n; i++) {
             arrival(pricing, r, i * k, k, v, c);
-            int j = LambdaArgmax.choose(v, c, all, 0);
+            population.allowed(i, allowed);
+            int j = LambdaArgmax.choose(v, c, allowed, 0);
+            if (j == LambdaArgmax.NONE) {
+                continue;
+            }
             usageAtZero += c[j];
             double at = 0;
             while (true) {
                 int next = -1;
                 double nextAt = Double.POSITIVE_INFINITY;
                 for (int q = 0; q < k; q++) {
-                    if (c[q] < c[j]) {
+                    if (allowed[q] && c[q] < c[j]) {
                         double cross = Math.max(at, (v[j] - v[q]) / (c[j] - c[q]));
                         // Among lines tied at the crossing, the cheapest dominates beyond it.
                         if (cross < nextAt || cross == nextAt && c[q] < c[next]) {
@@ -127,14 +131,18 @@ public final class DualSolver {
         int k = population.levels();
         double[] v = new double[k];
         double[] c = new double[k];
+        boolean[] allowed = new boolean[k];
         double sum = 0;
         for (int i = 0; i < n; i++) {
             arrival(pricing, population.r(), i * k, k, v, c);
+            population.allowed(i, allowed);
             double best = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < k; j++) {
-                best = Math.max(best, v[j] - lambda * c[j]);
+                if (allowed[j]) {
+                    best = Math.max(best, v[j] - lambda * c[j]);
+                }
             }
-            sum += best;
+            sum += best == Double.NEGATIVE_INFINITY ? 0 : best;
         }
         return sum;
     }
@@ -145,14 +153,17 @@ public final class DualSolver {
         int k = population.levels();
         double[] v = new double[k];
         double[] c = new double[k];
-        boolean[] all = new boolean[k];
-        Arrays.fill(all, true);
+        boolean[] allowed = new boolean[k];
         long[] counts = new long[k];
         double objective = 0;
         double usage = 0;
         for (int i = 0; i < n; i++) {
             arrival(pricing, population.r(), i * k, k, v, c);
-            int j = LambdaArgmax.choose(v, c, all, lambda);
+            population.allowed(i, allowed);
+            int j = LambdaArgmax.choose(v, c, allowed, lambda);
+            if (j == LambdaArgmax.NONE) {
+                continue;
+            }
             objective += v[j];
             usage += c[j];
             counts[j]++;

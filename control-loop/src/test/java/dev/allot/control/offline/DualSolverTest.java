@@ -41,6 +41,9 @@ class DualSolverTest {
         for (int i = 0; i < n; i++) {
             MPConstraint one = solver.makeConstraint(1, 1, "one-" + i);
             for (int j = 0; j < k; j++) {
+                if (population.allowed() != null && !population.allowed()[i * k + j]) {
+                    continue;
+                }
                 MPVariable x = solver.makeNumVar(0, 1, "x" + i + "_" + j);
                 double r = population.r()[i * k + j];
                 double price = pricing.ladder().price(j);
@@ -110,6 +113,28 @@ class DualSolverTest {
         double largestValue = Arrays.stream(population.r()).max().orElse(0) * LADDER.basePrice();
         assertThat(exact.lpObjective() - exact.integralObjective()).isLessThanOrEqualTo(largestValue + 1e-9);
         assertThat(Arrays.stream(exact.levelShares()).sum()).isCloseTo(1.0, within(1e-12));
+    }
+
+    @Test
+    void respectsTheLevelsGuardrailsForbidAndStillAgreesWithOrTools() {
+        SplittableRandom random = new SplittableRandom(21);
+        for (int instance = 0; instance < 10; instance++) {
+            Population plain = randomPopulation(random, 200);
+            int k = LADDER.size();
+            boolean[] allowed = new boolean[plain.r().length];
+            for (int i = 0; i < plain.arrivals(); i++) {
+                int cap = random.nextDouble() < 0.3 ? 2 : k - 1;
+                for (int j = 0; j < k; j++) {
+                    allowed[i * k + j] = j <= cap && !(j == 3 && random.nextDouble() < 0.2);
+                }
+            }
+            Population population = new Population(plain.r(), plain.arrivals(), k, allowed);
+            Pricing pricing = new Pricing(LADDER, Objective.REVENUE, new BudgetConstraint.AveragePriceFloor(14.5), 0);
+            checkAgainstLp(pricing, population);
+            // Forbidding options can only lower the optimum.
+            assertThat(DualSolver.solve(pricing, population).lpObjective())
+                    .isLessThanOrEqualTo(DualSolver.solve(pricing, plain).lpObjective() + 1e-9);
+        }
     }
 
     @Test
