@@ -86,16 +86,17 @@ public final class Experiments {
         simulation.train(false);
         Market.Day day = simulation.market().day(0);
         Simulation.Curves curves = simulation.curves(day);
-        double reference = simulation.offlineLambda(curves.calibrated(), day.n());
-        int[] best = simulation.argmax(curves.calibrated(), day.n(), reference);
+        boolean[] allowed = simulation.allowed(day, curves.calibrated());
+        double reference = simulation.offlineLambda(curves.calibrated(), day.n(), allowed);
+        int[] best = simulation.argmax(curves.calibrated(), day.n(), reference, allowed);
         Simulation.Outcome ref = simulation.evaluate("reference", day, best, curves.truth(), curves.calibrated());
         List<MisspecRow> rows = new ArrayList<>();
         for (double error : errors) {
             double lambda0 = reference * (1 + error);
             for (boolean pid : new boolean[]{false, true}) {
                 Simulation.Trace[] trace = new Simulation.Trace[1];
-                int[] levels = pid ? simulation.withPid(day, curves.calibrated(), lambda0, trace)
-                        : simulation.argmax(curves.calibrated(), day.n(), lambda0);
+                int[] levels = pid ? simulation.withPid(day, curves.calibrated(), lambda0, trace, allowed)
+                        : simulation.argmax(curves.calibrated(), day.n(), lambda0, allowed);
                 if (traces != null && error == errors[errors.length - 1]) {
                     traces[pid ? 1 : 0] = pid ? trace[0] : fixedTrace(day, curves.calibrated(), levels, lambda0);
                 }
@@ -120,27 +121,30 @@ public final class Experiments {
         int k = market.ladder().size();
         Market.Day previous = market.day(-1);
         Simulation.Curves previousCurves = simulation.curves(previous);
+        boolean[] previousAllowed = simulation.allowed(previous, previousCurves.calibrated());
         Map<String, List<Simulation.Outcome>> outcomes = new LinkedHashMap<>();
         STRATEGIES.forEach(s -> outcomes.put(s, new ArrayList<>()));
         List<Double> oracleLambdas = new ArrayList<>();
         for (int d = 0; d < scenario.evaluationDays(); d++) {
             Market.Day day = market.day(d);
             Simulation.Curves curves = simulation.curves(day);
-            double lambdaRaw = simulation.offlineLambda(previousCurves.raw(), previous.n());
-            double lambdaIr = simulation.offlineLambda(previousCurves.calibrated(), previous.n());
+            boolean[] allowed = simulation.allowed(day, curves.calibrated());
+            double lambdaRaw = simulation.offlineLambda(previousCurves.raw(), previous.n(), previousAllowed);
+            double lambdaIr = simulation.offlineLambda(previousCurves.calibrated(), previous.n(), previousAllowed);
             int[] rule = simulation.tuneManual(previous, previousCurves.calibrated());
-            double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n());
+            double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n(), allowed);
             oracleLambdas.add(lambdaOracle);
             OfflineIp.Plan plan = OfflineIp.plan(simulation.pricing(), previousCurves.calibrated(), previous.n(),
                     IP_GRID, 60);
             Map<String, int[]> policies = new LinkedHashMap<>();
-            policies.put("Random", simulation.random(day.n(), scenario.seed() + d));
-            policies.put("Manual", simulation.manual(day, rule));
-            policies.put("Offline-IP", OfflineIp.apply(plan, curves.calibrated(), day.n(), k));
-            policies.put("LDM", simulation.argmax(curves.raw(), day.n(), lambdaRaw));
-            policies.put("LDM-IR", simulation.argmax(curves.calibrated(), day.n(), lambdaIr));
-            policies.put("LDM-IR+PID", simulation.withPid(day, curves.calibrated(), lambdaIr, null));
-            policies.put("Oracle", simulation.argmax(curves.truth(), day.n(), lambdaOracle));
+            policies.put("Random", simulation.random(day.n(), scenario.seed() + d, allowed));
+            policies.put("Manual", simulation.restrict(simulation.manual(day, rule), allowed));
+            policies.put("Offline-IP", simulation.restrict(OfflineIp.apply(plan, curves.calibrated(), day.n(), k),
+                    allowed));
+            policies.put("LDM", simulation.argmax(curves.raw(), day.n(), lambdaRaw, allowed));
+            policies.put("LDM-IR", simulation.argmax(curves.calibrated(), day.n(), lambdaIr, allowed));
+            policies.put("LDM-IR+PID", simulation.withPid(day, curves.calibrated(), lambdaIr, null, allowed));
+            policies.put("Oracle", simulation.argmax(curves.truth(), day.n(), lambdaOracle, allowed));
             for (Map.Entry<String, int[]> p : policies.entrySet()) {
                 double[] predicted = switch (p.getKey()) {
                     case "LDM" -> curves.raw();
@@ -155,6 +159,7 @@ public final class Experiments {
                     lambdaRaw, lambdaIr, lambdaOracle, plan.groups(), plan.status(), plan.solveMillis()));
             previous = day;
             previousCurves = curves;
+            previousAllowed = allowed;
         }
         double oracleRevenue = mean(outcomes.get("Oracle").stream().mapToDouble(Simulation.Outcome::revenuePerArrival)
                 .toArray());
@@ -213,8 +218,8 @@ public final class Experiments {
             rows.add(row(sim, size, "LDM by group (" + plan.groups() + " groups)", t1, curves, byGroup, "exact"));
 
             long t2 = System.nanoTime();
-            double lambda = sim.offlineLambda(curves, n);
-            int[] byCustomer = sim.argmax(curves, n, lambda);
+            double lambda = sim.offlineLambda(curves, n, null);
+            int[] byCustomer = sim.argmax(curves, n, lambda, null);
             rows.add(row(sim, size, "LDM by customer", t2, curves, byCustomer, "exact"));
             log.append(String.format(Locale.ROOT, "%d customers: lambda by customer %.6f%n", size, lambda));
         }
@@ -250,8 +255,8 @@ public final class Experiments {
                 }
             }
         }
-        double lambda = sim.offlineLambda(replicated, rows);
-        int[] chosen = sim.argmax(replicated, rows, lambda);
+        double lambda = sim.offlineLambda(replicated, rows, null);
+        int[] chosen = sim.argmax(replicated, rows, lambda, null);
         for (int g = 0; g < groups; g++) {
             levelOfGroup[g] = size[g] == 0 ? 0 : chosen[firstRow[g]];
         }

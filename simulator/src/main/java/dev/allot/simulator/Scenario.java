@@ -24,11 +24,13 @@ import java.util.List;
  *                            earlier campaign: the confounding that bends raw curves
  * @param featureNoise        noise on the observed signals of utility and sensitivity
  * @param pid                 the live controller's gains; it ticks {@code ticksPerDay} times a day
+ * @param rules               guardrail rule directory, relative to the scenario file (null: no rules); every
+ *                            strategy may only offer the levels the rules allow each customer
  */
 public record Scenario(String name, long seed, int customersPerDay, int trainingDays, int evaluationDays,
                        double basePrice, double[] coupons, double minAveragePrice, List<Segment> segments,
                        double[] intraday, double weekendVolume, double dailyDrift, double dailyShock,
-                       double campaignCoverage, double featureNoise, Pid pid, Model model) {
+                       double campaignCoverage, double featureNoise, Pid pid, Model model, String rules) {
 
     /** A customer segment: shares on weekdays and at weekends, utility shift, sensitivity multiplier. */
     public record Segment(String name, double weekdayShare, double weekendShare, double utility, double sensitivity) {
@@ -56,7 +58,13 @@ public record Scenario(String name, long seed, int customersPerDay, int training
         Scenario s = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .readValue(file.toFile(), Scenario.class);
         s.validate(file.toString());
-        return s;
+        if (s.rules() == null) {
+            return s;
+        }
+        String rules = file.toAbsolutePath().getParent().resolve(s.rules()).normalize().toString();
+        return new Scenario(s.name, s.seed, s.customersPerDay, s.trainingDays, s.evaluationDays, s.basePrice, s.coupons,
+                s.minAveragePrice, s.segments, s.intraday, s.weekendVolume, s.dailyDrift, s.dailyShock,
+                s.campaignCoverage, s.featureNoise, s.pid, s.model, rules);
     }
 
     void validate(String source) {
@@ -77,12 +85,12 @@ public record Scenario(String name, long seed, int customersPerDay, int training
     public Scenario withCustomersPerDay(int customers) {
         return new Scenario(name, seed, customers, trainingDays, evaluationDays, basePrice, coupons,
                 minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, campaignCoverage,
-                featureNoise, pid, model);
+                featureNoise, pid, model, rules);
     }
 
     public Scenario withCampaignCoverage(double coverage) {
         return new Scenario(name, seed, customersPerDay, trainingDays, evaluationDays, basePrice, coupons,
                 minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, coverage, featureNoise,
-                pid, model);
+                pid, model, rules);
     }
 }

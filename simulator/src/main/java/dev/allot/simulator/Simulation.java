@@ -14,9 +14,20 @@ import dev.allot.scoring.Ladder;
 import dev.allot.scoring.TreeEnsemble;
 import dev.allot.scoring.XGBoostModel;
 import dev.allot.scoring.training.ModelTrainer;
+import dev.allot.rules.Arrival;
+import dev.allot.rules.CouponHistory;
+import dev.allot.rules.DayTotals;
+import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.LevelCandidate;
+import dev.allot.rules.RuleSet;
 import dev.allot.scoring.training.TrainingSet;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -58,6 +69,7 @@ public final class Simulation {
     private final Ladder ladder;
     private final Pricing pricing;
     private final int k;
+    private final RuleSet rules;
     private TreeEnsemble model;
 
     public Simulation(Scenario scenario) {
@@ -67,6 +79,63 @@ public final class Simulation {
         this.pricing = new Pricing(ladder, Objective.REVENUE,
                 new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0);
         this.k = ladder.size();
+        this.rules = scenario.rules() == null ? null : compile(Path.of(scenario.rules()));
+    }
+
+    private static RuleSet compile(Path directory) {
+        GuardrailRules guardrails = new GuardrailRules(directory);
+        guardrails.reloadIfChanged();
+        return guardrails.active().orElseThrow(() -> new IllegalArgumentException("rules in " + directory
+                + " do not compile: " + guardrails.lastErrors()));
+    }
+
+    /**
+     * The levels the guardrail rules allow each arrival ({@code n * K}), evaluated once per day by the service's
+     * Drools rule set; null when the scenario has no rules.
+     */
+    public boolean[] allowed(Market.Day day, double[] calibrated) {
+        if (rules == null) {
+            return null;
+        }
+        boolean[] allowed = new boolean[day.n() * k];
+        List<String> segments = scenario.segments().stream().map(Scenario.Segment::name).toList();
+        CouponHistory history = new CouponHistory(0, true);
+        DayTotals totals = new DayTotals(0, 0, 0);
+        IntStream.range(0, day.n()).parallel().forEach(i -> {
+            List<LevelCandidate> candidates = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+                candidates.add(new LevelCandidate(j, ladder.coupon(j), ladder.price(j), calibrated[i * k + j]));
+            }
+            Arrival arrival = new Arrival("simulated", "c" + i, segments.get(day.segment()[i]), Map.of(), Map.of(),
+                    Set.of());
+            boolean[] row = rules.evaluate(arrival, candidates, history, totals).allowed(ladder.coupon(0) == 0 ? 0 : -1);
+            System.arraycopy(row, 0, allowed, i * k, k);
+        });
+        return allowed;
+    }
+
+    /** Moves each choice the rules forbid to the nearest allowed level below it (else above): a fixed plan
+     * meeting the guardrails at serving time. */
+    public int[] restrict(int[] levels, boolean[] allowed) {
+        if (allowed == null) {
+            return levels;
+        }
+        int[] out = levels.clone();
+        for (int i = 0; i < out.length; i++) {
+            if (!allowed[i * k + out[i]]) {
+                int j = out[i];
+                int below = j;
+                while (below >= 0 && !allowed[i * k + below]) {
+                    below--;
+                }
+                int above = j;
+                while (above < k && !allowed[i * k + above]) {
+                    above++;
+                }
+                out[i] = below >= 0 ? below : above < k ? above : 0;
+            }
+        }
+        return out;
     }
 
     public Market market() {
@@ -129,28 +198,35 @@ public final class Simulation {
     }
 
     /** Offline lambda solved on a population's curves (the day-ahead solve on a day like tomorrow). */
-    public double offlineLambda(double[] curves, int n) {
-        return DualSolver.solve(pricing, new Population(curves, n, k)).lambda();
+    public double offlineLambda(double[] curves, int n, boolean[] allowed) {
+        return DualSolver.solve(pricing, new Population(curves, n, k, allowed)).lambda();
     }
 
-    /** Per-arrival argmax at a fixed lambda over the given curves. */
-    public int[] argmax(double[] curves, int n, double lambda) {
+    /** Per-arrival argmax at a fixed lambda over the given curves, among the allowed levels. */
+    public int[] argmax(double[] curves, int n, double lambda, boolean[] allowed) {
         int[] levels = new int[n];
         double[] v = new double[k];
         double[] c = new double[k];
-        boolean[] all = allowedAll();
+        boolean[] row = allowedAll();
         for (int i = 0; i < n; i++) {
             valuesAndCosts(curves, i, v, c);
-            levels[i] = LambdaArgmax.choose(v, c, all, lambda);
+            allowedRow(allowed, i, row);
+            levels[i] = LambdaArgmax.choose(v, c, row, lambda);
         }
         return levels;
+    }
+
+    private void allowedRow(boolean[] allowed, int i, boolean[] row) {
+        if (allowed != null) {
+            System.arraycopy(allowed, i * k, row, 0, k);
+        }
     }
 
     /**
      * The live path: arrivals in order, lambda moved by the PID controller at each tick from the running
      * expected average price of the decisions so far (as the model predicts it, as the service does).
      */
-    public int[] withPid(Market.Day day, double[] curves, double lambda0, Trace[] trace) {
+    public int[] withPid(Market.Day day, double[] curves, double lambda0, Trace[] trace, boolean[] allowedLevels) {
         Scenario.Pid p = scenario.pid();
         double dt = 86_400.0 / p.ticksPerDay();
         PidGains gains = new PidGains(p.kp(), p.ki(), p.kd(), dt, 0, p.lambdaMax());
@@ -159,7 +235,7 @@ public final class Simulation {
         int[] levels = new int[n];
         double[] v = new double[k];
         double[] c = new double[k];
-        boolean[] all = allowedAll();
+        boolean[] row = allowedAll();
         double sumR = 0;
         double sumRp = 0;
         // Purchases drawn from the truth, for a controller that steers on what buyers actually paid.
@@ -177,7 +253,8 @@ public final class Simulation {
                 tick++;
             }
             valuesAndCosts(curves, i, v, c);
-            int j = LambdaArgmax.choose(v, c, all, state.lambda());
+            allowedRow(allowedLevels, i, row);
+            int j = LambdaArgmax.choose(v, c, row, state.lambda());
             levels[i] = j;
             double r = p.realized() ? (purchases.nextDouble() < market.truth(day, i, j) ? 1 : 0) : curves[i * k + j];
             sumR += r;
@@ -193,12 +270,24 @@ public final class Simulation {
         return levels;
     }
 
-    /** A uniformly random level for everyone: the exploration policy. */
-    public int[] random(int n, long seed) {
+    /** A uniformly random allowed level for everyone: the exploration policy. */
+    public int[] random(int n, long seed, boolean[] allowed) {
         SplittableRandom random = new SplittableRandom(seed);
         int[] levels = new int[n];
+        boolean[] row = allowedAll();
         for (int i = 0; i < n; i++) {
-            levels[i] = random.nextInt(k);
+            allowedRow(allowed, i, row);
+            int count = 0;
+            for (boolean a : row) {
+                count += a ? 1 : 0;
+            }
+            int pick = random.nextInt(Math.max(1, count));
+            for (int j = 0, seen = 0; j < k; j++) {
+                if (row[j] && seen++ == pick) {
+                    levels[i] = j;
+                    break;
+                }
+            }
         }
         return levels;
     }
