@@ -6,6 +6,7 @@ import dev.allot.app.config.ConfigLoader;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ControlVerticle;
 import dev.allot.app.control.ModelSwapper;
+import dev.allot.app.control.RuleSetStore;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.app.decision.DecisionService;
@@ -105,14 +106,15 @@ public final class AllotService {
     private final OutcomeService outcomes;
     private final CityController controller;
     private final GuardrailRules rules;
+    private final RuleSetStore ruleStore;
     private final ModelSwapper models;
     private final Metrics metrics;
     private final int port;
 
     private AllotService(Vertx vertx, RedisClient redis, List<StatefulRedisConnection<String, String>> connections,
                          List<String> deployments, DecisionService decisions, OutcomeService outcomes,
-                         CityController controller, GuardrailRules rules, ModelSwapper models, Metrics metrics,
-                         int port) {
+                         CityController controller, GuardrailRules rules, RuleSetStore ruleStore,
+                         ModelSwapper models, Metrics metrics, int port) {
         this.vertx = vertx;
         this.redis = redis;
         this.connections = connections;
@@ -121,6 +123,7 @@ public final class AllotService {
         this.outcomes = outcomes;
         this.controller = controller;
         this.rules = rules;
+        this.ruleStore = ruleStore;
         this.models = models;
         this.metrics = metrics;
         this.port = port;
@@ -192,8 +195,10 @@ public final class AllotService {
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
+        RuleSetStore ruleStore = new RuleSetStore(loaded.requests());
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
-                models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(), settings.adminToken());
+                ruleStore, models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(),
+                settings.adminToken());
         List<HttpVerticle> https = new ArrayList<>();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
@@ -213,8 +218,7 @@ public final class AllotService {
                     if (settings.rulesPollMillis() > 0) {
                         // Rule files and model directories: both re-read on a worker when their files change.
                         vertx.setPeriodic(settings.rulesPollMillis(), t -> vertx.executeBlocking(() -> {
-                            loaded.rules().reloadIfChanged();
-                            models.reloadChanged();
+                            pollFiles(loaded.rules(), ruleStore, models);
                             return null;
                         }, false));
                     }
@@ -222,7 +226,8 @@ public final class AllotService {
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
                     return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes()),
-                            deployments, decisions, outcomes, controller, loaded.rules(), models, metrics, port);
+                            deployments, decisions, outcomes, controller, loaded.rules(), ruleStore, models, metrics,
+                            port);
                 });
     }
 
@@ -254,6 +259,26 @@ public final class AllotService {
 
     public GuardrailRules rules() {
         return rules;
+    }
+
+    /**
+     * Blocking, on a worker: the rule directory, the rule set stored by the admin API, and the model
+     * directories, each applied when it changed.
+     */
+    private static void pollFiles(GuardrailRules rules, RuleSetStore ruleStore, ModelSwapper models) {
+        // A changed directory is the newest change: store it, so replicas started later do not go back to an
+        // older set activated through the API.
+        rules.reloadIfChanged().activated().ifPresent(changed -> ruleStore.storeNow(changed, "directory"));
+        ruleStore.applyIfNew(rules);
+        models.reloadChanged();
+    }
+
+    /** Runs the periodic file and rule-store poll now (the same work the timer does). */
+    public Future<Void> pollNow() {
+        return vertx.executeBlocking(() -> {
+            pollFiles(rules, ruleStore, models);
+            return null;
+        });
     }
 
     public ModelSwapper models() {

@@ -108,6 +108,58 @@ class AdminAndRulesTest {
     }
 
     @Test
+    void aRuleSetActivatedOnOneReplicaReachesTheOthersAndABadOneReachesNone() throws Exception {
+        try (ServiceFixture other = ServiceFixture.start(REDIS, DecisionApiTest.CITY)) {
+            String before = other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
+                    .get("rulesVersion").asText();
+            java.util.Map<String, String> files = new java.util.TreeMap<>();
+            try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
+                for (var p : paths.toList()) {
+                    files.put(p.getFileName().toString(), Files.readString(p));
+                }
+            }
+            files.put("zz-api.drl", """
+                    package dev.allot.guardrails;
+                    import dev.allot.rules.Verdict;
+                    import dev.allot.rules.Arrival;
+
+                    rule "no-coupon-for-staff"
+                    when
+                        $v : Verdict()
+                        Arrival( userId.startsWith("staff-") )
+                    then
+                        $v.deny("staff account");
+                    end
+                    """);
+            String body = Json.MAPPER.writeValueAsString(java.util.Map.of("files", files));
+
+            ServiceFixture.Response bad = admin("POST", "/v1/admin/rules/activate",
+                    "{\"files\":{\"a.drl\":\"package x;\\nrule \\\"r\\\"\\nwhen\\n  Nope()\\nthen\\nend\\n\"}}");
+            assertThat(bad.status()).isEqualTo(422);
+            other.service().pollNow().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"y\"}").body()
+                    .get("rulesVersion").asText()).isEqualTo(before);
+
+            ServiceFixture.Response activated = admin("POST", "/v1/admin/rules/activate", body);
+            assertThat(activated.status()).as(activated.text()).isEqualTo(200);
+            String version = activated.body().get("active").asText();
+            assertThat(version).isNotEqualTo(before);
+            assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"staff-1\"}").body()
+                    .get("reasons").get(0).get("rule").asText()).isEqualTo("no-coupon-for-staff");
+
+            other.service().pollNow().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            var onOther = other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"staff-2\"}").body();
+            assertThat(onOther.get("rulesVersion").asText()).isEqualTo(version);
+            assertThat(onOther.get("reasons").get(0).get("rule").asText()).isEqualTo("no-coupon-for-staff");
+
+            assertThat(admin("POST", "/v1/admin/rules/rollback", null).status()).isEqualTo(200);
+            other.service().pollNow().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertThat(other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"staff-3\"}").body()
+                    .get("rulesVersion").asText()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void validateCompilesWithoutActivating() {
         String active = admin("GET", "/v1/admin/rules", null).body().get("active").asText();
         ServiceFixture.Response bad = admin("POST", "/v1/admin/rules/validate",

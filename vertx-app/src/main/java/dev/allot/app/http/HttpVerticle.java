@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.Json;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
+import dev.allot.app.control.RuleSetStore;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.app.decision.DecisionRequest;
 import dev.allot.app.decision.DecisionService;
@@ -16,6 +17,7 @@ import dev.allot.control.redis.CityStore;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleCompiler;
 import dev.allot.rules.RuleError;
+import dev.allot.rules.RuleSet;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
@@ -46,8 +48,8 @@ public final class HttpVerticle extends VerticleBase {
 
     /** What the handlers need; shared by every instance of this verticle. */
     public record Services(DecisionService decisions, OutcomeService outcomes, CityController controller,
-                           GuardrailRules rules, ModelSwapper models, CityStore store, Metrics metrics, String host,
-                           int port, long bodyLimit, String adminToken) {
+                           GuardrailRules rules, RuleSetStore ruleStore, ModelSwapper models, CityStore store,
+                           Metrics metrics, String host, int port, long bodyLimit, String adminToken) {
     }
 
     private final Services services;
@@ -85,6 +87,7 @@ public final class HttpVerticle extends VerticleBase {
         router.put("/v1/admin/cities/:city/model").handler(body).handler(this::swapModel);
         router.get("/v1/admin/rules").handler(this::ruleVersions);
         router.post("/v1/admin/rules/validate").handler(body).handler(this::validateRules);
+        router.post("/v1/admin/rules/activate").handler(body).handler(this::activateRules);
         router.post("/v1/admin/rules/reload").handler(this::reloadRules);
         router.post("/v1/admin/rules/rollback").handler(this::rollbackRules);
 
@@ -245,6 +248,21 @@ public final class HttpVerticle extends VerticleBase {
         }).onFailure(ctx::fail);
     }
 
+    private void activateRules(RoutingContext ctx) {
+        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
+        vertx.executeBlocking(() -> services.rules().activate(files)).onSuccess(result -> {
+            if (!result.errors().isEmpty()) {
+                error(ctx, new ApiException.RulesRejected(errors(result.errors())));
+                return;
+            }
+            RuleSet activated = result.activated().orElseThrow();
+            Future.fromCompletionStage(services.ruleStore().store(activated, "admin"), context)
+                    .onSuccess(v -> json(ctx, 200, Map.of("active", activated.version(), "rules",
+                            activated.ruleCount(), "replicas", "all, within one rule poll")))
+                    .onFailure(ctx::fail);
+        }).onFailure(ctx::fail);
+    }
+
     private void reloadRules(RoutingContext ctx) {
         vertx.executeBlocking(services.rules()::reloadIfChanged).onSuccess(result -> {
             if (!result.errors().isEmpty()) {
@@ -258,7 +276,9 @@ public final class HttpVerticle extends VerticleBase {
 
     private void rollbackRules(RoutingContext ctx) {
         services.rules().rollback().ifPresentOrElse(
-                r -> json(ctx, 200, Map.of("active", r.version())),
+                r -> Future.fromCompletionStage(services.ruleStore().store(r, "rollback"), context)
+                        .onSuccess(v -> json(ctx, 200, Map.of("active", r.version())))
+                        .onFailure(ctx::fail),
                 () -> error(ctx, new ApiException.NotFound(null, "no earlier rule set to roll back to")));
     }
 

@@ -1,0 +1,100 @@
+package dev.allot.app.control;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.allot.app.Json;
+import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.RuleSet;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The rule set activated through the admin API, kept in Redis so that every replica applies it: a replica
+ * activates locally, stores the set, and the others pick it up on their next rule poll. The rule directory
+ * (a ConfigMap in Kubernetes) remains the other source; whichever changed last is what runs.
+ */
+public final class RuleSetStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RuleSetStore.class);
+    static final String KEY = "allot:rules:active";
+    private static final TypeReference<Map<String, String>> FILES = new TypeReference<>() {
+    };
+
+    /** A stored rule set: its version (a digest of the files) and the files. */
+    public record Stored(String version, Map<String, String> files) {
+    }
+
+    private final RedisAsyncCommands<String, String> redis;
+    private volatile String lastApplied;
+
+    public RuleSetStore(StatefulRedisConnection<String, String> connection) {
+        this.redis = connection.async();
+    }
+
+    public CompletionStage<Long> store(RuleSet ruleSet, String source) {
+        String files;
+        try {
+            files = Json.MAPPER.writeValueAsString(ruleSet.sources());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise rule files", e);
+        }
+        lastApplied = ruleSet.version();
+        return redis.hset(KEY, Map.of("version", ruleSet.version(), "files", files, "activatedAt",
+                Instant.now().toString(), "source", source));
+    }
+
+    /** Blocking form of {@link #store}, for the worker's poll; a Redis failure is logged, not thrown. */
+    public void storeNow(RuleSet ruleSet, String source) {
+        try {
+            store(ruleSet, source).toCompletableFuture().get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("Could not store rule set {}: {}", ruleSet.version(), e.toString());
+        }
+    }
+
+    /**
+     * Blocking (a worker's rule poll): applies the stored set if it is new to this replica. A stored set that
+     * does not compile here is reported and not retried until another is stored.
+     */
+    public void applyIfNew(GuardrailRules rules) {
+        Map<String, String> stored;
+        try {
+            stored = redis.hgetall(KEY).toCompletableFuture().get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("Rule set store unreachable: {}", e.toString());
+            return;
+        }
+        Optional<Stored> set = parse(stored);
+        if (set.isEmpty() || set.get().version().equals(lastApplied)) {
+            return;
+        }
+        lastApplied = set.get().version();
+        if (rules.active().map(RuleSet::version).filter(set.get().version()::equals).isPresent()) {
+            return;
+        }
+        GuardrailRules.LoadResult result = rules.activate(set.get().files());
+        if (!result.errors().isEmpty()) {
+            LOG.error("Stored rule set {} does not compile on this replica: {}", set.get().version(), result.errors());
+        }
+    }
+
+    private static Optional<Stored> parse(Map<String, String> hash) {
+        if (hash == null || !hash.containsKey("version") || !hash.containsKey("files")) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Stored(hash.get("version"), Json.MAPPER.readValue(hash.get("files"), FILES)));
+        } catch (JsonProcessingException e) {
+            LOG.error("Stored rule set is not readable: {}", e.getOriginalMessage());
+            return Optional.empty();
+        }
+    }
+}
