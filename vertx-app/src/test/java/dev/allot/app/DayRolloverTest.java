@@ -22,12 +22,10 @@ class DayRolloverTest {
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
     // Day starts at 04:00 in Shanghai (UTC+8): 20:00 UTC. The fixture's clock starts at 06:00 UTC on the 23rd.
-    static final String CITY = """
-            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
-              "constraint": { "type": "average-price-floor", "target": 15.0 },
-              "pid": { "kp": 0.15, "kd": 30, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.2,
-              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
-            """;
+    static final String CITY = ServiceFixture.city("""
+            { "constraint": { "target": 15.0 }, "explorationShare": 0.0, "holdoutShare": 0.0,
+              "pid": { "kp": 0.15, "kd": 30 }, "initialLambda": 0.2 }
+            """);
 
     static ServiceFixture service;
 

@@ -25,13 +25,7 @@ class DecisionApiTest {
     @RegisterExtension
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
-    static final String CITY = """
-            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
-              "constraint": { "type": "average-price-floor", "target": 14.5 },
-              "explorationShare": 0.1, "holdoutShare": 0.05,
-              "pid": { "kp": 0.05, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.5,
-              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
-            """;
+    static final String CITY = ServiceFixture.BASE_CITY;
 
     static ServiceFixture service;
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,7 +44,8 @@ class HotSwapTest {
         watched = copy(ServiceFixture.SHIPPED_MODEL, root.resolve("watched"));
         second = root.resolve("second");
         writeModel(second, "swap-v2", LADDER, 99);
-        service = ServiceFixture.start(REDIS, DecisionApiTest.CITY.replace("MODEL", watched.toString()));
+        service = ServiceFixture.start(REDIS, ServiceFixture.city(
+                Json.MAPPER.writeValueAsString(Map.of("model", watched.toString()))));
     }
 
     @AfterAll

@@ -38,13 +38,9 @@ class LearningLoopTest {
     @RegisterExtension
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
-    static final String CITY = """
-            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
-              "constraint": { "type": "average-price-floor", "target": 14.5 },
-              "explorationShare": 1.0, "holdoutShare": 0.0,
-              "pid": { "kp": 0.15, "kd": 30, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.5,
-              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
-            """;
+    static final String CITY = ServiceFixture.city("""
+            { "explorationShare": 1.0, "holdoutShare": 0.0, "pid": { "kp": 0.15, "kd": 30 } }
+            """);
 
     static ServiceFixture service;
 

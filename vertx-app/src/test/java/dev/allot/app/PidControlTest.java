@@ -32,13 +32,11 @@ class PidControlTest {
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
     static final double TARGET = 15.0;
-    static final String CITY = """
-            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
-              "constraint": { "type": "average-price-floor", "target": %s },
-              "explorationShare": 0.0, "holdoutShare": 0.0,
+    static final String CITY = ServiceFixture.city("""
+            { "constraint": { "target": %s }, "explorationShare": 0.0, "holdoutShare": 0.0,
               "pid": { "kp": 0.15, "ki": 0.0, "kd": 30, "intervalSeconds": 60, "lambdaMin": 0, "lambdaMax": 20 },
-              "initialLambda": 0.0, "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
-            """.formatted(TARGET);
+              "initialLambda": 0.0 }
+            """.formatted(TARGET));
 
     static ServiceFixture service;
 

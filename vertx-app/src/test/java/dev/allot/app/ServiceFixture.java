@@ -1,6 +1,7 @@
 package dev.allot.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import io.vertx.core.Vertx;
 
@@ -54,6 +55,26 @@ public final class ServiceFixture implements AutoCloseable {
         @Override
         public Clock withZone(ZoneId zone) {
             return this;
+        }
+    }
+
+    /** The city the integration tests serve, unless a test overrides some of its fields. */
+    static final String BASE_CITY = """
+            { "city": "demo", "basePrice": 18.0, "ladder": [0, 2, 4, 6, 8, 10], "objective": "revenue",
+              "constraint": { "type": "average-price-floor", "target": 14.5 },
+              "explorationShare": 0.1, "holdoutShare": 0.05,
+              "pid": { "kp": 0.05, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.5,
+              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
+            """;
+
+    /** The base city with {@code overrides} (a JSON object) merged in, nested objects field by field. */
+    static String city(String overrides) {
+        try {
+            ObjectNode base = (ObjectNode) Json.MAPPER.readTree(BASE_CITY);
+            Json.MAPPER.readerForUpdating(base).readValue(overrides);
+            return Json.MAPPER.writeValueAsString(base);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
