@@ -1,14 +1,17 @@
 package dev.allot.bench;
 
-import dev.allot.app.config.CityConfig;
+import dev.allot.engine.CitySetup;
+import dev.allot.engine.config.CityConfig;
 import dev.allot.app.decision.CityRuntime;
-import dev.allot.app.decision.DecisionEngine;
-import dev.allot.app.decision.DecisionRequest;
+import dev.allot.engine.DecisionEngine;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.TradingDay;
-import dev.allot.rules.CouponHistory;
+import dev.allot.engine.DecisionCodec;
+import dev.allot.engine.DecisionContext;
+import dev.allot.engine.DecisionRecord;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ConversionScorer;
@@ -35,12 +38,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * One arrival's in-process decision as the service makes it (DecisionEngine: feature vector, 6-level
  * curve from a 200-tree depth-6 model, isotonic calibration, the shipped Drools guardrails, the
- * lambda-argmax, the decision event), and its parts: the Java evaluator against native XGBoost4J for the same
+ * lambda-argmax, the decision record and its stream entry), and its parts: the Java evaluator against native XGBoost4J for the same
  * 6 rows, and the rules alone. Arrivals cycle through 4,096 distinct synthetic customers.
  */
 @State(Scope.Benchmark)
@@ -64,9 +66,9 @@ public class DecisionBenchmark {
     private RuleSet rules;
     private DecisionRequest[] requests;
     private float[][] rows;
-    private final CouponHistory history = new CouponHistory(1, true);
+    private final DecisionContext context = new DecisionContext(1, true, 10_000, 2_500, 400);
+    private String[] ids;
     private final Instant now = Instant.parse("2026-11-23T10:00:00Z");
-    private final SplittableRandom random = new SplittableRandom(1);
     private int next;
 
     @Setup(Level.Trial)
@@ -84,7 +86,7 @@ public class DecisionBenchmark {
         CityConfig config = new CityConfig("bench", "CNY", LADDER, Objective.REVENUE, 0,
                 new BudgetConstraint.AveragePriceFloor(14.5), 0.0, 0.0, 0, new PidGains(0.15, 0, 30, 60, 0, 10),
                 0.6, false, new TradingDay(ZoneId.of("Asia/Shanghai"), LocalTime.of(4, 0)), Path.of("."));
-        city = new CityRuntime(CityRuntime.Setup.of(config, new ModelBundle(card, evaluator, Path.of("."))));
+        city = new CityRuntime(CitySetup.of(config, new ModelBundle(card, evaluator, Path.of("."))));
         GuardrailRules guardrails = new GuardrailRules(Path.of(rulesDir));
         if (!guardrails.reloadIfChanged().errors().isEmpty()) {
             throw new IllegalStateException("rules do not compile: " + guardrails.lastErrors());
@@ -94,6 +96,7 @@ public class DecisionBenchmark {
         String[] segments = {"new", "low_frequency", "medium_frequency", "high_frequency", "churned"};
         List<String> names = SyntheticMarket.SCHEMA.names();
         requests = new DecisionRequest[ARRIVALS];
+        ids = new String[ARRIVALS];
         rows = new float[ARRIVALS][];
         for (int i = 0; i < ARRIVALS; i++) {
             SyntheticMarket.Customer c = market.next();
@@ -107,6 +110,7 @@ public class DecisionBenchmark {
             if (i % 7 == 0) {
                 campaigns.add("spring-promo");
             }
+            ids[i] = "bench." + new java.util.UUID(i, 31L * i + 7);
             requests[i] = new DecisionRequest(null, "bench", "user-" + i, segments[i % segments.length], features,
                     Map.of("fraud_risk", i % 50 == 0), campaigns, null);
             float[] row = new float[names.size() * LADDER.size()];
@@ -125,9 +129,12 @@ public class DecisionBenchmark {
 
     /** The whole in-process decision. */
     @Benchmark
-    public DecisionEngine.Result decision() {
-        DecisionRequest request = requests[next++ & (ARRIVALS - 1)];
-        return DecisionEngine.decide(city, rules, request, history, false, now, "2026-11-23", random);
+    public Object[] decision() {
+        int i = next++ & (ARRIVALS - 1);
+        DecisionRecord record = DecisionEngine.decide(city.setup(), rules, city.lambda(), requests[i], context,
+                ids[i], now.toEpochMilli(), "2026-11-23").record();
+        // What the service writes behind the request: the stream entry, the totals and the outcome index.
+        return new Object[]{DecisionCodec.toStream(record), record.totalsDelta(), record.outcomeIndex()};
     }
 
     /** Scoring 6 rows with the pure-Java evaluator (the per-arrival path). */

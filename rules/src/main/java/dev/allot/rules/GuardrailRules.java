@@ -45,6 +45,14 @@ public final class GuardrailRules {
         this.directory = directory;
     }
 
+    /** The rule files of {@code directory}, compiled, or an error listing why they do not compile. */
+    public static RuleSet compile(Path directory) {
+        GuardrailRules rules = new GuardrailRules(directory);
+        rules.reloadIfChanged();
+        return rules.active().orElseThrow(() -> new IllegalArgumentException("rules in " + directory
+                + " do not compile: " + rules.lastErrors()));
+    }
+
     public Path directory() {
         return directory;
     }

@@ -18,7 +18,7 @@ import java.util.Map;
  * @param sources the rule files, by name
  */
 public record RuleSet(String version, Map<String, String> sources, Instant compiledAt, KieBase kieBase,
-                      StatelessKieSession session) {
+                      StatelessKieSession session) implements Guardrails {
 
     static RuleSet of(String version, Map<String, String> sources, KieBase kieBase) {
         StatelessKieSession session = kieBase.newStatelessKieSession();
@@ -36,6 +36,7 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
         return new RuleSet(version, Map.copyOf(sources), Instant.now(), kieBase, session);
     }
 
+    @Override
     public Verdict evaluate(Arrival arrival, List<LevelCandidate> candidates, CouponHistory history,
                             DayTotals totals) {
         Verdict verdict = new Verdict(candidates.size());

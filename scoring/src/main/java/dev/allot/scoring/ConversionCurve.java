@@ -22,8 +22,12 @@ public record ConversionCurve(double[] raw, double[] calibrated) {
 
     /** Whether the raw prediction had to be repaired by calibration. */
     public boolean rawWasMonotone() {
-        for (int j = 1; j < raw.length; j++) {
-            if (raw[j] < raw[j - 1]) {
+        return nonDecreasing(raw);
+    }
+
+    public static boolean nonDecreasing(double[] curve) {
+        for (int j = 1; j < curve.length; j++) {
+            if (curve[j] < curve[j - 1]) {
                 return false;
             }
         }

@@ -79,14 +79,7 @@ public final class Simulation {
         this.pricing = new Pricing(ladder, Objective.REVENUE,
                 new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0);
         this.k = ladder.size();
-        this.rules = scenario.rules() == null ? null : compile(Path.of(scenario.rules()));
-    }
-
-    private static RuleSet compile(Path directory) {
-        GuardrailRules guardrails = new GuardrailRules(directory);
-        guardrails.reloadIfChanged();
-        return guardrails.active().orElseThrow(() -> new IllegalArgumentException("rules in " + directory
-                + " do not compile: " + guardrails.lastErrors()));
+        this.rules = scenario.rules() == null ? null : GuardrailRules.compile(Path.of(scenario.rules()));
     }
 
     /**

@@ -1,8 +1,9 @@
 package dev.allot.app;
 
-import dev.allot.app.config.CityConfig;
-import dev.allot.app.config.ConfigException;
-import dev.allot.app.config.ConfigLoader;
+import dev.allot.engine.CitySetup;
+import dev.allot.engine.config.CityConfig;
+import dev.allot.engine.config.ConfigException;
+import dev.allot.engine.config.ConfigLoader;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ControlVerticle;
 import dev.allot.app.control.ModelSwapper;
@@ -153,7 +154,7 @@ public final class AllotService {
                 LOG.warn("City {}: model {} was trained on ladder {}, city uses {}", config.city(), model.version(),
                         trainedLadder, boxed(config.ladder().coupons()));
             }
-            cities.put(config.city(), new CityRuntime(CityRuntime.Setup.of(config, model)));
+            cities.put(config.city(), new CityRuntime(CitySetup.of(config, model)));
             LOG.info("City {}: model {} ({} trees), ladder {}", config.city(), model.version(),
                     model.evaluator().trees(), config.ladder());
         }

@@ -1,24 +1,30 @@
 package dev.allot.app;
 
 import dev.allot.app.cli.DemoModelCommand;
-import dev.allot.app.cli.EvaluateCommand;
 import dev.allot.app.cli.ExportCommand;
+import dev.allot.app.cli.ReplayCommand;
 import dev.allot.app.cli.ServeCommand;
-import dev.allot.app.cli.SimulateCommand;
 import dev.allot.app.cli.SolveLambdaCommand;
 import dev.allot.app.cli.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar allot.jar <command>}: the service and its tools. */
+/**
+ * {@code java -jar allot.jar <command>}: the service and the daily loop's commands. The offline tools that
+ * need the simulator or OR-Tools are added by {@code allot-tools.jar}, so the serving jar never carries them.
+ */
 @Command(name = "allot", mixinStandardHelpOptions = true, version = "allot 0.1.0",
         description = "Real-time coupon decisioning.",
         subcommands = {ServeCommand.class, ExportCommand.class, TrainCommand.class, SolveLambdaCommand.class,
-                EvaluateCommand.class, SimulateCommand.class, DemoModelCommand.class})
+                ReplayCommand.class, DemoModelCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new Main());
+        System.exit(execute(new CommandLine(new Main()), args));
+    }
+
+    /** Runs {@code cli} with the error handling every allot jar shares; returns the exit code. */
+    public static int execute(CommandLine cli, String... args) {
         // Bad arguments and failures end with one line, not a usage page or a stack trace.
         cli.setParameterExceptionHandler((e, args1) -> {
             e.getCommandLine().getErr().println("allot: " + e.getMessage() + " (see --help)");
@@ -33,7 +39,7 @@ public final class Main implements Runnable {
             commandLine.getErr().println("allot: " + cause.getMessage());
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.allot.app;
 
+import dev.allot.engine.DecisionCodec;
+import dev.allot.engine.DecisionRecord;
+import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.CityTotals;
 import dev.allot.control.redis.EmbeddedRedisExtension;
@@ -12,7 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -210,11 +215,17 @@ class DecisionApiTest {
         assertThat(totals.get(CityTotals.SPEND)).isCloseTo(spend, within(1e-6));
         try (StatefulRedisConnection<String, String> c = REDIS.connect()) {
             assertThat(c.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(n);
-            var entry = c.sync().xrange(RedisKeys.decisions("demo"), io.lettuce.core.Range.create("-", "+"),
-                    io.lettuce.core.Limit.from(1)).get(0).getBody();
-            assertThat(entry).containsKeys("features", "calibrated", "raw", "level", "lambda", "group", "propensity",
-                    "modelVersion", "rulesVersion", "allowed");
-            assertThat(Json.MAPPER.readTree(entry.get("calibrated"))).hasSize(6);
+            var entries = c.sync().xrange(RedisKeys.decisions("demo"), io.lettuce.core.Range.create("-", "+"));
+            Set<String> logged = new HashSet<>();
+            for (var entry : entries) {
+                DecisionRecord r = DecisionCodec.fromStream(entry.getBody());
+                assertThat(r.format()).isEqualTo(DecisionCodec.FORMAT);
+                assertThat(r.levels().calibrated()).hasSize(6);
+                assertThat(r.modelVersion()).isNotBlank();
+                assertThat(r.context().historyKnown()).isTrue();
+                logged.add(r.decisionId());
+            }
+            assertThat(logged).isEqualTo(new HashSet<>(ids));
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.allot.app;
 
+import dev.allot.engine.Json;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;

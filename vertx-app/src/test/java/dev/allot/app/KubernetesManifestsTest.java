@@ -3,8 +3,8 @@ package dev.allot.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.allot.app.config.CityConfig;
-import dev.allot.app.config.ConfigLoader;
+import dev.allot.engine.config.CityConfig;
+import dev.allot.engine.config.ConfigLoader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,10 @@
 package dev.allot.app;
 
+import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.cli.ExportCommand;
 import dev.allot.app.cli.TrainCommand;
-import dev.allot.app.decision.DecisionRequest;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.app.decision.OutcomeRequest;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.scoring.Ladder;

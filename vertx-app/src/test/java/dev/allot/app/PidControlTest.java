@@ -1,7 +1,7 @@
 package dev.allot.app;
 
 import dev.allot.app.decision.CityRuntime;
-import dev.allot.app.decision.DecisionRequest;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidState;
 import dev.allot.control.redis.EmbeddedRedisExtension;

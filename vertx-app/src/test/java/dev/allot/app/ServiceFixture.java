@@ -1,5 +1,6 @@
 package dev.allot.app;
 
+import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;

@@ -1,5 +1,6 @@
 package dev.allot.app;
 
+import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.cli.SolveLambdaCommand;
 import dev.allot.control.redis.EmbeddedRedisExtension;

@@ -27,7 +27,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
     /** Columns recorded at or after the decision, never features unless the deny-list is overridden. */
     public static final Set<String> DEFAULT_DENY = Set.of("revenue", "price", "propensity", "group", "segment",
             "decisionId", "requestId", "lambda", "modelVersion", "rulesVersion", "ts", "clientTs", "outcomeTs",
-            "realizedRevenue", "id");
+            "realizedRevenue", "id", "record");
 
     /** Column names and the deny-list. */
     public record Columns(String outcome, String level, String coupon, String user, String time, Set<String> deny) {

@@ -1,8 +1,11 @@
 package dev.allot.app.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.allot.app.Json;
+import dev.allot.engine.Json;
 import dev.allot.control.redis.RedisClients;
+import dev.allot.engine.DecisionCodec;
+import dev.allot.engine.DecisionRecord;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import dev.allot.control.redis.RedisKeys;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -32,7 +36,8 @@ import java.util.concurrent.Callable;
  * Joins a city's decision stream and outcome stream into a training CSV: the features each decision used,
  * the level, coupon and price offered, whether the customer bought and what they paid, the propensity and
  * group of the policy that chose, and the time. A decision without a reported outcome counts as no purchase
- * unless {@code --require-outcome} drops it.
+ * unless {@code --require-outcome} drops it. The last column holds each decision's whole record
+ * ({@link DecisionCodec}), which {@code allot replay} reads; training never takes it as a feature.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Join a city's decision and outcome streams (Redis) into a training CSV.")
@@ -81,58 +86,43 @@ public final class ExportCommand implements Callable<Integer> {
                 new String[]{m.getBody().get("converted"), m.getBody().get("revenue")}));
         Set<String> features = new TreeSet<>();
         scan(redis, RedisKeys.decisions(city), m -> {
-            if (wanted(m.getBody(), groups)) {
-                Json.MAPPER.readTree(m.getBody().get("features")).fieldNames().forEachRemaining(features::add);
+            DecisionRecord d = DecisionCodec.fromStream(m.getBody());
+            if (wanted(d, groups)) {
+                features.addAll(d.features().keySet());
             }
         });
         features.remove("coupon");
+        List<String> header = new ArrayList<>(features);
+        header.addAll(List.of(TAIL));
+        header.add(DecisionCodec.FIELD);
         long[] rows = {0};
-        try (BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-            w.write(String.join(",", features));
-            w.write(features.isEmpty() ? "" : ",");
-            w.write(String.join(",", TAIL));
-            w.write('\n');
-            StringBuilder line = new StringBuilder();
+        try (CSVPrinter csv = CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new))
+                .setRecordSeparator('\n').get().print(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
+            List<Object> line = new ArrayList<>(header.size());
             scan(redis, RedisKeys.decisions(city), m -> {
-                Map<String, String> d = m.getBody();
-                String[] outcome = outcomes.get(d.get("decisionId"));
-                if (!wanted(d, groups) || d.get("level").isEmpty() || (requireOutcome && outcome == null)) {
+                DecisionRecord d = DecisionCodec.fromStream(m.getBody());
+                String[] outcome = outcomes.get(d.decisionId());
+                if (!wanted(d, groups) || !d.offered() || (requireOutcome && outcome == null)) {
                     return;
                 }
-                JsonNode f = Json.MAPPER.readTree(d.get("features"));
-                line.setLength(0);
+                line.clear();
                 for (String name : features) {
-                    JsonNode v = f.get(name);
-                    line.append(v == null || v.isNull() ? "" : v.asText()).append(',');
+                    Double v = d.features().get(name);
+                    line.add(v == null ? "" : v);
                 }
                 boolean converted = outcome != null && "1".equals(outcome[0]);
-                line.append(d.get("level")).append(',').append(d.get("coupon")).append(',').append(d.get("price"))
-                        .append(',').append(converted ? 1 : 0).append(',').append(converted ? outcome[1] : "0")
-                        .append(',').append(d.get("propensity")).append(',').append(d.get("group")).append(',')
-                        .append(csv(d.get("segment"))).append(',').append(csv(d.get("userId"))).append(',')
-                        .append(d.get("decisionId")).append(',')
-                        .append(Instant.ofEpochMilli(Long.parseLong(d.get("ts")))).append('\n');
-                w.write(line.toString());
+                line.addAll(List.of(d.level(), d.coupon(), d.price(), converted ? 1 : 0,
+                        converted ? outcome[1] : "0", d.propensity(), d.group(), d.segment(), d.userId(),
+                        d.decisionId(), Instant.ofEpochMilli(d.timestampMillis()), DecisionCodec.toJson(d)));
+                csv.printRecord(line);
                 rows[0]++;
             });
         }
         return rows[0];
     }
 
-    private static boolean wanted(Map<String, String> decision, Set<String> groups) {
-        return groups == null || groups.isEmpty() || groups.contains(decision.get("group"));
-    }
-
-    /**
-     * User ids and segments are free text; percent-encoding the characters that would split a CSV cell keeps
-     * the file readable by a plain comma split and keeps distinct ids distinct.
-     */
-    static String csv(String value) {
-        if (value == null) {
-            return "";
-        }
-        return value.replace("%", "%25").replace(",", "%2C").replace("\"", "%22").replace("\n", "%0A")
-                .replace("\r", "%0D");
+    private static boolean wanted(DecisionRecord decision, Set<String> groups) {
+        return groups == null || groups.isEmpty() || groups.contains(decision.group());
     }
 
     interface Visitor {
@@ -140,7 +130,7 @@ public final class ExportCommand implements Callable<Integer> {
     }
 
     /** Reads a stream in pages, oldest first. */
-    private static void scan(RedisCommands<String, String> redis, String stream, Visitor visitor) throws IOException {
+    static void scan(RedisCommands<String, String> redis, String stream, Visitor visitor) throws IOException {
         String from = "-";
         while (true) {
             List<StreamMessage<String, String>> page = redis.xrange(stream, Range.create(from, "+"),

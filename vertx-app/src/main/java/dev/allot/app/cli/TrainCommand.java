@@ -1,8 +1,8 @@
 package dev.allot.app.cli;
 
-import dev.allot.app.Json;
-import dev.allot.app.config.CityConfig;
-import dev.allot.app.config.ConfigLoader;
+import dev.allot.engine.Json;
+import dev.allot.engine.config.CityConfig;
+import dev.allot.engine.config.ConfigLoader;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.training.Trainer;
 import dev.allot.scoring.training.TrainingTable;

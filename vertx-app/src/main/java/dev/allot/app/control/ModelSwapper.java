@@ -1,5 +1,6 @@
 package dev.allot.app.control;
 
+import dev.allot.engine.CitySetup;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
@@ -60,7 +61,7 @@ public final class ModelSwapper {
                     + " but city " + city.city() + " offers " + ladder, null);
         }
         String previous = city.setup().model().version();
-        city.replace(CityRuntime.Setup.of(city.setup().config(), bundle));
+        city.replace(CitySetup.of(city.setup().config(), bundle));
         seen.put(city.city(), fingerprint(directory));
         LOG.info("City {}: model {} replaced by {} from {}", city.city(), previous, bundle.version(), directory);
         return previous;

@@ -2,7 +2,7 @@ package dev.allot.app.control;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.allot.app.Json;
+import dev.allot.engine.Json;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -1,11 +1,8 @@
 package dev.allot.app.decision;
 
-import dev.allot.app.config.CityConfig;
+import dev.allot.engine.CitySetup;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidGains;
-import dev.allot.control.Pricing;
-import dev.allot.scoring.ConversionScorer;
-import dev.allot.scoring.ModelBundle;
 
 import java.util.Map;
 
@@ -16,17 +13,7 @@ import java.util.Map;
  */
 public final class CityRuntime {
 
-    /** Configuration and model that change together. */
-    public record Setup(CityConfig config, ModelBundle model, ConversionScorer scorer, Pricing pricing,
-                        Map<String, Integer> featurePositions) {
-
-        public static Setup of(CityConfig config, ModelBundle model) {
-            return new Setup(config, model, new ConversionScorer(model.evaluator(), config.ladder()),
-                    config.pricing(), model.card().schema().positions());
-        }
-    }
-
-    private volatile Setup setup;
+    private volatile CitySetup setup;
     private volatile double lambda;
     private volatile boolean frozen;
     private volatile PidGains gains;
@@ -34,7 +21,7 @@ public final class CityRuntime {
     private volatile Map<String, String> pidFields = Map.of();
     private volatile long stateReadAtMillis;
 
-    public CityRuntime(Setup setup) {
+    public CityRuntime(CitySetup setup) {
         this.setup = setup;
         this.lambda = setup.config().initialLambda();
         this.gains = setup.config().pid();
@@ -44,11 +31,11 @@ public final class CityRuntime {
         return setup.config().city();
     }
 
-    public Setup setup() {
+    public CitySetup setup() {
         return setup;
     }
 
-    public void replace(Setup next) {
+    public void replace(CitySetup next) {
         this.setup = next;
     }
 

@@ -1,7 +1,15 @@
 package dev.allot.app.decision;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.allot.app.Json;
+import dev.allot.engine.CitySetup;
+import dev.allot.engine.Decision;
+import dev.allot.engine.DecisionCodec;
+import dev.allot.engine.DecisionContext;
+import dev.allot.engine.DecisionEngine;
+import dev.allot.engine.DecisionRecord;
+import dev.allot.engine.DecisionRequest;
+import dev.allot.engine.Json;
+import dev.allot.control.redis.DecisionEvent;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
@@ -10,6 +18,7 @@ import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.rules.CouponHistory;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
+import dev.allot.scoring.ConversionCurve;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import org.slf4j.Logger;
@@ -21,6 +30,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -101,10 +111,15 @@ public final class DecisionService {
             if (prepared.stored().isPresent()) {
                 return Future.succeededFuture(prepared.stored().get());
             }
-            String day = city.setup().config().tradingDay().keyOf(now);
-            DecisionEngine.Result result = DecisionEngine.decide(city, ruleSet, request, prepared.history(), explain,
-                    now, day, ThreadLocalRandom.current());
-            String body = toJson(result.decision());
+            CitySetup setup = city.setup();
+            String day = setup.config().tradingDay().keyOf(now);
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            String decisionId = setup.city() + "." + new UUID(random.nextLong(), random.nextLong());
+            DecisionContext seen = DecisionContext.of(prepared.history(), city.totals(),
+                    request.segment() == null ? DecisionEngine.UNKNOWN_SEGMENT : request.segment());
+            DecisionEngine.Result result = DecisionEngine.decide(setup, ruleSet, city.lambda(), request, seen,
+                    decisionId, now.toEpochMilli(), day);
+            String body = toJson(Decision.of(result.record(), setup.config().currency(), explain));
             // With a request id, a concurrent or earlier request (possibly on another replica) may have claimed
             // it first: then its response is ours and this decision is neither counted nor logged.
             Future<Optional<String>> earlier = request.requestId() == null
@@ -146,13 +161,14 @@ public final class DecisionService {
     }
 
     private void record(DecisionEngine.Result result, long started) {
-        log.append(result.event());
-        Decision d = result.decision();
-        metrics.decided(d.city(), d.group(), d.level(), System.nanoTime() - started);
-        metrics.ruleHits(d.reasons());
-        metrics.unknownFeatures(d.city(), result.unknownFeatures());
-        if (!result.rawWasMonotone()) {
-            metrics.nonMonotoneCurve(d.city());
+        DecisionRecord r = result.record();
+        log.append(new DecisionEvent(r.city(), r.day(), r.decisionId(), r.userId(), r.timestampMillis(),
+                r.coupon() > 0, DecisionCodec.toStream(r), r.outcomeIndex(), r.totalsDelta()));
+        metrics.decided(r.city(), r.group(), r.level(), System.nanoTime() - started);
+        metrics.ruleHits(r.reasons());
+        metrics.unknownFeatures(r.city(), result.unknownFeatures());
+        if (!ConversionCurve.nonDecreasing(r.levels().raw())) {
+            metrics.nonMonotoneCurve(r.city());
         }
     }
 

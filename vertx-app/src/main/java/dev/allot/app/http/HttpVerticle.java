@@ -2,12 +2,12 @@ package dev.allot.app.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.allot.app.Json;
+import dev.allot.engine.Json;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.control.RuleSetStore;
 import dev.allot.app.decision.CityRuntime;
-import dev.allot.app.decision.DecisionRequest;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.app.decision.DecisionService;
 import dev.allot.app.decision.OutcomeRequest;
 import dev.allot.app.decision.OutcomeService;

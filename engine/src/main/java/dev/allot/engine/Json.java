@@ -1,4 +1,4 @@
-package dev.allot.app;
+package dev.allot.engine;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;

@@ -1,4 +1,4 @@
-package dev.allot.app.decision;
+package dev.allot.engine;
 
 import dev.allot.scoring.StableHash;
 

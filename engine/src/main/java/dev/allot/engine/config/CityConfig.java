@@ -1,4 +1,4 @@
-package dev.allot.app.config;
+package dev.allot.engine.config;
 
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.Objective;

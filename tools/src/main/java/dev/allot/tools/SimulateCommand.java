@@ -1,6 +1,6 @@
-package dev.allot.app.cli;
+package dev.allot.tools;
 
-import dev.allot.app.Json;
+import dev.allot.engine.Json;
 import dev.allot.simulator.Experiments;
 import dev.allot.simulator.Scenario;
 import dev.allot.simulator.Simulation;

@@ -1,4 +1,4 @@
-package dev.allot.app.config;
+package dev.allot.engine.config;
 
 /** A configuration file that cannot be used; the message names the file and the field. */
 public final class ConfigException extends RuntimeException {

@@ -1,7 +1,7 @@
-package dev.allot.app.config;
+package dev.allot.engine.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.allot.app.Json;
+import dev.allot.engine.Json;
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.Objective;
 import dev.allot.control.PidGains;

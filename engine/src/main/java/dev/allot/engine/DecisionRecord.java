@@ -1,0 +1,84 @@
+package dev.allot.engine;
+
+import dev.allot.control.CityTotals;
+import dev.allot.rules.Reason;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one decision saw and did, enough to replay it: the request, what the rules saw besides it, every
+ * level's numbers, the group and its propensity, lambda, the chosen level, the rules' reasons and the versions
+ * of model and rules. Written to the decision stream and the CSV export by {@link DecisionCodec}.
+ *
+ * @param format          the record's format version ({@link DecisionCodec#FORMAT}); 0 for records written
+ *                        before it was versioned, which lack attributes, the context and values and costs
+ * @param requestId       the client's idempotency key, or null
+ * @param clientTimestamp the time the client sent, or null
+ * @param segment         the arrival's segment ({@link DecisionEngine#UNKNOWN_SEGMENT} when the app sent none)
+ * @param level           the level offered, or null when no level was allowed and the ladder has no free level
+ */
+public record DecisionRecord(int format, String decisionId, String requestId, String city, String day,
+                             long timestampMillis, Instant clientTimestamp, String userId, String segment,
+                             Map<String, Double> features, Map<String, Object> attributes, List<String> campaigns,
+                             DecisionContext context, Levels levels, String group, double propensity, double lambda,
+                             Integer level, double coupon, double price, List<Reason> reasons, String modelVersion,
+                             String rulesVersion) {
+
+    public DecisionRecord {
+        features = Map.copyOf(features);
+        attributes = Map.copyOf(attributes);
+        campaigns = List.copyOf(campaigns);
+        reasons = List.copyOf(reasons);
+    }
+
+    public boolean offered() {
+        return level != null;
+    }
+
+    /** Expected purchase probability at the offered level (0 when none was offered). */
+    public double expectedConversion() {
+        return level == null ? 0 : levels.calibrated()[level];
+    }
+
+    /** The request as the app sent it, for a replay through the engine. */
+    public DecisionRequest request() {
+        return new DecisionRequest(requestId, city, userId, segment, features, attributes, campaigns,
+                clientTimestamp);
+    }
+
+    /** What this decision adds to the city's running totals of its day. */
+    public Map<String, Double> totalsDelta() {
+        Map<String, Double> totals = new LinkedHashMap<>();
+        totals.put(CityTotals.DECISIONS, 1.0);
+        totals.put(CityTotals.segmentDecisions(segment), 1.0);
+        totals.put(CityTotals.groupDecisions(group), 1.0);
+        if (level != null) {
+            double r = expectedConversion();
+            totals.put(CityTotals.CONVERSIONS, r);
+            totals.put(CityTotals.REVENUE, r * price);
+            totals.put(CityTotals.SPEND, r * coupon);
+            totals.put(CityTotals.segmentSpend(segment), r * coupon);
+            totals.put(CityTotals.levelDecisions(level), 1.0);
+            totals.put(CityTotals.OFFERED, coupon);
+            if (coupon > 0) {
+                totals.put(CityTotals.COUPONS, 1.0);
+            }
+        }
+        return totals;
+    }
+
+    /** The short index an outcome is matched against: its day, offer and segment. */
+    public Map<String, String> outcomeIndex() {
+        Map<String, String> index = new LinkedHashMap<>();
+        index.put("day", day);
+        index.put("level", level == null ? "" : level.toString());
+        index.put("coupon", Double.toString(coupon));
+        index.put("price", Double.toString(price));
+        index.put("segment", segment);
+        index.put("group", group);
+        return index;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.allot.engine;
+
+import dev.allot.engine.config.CityConfig;
+import dev.allot.engine.config.ConfigLoader;
+import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.RuleSet;
+import dev.allot.scoring.ModelBundle;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The engine on the shipped demo model and rules: real XGBoost trees, real Drools. */
+class DecisionEngineTest {
+
+    static final Path DEMO = Path.of("..", "config", "cities", "demo.json");
+
+    static RuleSet rules;
+
+    @BeforeAll
+    static void compileRules() {
+        rules = GuardrailRules.compile(Path.of("..", "rules", "guardrails"));
+    }
+
+    /** The shipped demo city with the given exploration and holdout shares. */
+    static CitySetup setup(Path dir, double exploration, double holdout) throws IOException {
+        Path file = dir.resolve("demo.json");
+        Files.writeString(file, Files.readString(DEMO)
+                .replace("\"explorationShare\": 0.05", "\"explorationShare\": " + exploration)
+                .replace("\"holdoutShare\": 0.02", "\"holdoutShare\": " + holdout)
+                .replace("\"../../models/demo\"", "\"" + Path.of("..", "models", "demo").toAbsolutePath() + "\""));
+        CityConfig config = ConfigLoader.loadCity(file);
+        return CitySetup.of(config, ModelBundle.load(config.model()));
+    }
+
+    static DecisionRequest request(String user, String segment, Map<String, Object> attributes) {
+        return new DecisionRequest(null, "demo", user, segment, Map.of("rides_30d", 3.0, "avg_fare", 15.0,
+                "unknown_feature", 1.0), attributes, List.of(), null);
+    }
+
+    @Test
+    void explorationDrawsFromTheDecisionIdSoTheSameIdGivesTheSameLevel(@TempDir Path dir) throws IOException {
+        CitySetup setup = setup(dir, 1.0, 0.0);
+        Map<Integer, Integer> levels = new HashMap<>();
+        for (int i = 0; i < 600; i++) {
+            DecisionRequest r = request("u-" + i, "new", Map.of());
+            DecisionRecord first = DecisionEngine.decide(setup, rules, 0.5, r, DecisionContext.UNKNOWN,
+                    "demo.id-" + i, 0, "2026-11-25").record();
+            DecisionRecord again = DecisionEngine.decide(setup, rules, 0.5, r, DecisionContext.UNKNOWN,
+                    "demo.id-" + i, 0, "2026-11-25").record();
+            assertThat(first.group()).isEqualTo("exploration");
+            assertThat(again.level()).isEqualTo(first.level());
+            assertThat(first.propensity()).isEqualTo(1.0 / 6);
+            levels.merge(first.level(), 1, Integer::sum);
+        }
+        // Uniform over the six allowed levels: each near 100 of 600.
+        assertThat(levels).hasSize(6);
+        assertThat(levels.values()).allSatisfy(n -> assertThat(n).isBetween(60, 140));
+    }
+
+    @Test
+    void rulesSeeTheRecordedContext(@TempDir Path dir) throws IOException {
+        CitySetup setup = setup(dir, 0.0, 0.0);
+        DecisionRequest r = request("u-1", "low_frequency", Map.of());
+        DecisionRecord fresh = DecisionEngine.decide(setup, rules, 0.0, r, new DecisionContext(0, true, 0, 0, 0),
+                "demo.a", 0, "d").record();
+        DecisionRecord limited = DecisionEngine.decide(setup, rules, 0.0, r, new DecisionContext(3, true, 0, 0, 0),
+                "demo.a", 0, "d").record();
+
+        assertThat(fresh.coupon()).isPositive();
+        assertThat(limited.level()).isZero();
+        assertThat(limited.reasons()).extracting(reason -> reason.rule()).containsExactly("weekly-coupon-limit");
+        assertThat(limited.context().couponsLast7Days()).isEqualTo(3);
+    }
+
+    @Test
+    void unknownFeaturesAreCountedAndTheRecordKeepsWhatWasSent(@TempDir Path dir) throws IOException {
+        CitySetup setup = setup(dir, 0.0, 0.0);
+        DecisionEngine.Result result = DecisionEngine.decide(setup, rules, 0.5,
+                request("u-2", null, Map.of("fraud_risk", true)), DecisionContext.UNKNOWN, "demo.b", 7, "d");
+
+        assertThat(result.unknownFeatures()).isEqualTo(1);
+        assertThat(result.record().segment()).isEqualTo(DecisionEngine.UNKNOWN_SEGMENT);
+        assertThat(result.record().features()).containsKey("unknown_feature");
+        assertThat(result.record().level()).isZero();
+        assertThat(result.record().reasons()).extracting(reason -> reason.rule()).contains("no-coupon-fraud-risk");
+        assertThat(result.record().levels().allowedMask()).isEqualTo("100000");
+    }
+}
