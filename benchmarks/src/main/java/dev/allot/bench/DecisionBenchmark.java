@@ -120,6 +120,17 @@ public class DecisionBenchmark {
             }
             rows[i] = row;
         }
+        decideSome();
+    }
+
+    private static final int RECORDS = 256;
+    private DecisionRecord[] records;
+
+    private void decideSome() {
+        records = new DecisionRecord[RECORDS];
+        for (int i = 0; i < RECORDS; i++) {
+            records[i] = engine();
+        }
     }
 
     @TearDown(Level.Trial)
@@ -135,6 +146,20 @@ public class DecisionBenchmark {
                 ids[i], now.toEpochMilli(), "2026-11-23").record();
         // What the service writes behind the request: the stream entry, the totals and the outcome index.
         return new Object[]{DecisionCodec.toStream(record), record.totalsDelta(), record.outcomeIndex()};
+    }
+
+    /** The engine alone: the decision and its record, not yet encoded for the stream. */
+    @Benchmark
+    public DecisionRecord engine() {
+        int i = next++ & (ARRIVALS - 1);
+        return DecisionEngine.decide(city.setup(), rules, city.lambda(), requests[i], context, ids[i],
+                now.toEpochMilli(), "2026-11-23").record();
+    }
+
+    /** Encoding one record for the decision stream (part of {@link #decision}). */
+    @Benchmark
+    public Object encode() {
+        return DecisionCodec.toStream(records[next++ & (RECORDS - 1)]);
     }
 
     /** Scoring 6 rows with the pure-Java evaluator (the per-arrival path). */

@@ -3,12 +3,13 @@ package dev.allot.engine;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.JsonSerializable;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import dev.allot.rules.Reason;
 import dev.allot.scoring.CsvTable;
 
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,8 +69,23 @@ public final class DecisionCodec {
     }
 
     public static String toJson(DecisionRecord r) {
-        StringWriter out = new StringWriter(1024);
-        try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
+        try {
+            // Through the mapper, so the generator writes into Jackson's recycled buffers.
+            return Json.MAPPER.writeValueAsString(new Writer(r));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write decision record " + r.decisionId(), e);
+        }
+    }
+
+    private record Writer(DecisionRecord r) implements JsonSerializable {
+        @Override
+        public void serializeWithType(JsonGenerator g, SerializerProvider provider, TypeSerializer type)
+                throws IOException {
+            serialize(g, provider);
+        }
+
+        @Override
+        public void serialize(JsonGenerator g, SerializerProvider provider) throws IOException {
             g.writeStartObject();
             g.writeNumberField("v", r.format());
             g.writeStringField("decisionId", r.decisionId());
@@ -116,12 +132,12 @@ public final class DecisionCodec {
             g.writeEndObject();
             Levels l = r.levels();
             g.writeObjectFieldStart("levels");
-            array(g, "coupon", l.coupons());
-            array(g, "price", l.prices());
-            array(g, "raw", l.raw());
-            array(g, "calibrated", l.calibrated());
-            array(g, "value", l.values());
-            array(g, "cost", l.costs());
+            array(g, "coupon", l.coupons(), false);
+            array(g, "price", l.prices(), false);
+            array(g, "raw", l.raw(), true);
+            array(g, "calibrated", l.calibrated(), true);
+            array(g, "value", l.values(), true);
+            array(g, "cost", l.costs(), true);
             g.writeStringField("allowed", l.allowedMask());
             g.writeEndObject();
             g.writeStringField("group", r.group());
@@ -145,17 +161,21 @@ public final class DecisionCodec {
             g.writeStringField("modelVersion", r.modelVersion());
             g.writeStringField("rulesVersion", r.rulesVersion());
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write decision record " + r.decisionId(), e);
         }
-        return out.toString();
     }
 
-    private static void array(JsonGenerator g, String name, double[] values) throws IOException {
+    /**
+     * With {@code asFloat}, seven significant digits: model outputs and what is computed from them carry no
+     * more information than that (the trees sum float leaves), and the record halves in size. Levels are
+     * replayed from the features, never from these numbers, so replays stay exact.
+     */
+    private static void array(JsonGenerator g, String name, double[] values, boolean asFloat) throws IOException {
         g.writeArrayFieldStart(name);
         for (double v : values) {
             // Format-0 records lack values and costs: NaN, which JSON cannot carry, travels as null.
-            if (Double.isFinite(v)) {
+            if (Double.isFinite(v) && asFloat) {
+                g.writeNumber((float) v);
+            } else if (Double.isFinite(v)) {
                 g.writeNumber(v);
             } else {
                 g.writeNull();

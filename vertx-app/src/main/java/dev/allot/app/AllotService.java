@@ -15,7 +15,7 @@ import dev.allot.app.decision.OutcomeService;
 import dev.allot.app.http.HttpVerticle;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.control.redis.CityStore;
-import dev.allot.control.redis.PidTicker;
+import dev.allot.control.PidTicker;
 import dev.allot.control.redis.RedisClients;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.rules.GuardrailRules;

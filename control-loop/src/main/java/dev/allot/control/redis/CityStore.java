@@ -1,5 +1,6 @@
 package dev.allot.control.redis;
 
+import dev.allot.control.CityStateStore;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidState;
 import io.lettuce.core.ScriptOutputType;
@@ -14,17 +15,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A city's shared state in Redis, through one Lettuce connection. Every call is asynchronous: callers on
+ * A {@link CityStateStore} in Redis, through one Lettuce connection. Every call is asynchronous: callers on
  * event loops compose the returned stages and never wait on them.
  */
-public final class CityStore {
-
-    /** What a request needs to know from Redis before deciding. */
-    public record Preparation(Optional<String> storedResponse, long couponsInWindow) {
-    }
-
-    /** Outcome of {@link #recordOutcome}. */
-    public enum OutcomeResult { COUNTED, DUPLICATE, UNKNOWN_DECISION }
+public final class CityStore implements CityStateStore {
 
     private static final long REQUEST_TTL_SECONDS = 86_400;
 
@@ -34,6 +28,7 @@ public final class CityStore {
         this.redis = connection.async();
     }
 
+    @Override
     public CompletionStage<Preparation> prepare(String city, String requestId, String userId, long sinceMillis) {
         String requestKey = requestId == null ? RedisKeys.request(city, "-") : RedisKeys.request(city, requestId);
         CompletionStage<List<Object>> reply = redis.eval(Scripts.PREPARE, ScriptOutputType.MULTI,
@@ -43,42 +38,50 @@ public final class CityStore {
                 ((Number) r.get(1)).longValue()));
     }
 
-    /** Stores {@code response} under the request id unless one is there already; returns the earlier one. */
+    @Override
     public CompletionStage<Optional<String>> claim(String city, String requestId, String response) {
         CompletionStage<String> reply = redis.eval(Scripts.CLAIM, ScriptOutputType.VALUE,
                 new String[]{RedisKeys.request(city, requestId)}, response, Long.toString(REQUEST_TTL_SECONDS));
         return reply.thenApply(Optional::ofNullable);
     }
 
+    @Override
     public CompletionStage<CityTotals> totals(String city, String day) {
         return redis.hgetall(RedisKeys.totals(city, day)).thenApply(CityStore::toTotals);
     }
 
+    @Override
     public CompletionStage<Optional<Double>> lambda(String city) {
         return redis.get(RedisKeys.lambda(city)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
     }
 
+    @Override
     public CompletionStage<String> setLambda(String city, double lambda) {
         return redis.set(RedisKeys.lambda(city), Double.toString(lambda));
     }
 
+    @Override
     public CompletionStage<Optional<Double>> lambda0(String city, String day) {
         return redis.get(RedisKeys.lambda0(city, day)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
     }
 
     /** Stores the offline lambda for a day; kept a week, long enough to plan days ahead. */
+    @Override
     public CompletionStage<String> setLambda0(String city, String day, double lambda) {
         return redis.setex(RedisKeys.lambda0(city, day), 7 * 86_400, Double.toString(lambda));
     }
 
+    @Override
     public CompletionStage<Map<String, String>> pidFields(String city) {
         return redis.hgetall(RedisKeys.pid(city));
     }
 
+    @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
         return redis.hgetall(RedisKeys.decision(city, decisionId));
     }
 
+    @Override
     public CompletionStage<OutcomeResult> recordOutcome(String city, String decisionId, String day, boolean converted,
                                                         double revenue, double coupon, long timestampMillis) {
         CompletionStage<Long> reply = redis.eval(Scripts.OUTCOME, ScriptOutputType.INTEGER,
@@ -93,13 +96,14 @@ public final class CityStore {
         });
     }
 
+    @Override
     public CompletionStage<Boolean> lock(String city, String owner, long ttlMillis) {
         CompletionStage<Long> reply = redis.eval(Scripts.LOCK, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.pidLock(city)}, owner, Long.toString(ttlMillis));
         return reply.thenApply(r -> r == 1L);
     }
 
-    /** Writes a controller step if {@code owner} still holds the city's lock. */
+    @Override
     public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis) {
         List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda()),
                 "lambda", Double.toString(state.lambda()),
@@ -114,7 +118,7 @@ public final class CityStore {
         return reply.thenApply(r -> r == 1L);
     }
 
-    /** Sets fields of the PID hash outside a tick (admin: freeze, override). */
+    @Override
     public CompletionStage<Long> setPidFields(String city, Map<String, String> fields) {
         return redis.hset(RedisKeys.pid(city), fields);
     }

@@ -1,5 +1,9 @@
 package dev.allot.control.redis;
 
+import dev.allot.control.CityStateStore;
+import dev.allot.control.DecisionEvent;
+import dev.allot.control.DecisionSink;
+
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -26,7 +30,7 @@ import java.util.concurrent.CompletionStage;
  * batch only if its id marker is new, and a batch leaves memory only after Redis confirmed it. While Redis is
  * unreachable, batches wait here (see {@link #pendingDecisions}) and go out in order when it is back.
  */
-public final class WriteBehindLog {
+public final class WriteBehindLog implements DecisionSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriteBehindLog.class);
 
@@ -84,6 +88,7 @@ public final class WriteBehindLog {
         }
     }
 
+    @Override
     public void append(DecisionEvent event) {
         synchronized (lock) {
             String key = event.city() + '\u0000' + event.day();
@@ -167,7 +172,7 @@ public final class WriteBehindLog {
         }
         store.decisionRecord(outcome.city(), outcome.decisionId())
                 .thenCompose(record -> record.isEmpty()
-                        ? CompletableFuture.completedFuture(CityStore.OutcomeResult.UNKNOWN_DECISION)
+                        ? CompletableFuture.completedFuture(CityStateStore.OutcomeResult.UNKNOWN_DECISION)
                         : store.recordOutcome(outcome.city(), outcome.decisionId(), record.get("day"),
                         outcome.converted(), Double.isNaN(outcome.revenue())
                                 ? Double.parseDouble(record.getOrDefault("price", "0")) : outcome.revenue(),
@@ -179,7 +184,7 @@ public final class WriteBehindLog {
                         }
                         return;
                     }
-                    if (result == CityStore.OutcomeResult.UNKNOWN_DECISION) {
+                    if (result == CityStateStore.OutcomeResult.UNKNOWN_DECISION) {
                         LOG.warn("Dropping queued outcome for unknown decision {} in {}", outcome.decisionId(),
                                 outcome.city());
                     }

@@ -1,5 +1,6 @@
 package dev.allot.control.redis;
 
+import dev.allot.control.DecisionEvent;
 import dev.allot.control.CityTotals;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;

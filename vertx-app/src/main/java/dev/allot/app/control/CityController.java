@@ -6,7 +6,7 @@ import dev.allot.control.CityTotals;
 import dev.allot.control.PidGains;
 import dev.allot.control.PidState;
 import dev.allot.control.redis.CityStore;
-import dev.allot.control.redis.PidTicker;
+import dev.allot.control.PidTicker;
 import dev.allot.control.redis.WriteBehindLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,6 +1,7 @@
 package dev.allot.app.decision;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.allot.control.CityStateStore;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.Decision;
 import dev.allot.engine.DecisionCodec;
@@ -9,7 +10,7 @@ import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Json;
-import dev.allot.control.redis.DecisionEvent;
+import dev.allot.control.DecisionEvent;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
@@ -139,7 +140,7 @@ public final class DecisionService {
     }
 
     private Future<Prepared> prepare(DecisionRequest request, Instant now, Context context) {
-        CompletionStage<CityStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
+        CompletionStage<CityStateStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
                 request.userId(), now.toEpochMilli() - HISTORY_WINDOW_MILLIS);
         return Future.fromCompletionStage(stage, context)
                 .map(p -> {

@@ -1,5 +1,6 @@
 package dev.allot.app.decision;
 
+import dev.allot.control.CityStateStore;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
@@ -57,7 +58,7 @@ public final class OutcomeService {
                     return Future.fromCompletionStage(store.recordOutcome(city, id, record.get("day"),
                             outcome.converted(), revenue, coupon, now), context).map(r -> {
                                 health.succeeded();
-                                return r == CityStore.OutcomeResult.COUNTED ? Status.COUNTED : Status.DUPLICATE;
+                                return r == CityStateStore.OutcomeResult.COUNTED ? Status.COUNTED : Status.DUPLICATE;
                             });
                 })
                 .recover(error -> {

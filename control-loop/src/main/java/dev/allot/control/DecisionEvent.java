@@ -1,4 +1,4 @@
-package dev.allot.control.redis;
+package dev.allot.control;
 
 import java.util.Map;
 

@@ -1,10 +1,5 @@
-package dev.allot.control.redis;
+package dev.allot.control;
 
-import dev.allot.control.BudgetConstraint;
-import dev.allot.control.CityTotals;
-import dev.allot.control.PidController;
-import dev.allot.control.PidGains;
-import dev.allot.control.PidState;
 
 import java.util.Map;
 import java.util.Optional;
@@ -23,10 +18,10 @@ public final class PidTicker {
     public record Tick(Optional<PidState> state, double error, CityTotals totals) {
     }
 
-    private final CityStore store;
+    private final CityStateStore store;
     private final String owner;
 
-    public PidTicker(CityStore store, String owner) {
+    public PidTicker(CityStateStore store, String owner) {
         this.store = store;
         this.owner = owner;
     }
