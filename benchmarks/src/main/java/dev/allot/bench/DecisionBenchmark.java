@@ -12,7 +12,9 @@ import dev.allot.control.TradingDay;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionContext;
 import dev.allot.engine.DecisionRecord;
+import dev.allot.rules.Arrival;
 import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.LevelCandidate;
 import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.Ladder;
@@ -38,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One arrival's in-process decision as the service makes it (DecisionEngine: feature vector, 6-level
@@ -140,12 +143,12 @@ public class DecisionBenchmark {
 
     /** The whole in-process decision. */
     @Benchmark
-    public Object[] decision() {
+    public Object decision() {
         int i = next++ & (ARRIVALS - 1);
         DecisionRecord record = DecisionEngine.decide(city.setup(), rules, city.lambda(), requests[i], context,
                 ids[i], now.toEpochMilli(), "2026-11-23").record();
         // What the service writes behind the request: the stream entry, the totals and the outcome index.
-        return new Object[]{DecisionCodec.toStream(record), record.totalsDelta(), record.outcomeIndex()};
+        return record.event(DecisionCodec.toStream(record));
     }
 
     /** The engine alone: the decision and its record, not yet encoded for the stream. */
@@ -184,5 +187,17 @@ public class DecisionBenchmark {
         ConversionScorer scorer = city.setup().scorer();
         float[] row = rows[next++ & (ARRIVALS - 1)];
         return scorer.score(java.util.Arrays.copyOf(row, SyntheticMarket.SCHEMA.size()));
+    }
+
+    /** The guardrail rules alone, on one recorded arrival's facts. */
+    @Benchmark
+    public Object rules() {
+        DecisionRecord r = records[next++ & (RECORDS - 1)];
+        List<LevelCandidate> facts = new ArrayList<>(LADDER.size());
+        for (int j = 0; j < LADDER.size(); j++) {
+            facts.add(new LevelCandidate(j, LADDER.coupon(j), LADDER.price(j), r.levels().calibrated()[j]));
+        }
+        return rules.evaluate(new Arrival("bench", r.userId(), r.segment(), r.features(), r.attributes(),
+                Set.copyOf(r.campaigns())), facts, context.history(), context.dayTotals());
     }
 }

@@ -2,6 +2,7 @@ package dev.allot.control;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A city's running totals for one day, as stored in the Redis hash {@code allot:{city}:totals:<day>}.
@@ -28,20 +29,44 @@ public record CityTotals(Map<String, Double> fields) {
         fields = Map.copyOf(fields);
     }
 
+    // Field names are built for every decision; segments and groups are few, so each name is built once.
+    private static final Map<String, String> SEGMENT_SPEND = new ConcurrentHashMap<>();
+    private static final Map<String, String> SEGMENT_DECISIONS = new ConcurrentHashMap<>();
+    private static final Map<String, String> GROUP_DECISIONS = new ConcurrentHashMap<>();
+    private static final String[] LEVEL_DECISIONS = new String[64];
+
+    static {
+        for (int j = 0; j < LEVEL_DECISIONS.length; j++) {
+            LEVEL_DECISIONS[j] = "level:" + j + ":decisions";
+        }
+    }
+
     public static String segmentSpend(String segment) {
-        return "seg:" + segment + ":spend";
+        return named(SEGMENT_SPEND, segment, "seg:", ":spend");
     }
 
     public static String segmentDecisions(String segment) {
-        return "seg:" + segment + ":decisions";
+        return named(SEGMENT_DECISIONS, segment, "seg:", ":decisions");
     }
 
     public static String groupDecisions(String group) {
-        return "group:" + group + ":decisions";
+        return named(GROUP_DECISIONS, group, "group:", ":decisions");
     }
 
     public static String levelDecisions(int level) {
-        return "level:" + level + ":decisions";
+        return level >= 0 && level < LEVEL_DECISIONS.length ? LEVEL_DECISIONS[level] : "level:" + level + ":decisions";
+    }
+
+    /** Caches at most a thousand names: segments are free text from clients, and the cache must stay bounded. */
+    private static String named(Map<String, String> cache, String name, String prefix, String suffix) {
+        String field = cache.get(name);
+        if (field == null) {
+            field = prefix + name + suffix;
+            if (cache.size() < 1_000) {
+                cache.put(name, field);
+            }
+        }
+        return field;
     }
 
     public double get(String field) {

@@ -7,7 +7,6 @@ import dev.allot.rules.Guardrails;
 import dev.allot.rules.LevelCandidate;
 import dev.allot.rules.Verdict;
 import dev.allot.scoring.ConversionCurve;
-import dev.allot.scoring.StableHash;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,8 +14,9 @@ import java.util.List;
 
 /**
  * The decision path, composed once: request -> feature row ({@link dev.allot.scoring.FeatureMapper}) ->
- * {@link ConversionCurve} (model, then isotonic) -> {@link Guardrails} -> values and costs -> group
- * (optimized, exploration, holdout) -> {@link LambdaArgmax} -> {@link DecisionRecord}. The service, the
+ * {@link ConversionCurve} (model, then isotonic) -> {@link Guardrails} -> values and costs -> the choice
+ * ({@link Policy}: group, then {@link LambdaArgmax}, an exploration draw or the holdout level) ->
+ * {@link DecisionRecord}. The service, the
  * replay and the simulator all decide through {@link #decide}.
  *
  * <p>A pure function of its arguments: no clock, no random source, no I/O. The exploration pick is drawn from a
@@ -28,9 +28,6 @@ public final class DecisionEngine {
     /** Segment recorded for arrivals that name none. */
     public static final String UNKNOWN_SEGMENT = "unknown";
 
-    /** Seed of the exploration draw's hash, distinct from the group hash's. */
-    private static final long EXPLORATION_SEED = 0x5eed_e4b1L;
-
     /** The record, and how many request features the model does not know (a metric, not part of the record). */
     public record Result(DecisionRecord record, int unknownFeatures) {
     }
@@ -39,7 +36,7 @@ public final class DecisionEngine {
     }
 
     /**
-     * Decides one arrival.
+     * Decides one arrival with the service's policy ({@link Policy#BY_GROUP}).
      *
      * @param lambda     the price of budget to decide at
      * @param context    what the rules may see besides the request: coupon history and the day's totals
@@ -48,13 +45,23 @@ public final class DecisionEngine {
      */
     public static Result decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
                                 DecisionContext context, String decisionId, long timestampMillis, String day) {
-        CityConfig config = setup.config();
-        int k = setup.coupons().length;
-        String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
-
         float[] row = new float[setup.features().width()];
         int unknown = setup.features().fill(request.features(), row);
         ConversionCurve curve = setup.scorer().score(row);
+        return new Result(decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve,
+                Policy.BY_GROUP), unknown);
+    }
+
+    /**
+     * Decides one arrival from its curve, already scored (a simulator scores a whole day on every core), with
+     * any choice step.
+     */
+    public static DecisionRecord decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
+                                        DecisionContext context, String decisionId, long timestampMillis,
+                                        String day, ConversionCurve curve, Policy policy) {
+        CityConfig config = setup.config();
+        int k = setup.coupons().length;
+        String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
 
         List<LevelCandidate> facts = new ArrayList<>(k);
         for (int j = 0; j < k; j++) {
@@ -68,56 +75,17 @@ public final class DecisionEngine {
         double[] values = new double[k];
         double[] costs = new double[k];
         setup.pricing().valuesAndCosts(curve, values, costs);
-        Group group = Group.of(config.city(), request.userId(), config.explorationShare(), config.holdoutShare());
-        int level;
-        double propensity = 1;
-        switch (group) {
-            case EXPLORATION -> {
-                int n = 0;
-                for (boolean a : allowed) {
-                    n += a ? 1 : 0;
-                }
-                int pick = (int) (StableHash.unit(EXPLORATION_SEED, decisionId) * n);
-                level = n == 0 ? LambdaArgmax.NONE : nthAllowed(allowed, pick);
-                propensity = n == 0 ? 1 : 1.0 / n;
-            }
-            case HOLDOUT -> level = nearestAllowed(allowed, config.holdoutLevel());
-            default -> level = LambdaArgmax.choose(values, costs, allowed, lambda);
-        }
+        Policy.Choice choice = policy.choose(config, request.userId(), decisionId, values, costs, allowed, lambda);
+        int level = choice.level();
 
         boolean chosen = level != LambdaArgmax.NONE;
         Levels levels = new Levels(setup.coupons(), setup.prices(), curve.raw(), curve.calibrated(), values, costs,
                 allowed);
-        DecisionRecord record = new DecisionRecord(DecisionCodec.FORMAT, decisionId, request.requestId(),
-                config.city(), day, timestampMillis, request.timestamp(), request.userId(), segment,
-                request.features(), request.attributes(), request.campaigns(), context, levels, group.label(),
-                propensity, lambda, chosen ? level : null, chosen ? setup.coupons()[level] : 0,
+        return new DecisionRecord(DecisionCodec.FORMAT, decisionId, request.requestId(), config.city(), day,
+                timestampMillis, request.timestamp(), request.userId(), segment, request.features(),
+                request.attributes(), request.campaigns(), context, levels, choice.group().label(),
+                choice.propensity(), lambda, chosen ? level : null, chosen ? setup.coupons()[level] : 0,
                 chosen ? setup.prices()[level] : config.ladder().basePrice(), verdict.reasons(),
                 setup.model().version(), rules.version());
-        return new Result(record, unknown);
-    }
-
-    private static int nthAllowed(boolean[] allowed, int n) {
-        for (int j = 0, seen = 0; j < allowed.length; j++) {
-            if (allowed[j] && seen++ == n) {
-                return j;
-            }
-        }
-        throw new IllegalStateException("fewer than " + (n + 1) + " allowed levels");
-    }
-
-    /** The holdout level if allowed, else the nearest allowed one below it, else above it. */
-    static int nearestAllowed(boolean[] allowed, int preferred) {
-        for (int j = Math.min(preferred, allowed.length - 1); j >= 0; j--) {
-            if (allowed[j]) {
-                return j;
-            }
-        }
-        for (int j = preferred + 1; j < allowed.length; j++) {
-            if (allowed[j]) {
-                return j;
-            }
-        }
-        return LambdaArgmax.NONE;
     }
 }

@@ -1,10 +1,11 @@
 package dev.allot.engine;
 
 import dev.allot.control.CityTotals;
+import dev.allot.control.DecisionEvent;
 import dev.allot.rules.Reason;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -51,34 +52,39 @@ public record DecisionRecord(int format, String decisionId, String requestId, St
 
     /** What this decision adds to the city's running totals of its day. */
     public Map<String, Double> totalsDelta() {
-        Map<String, Double> totals = new LinkedHashMap<>();
-        totals.put(CityTotals.DECISIONS, 1.0);
-        totals.put(CityTotals.segmentDecisions(segment), 1.0);
-        totals.put(CityTotals.groupDecisions(group), 1.0);
+        List<Map.Entry<String, Double>> totals = new ArrayList<>(10);
+        totals.add(Map.entry(CityTotals.DECISIONS, 1.0));
+        totals.add(Map.entry(CityTotals.segmentDecisions(segment), 1.0));
+        totals.add(Map.entry(CityTotals.groupDecisions(group), 1.0));
         if (level != null) {
             double r = expectedConversion();
-            totals.put(CityTotals.CONVERSIONS, r);
-            totals.put(CityTotals.REVENUE, r * price);
-            totals.put(CityTotals.SPEND, r * coupon);
-            totals.put(CityTotals.segmentSpend(segment), r * coupon);
-            totals.put(CityTotals.levelDecisions(level), 1.0);
-            totals.put(CityTotals.OFFERED, coupon);
+            totals.add(Map.entry(CityTotals.CONVERSIONS, r));
+            totals.add(Map.entry(CityTotals.REVENUE, r * price));
+            totals.add(Map.entry(CityTotals.SPEND, r * coupon));
+            totals.add(Map.entry(CityTotals.segmentSpend(segment), r * coupon));
+            totals.add(Map.entry(CityTotals.levelDecisions(level), 1.0));
+            totals.add(Map.entry(CityTotals.OFFERED, coupon));
             if (coupon > 0) {
-                totals.put(CityTotals.COUPONS, 1.0);
+                totals.add(Map.entry(CityTotals.COUPONS, 1.0));
             }
         }
-        return totals;
+        @SuppressWarnings("unchecked")
+        Map.Entry<String, Double>[] entries = totals.toArray(Map.Entry[]::new);
+        return Map.ofEntries(entries);
+    }
+
+    /**
+     * What this decision writes to the city's state: totals, coupon history, outcome index, and the given
+     * stream entry ({@link DecisionCodec#toStream}, or none where no stream is kept).
+     */
+    public DecisionEvent event(Map<String, String> streamFields) {
+        return new DecisionEvent(city, day, decisionId, userId, timestampMillis, coupon > 0, streamFields,
+                outcomeIndex(), totalsDelta());
     }
 
     /** The short index an outcome is matched against: its day, offer and segment. */
     public Map<String, String> outcomeIndex() {
-        Map<String, String> index = new LinkedHashMap<>();
-        index.put("day", day);
-        index.put("level", level == null ? "" : level.toString());
-        index.put("coupon", Double.toString(coupon));
-        index.put("price", Double.toString(price));
-        index.put("segment", segment);
-        index.put("group", group);
-        return index;
+        return Map.of("day", day, "level", level == null ? "" : level.toString(), "coupon", Double.toString(coupon),
+                "price", Double.toString(price), "segment", segment, "group", group);
     }
 }

@@ -11,10 +11,14 @@ public enum Group {
     /** A uniformly random allowed level: unbiased training data and policy evaluation. */
     EXPLORATION,
     /** The city's default level: the baseline the policy's lift is measured against. */
-    HOLDOUT;
+    HOLDOUT,
+    /** A level planned ahead of time (simulated strategies only; the service never assigns it). */
+    PLANNED;
+
+    private final String label = name().toLowerCase(Locale.ROOT);
 
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 
     /**

@@ -13,4 +13,18 @@ public interface Guardrails {
     String version();
 
     Verdict evaluate(Arrival arrival, List<LevelCandidate> candidates, CouponHistory history, DayTotals totals);
+
+    /** No rules: every level allowed. */
+    Guardrails NONE = new Guardrails() {
+        @Override
+        public String version() {
+            return "none";
+        }
+
+        @Override
+        public Verdict evaluate(Arrival arrival, List<LevelCandidate> candidates, CouponHistory history,
+                                DayTotals totals) {
+            return new Verdict(candidates.size());
+        }
+    };
 }

@@ -1,6 +1,7 @@
 package dev.allot.scoring;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,6 +32,23 @@ public final class FeatureMapper {
     public int position(String name) {
         Integer p = positions.get(name);
         return p == null ? -1 : p;
+    }
+
+    /** For each of a table's columns, the row position it fills, or -1 when the model does not know it. */
+    public int[] columns(List<String> header) {
+        return header.stream().mapToInt(this::position).toArray();
+    }
+
+    /** A row from one table line: {@code values[c]} goes where {@link #columns} sends column {@code c}. */
+    public float[] row(int[] columns, float[] values) {
+        float[] row = new float[width()];
+        Arrays.fill(row, Float.NaN);
+        for (int c = 0; c < columns.length; c++) {
+            if (columns[c] >= 0) {
+                row[columns[c]] = values[c];
+            }
+        }
+        return row;
     }
 
     /** A fresh row for {@code features}. */

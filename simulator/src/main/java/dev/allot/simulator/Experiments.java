@@ -1,5 +1,6 @@
 package dev.allot.simulator;
 
+import dev.allot.engine.Policy;
 import dev.allot.scoring.TreeEnsemble;
 
 import java.io.IOException;
@@ -10,6 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The paper's experiments on a scenario: Table 1 (non-monotone curves against campaign coverage), Table 2
@@ -53,6 +60,7 @@ public final class Experiments {
     private final Scenario scenario;
     private final Simulation simulation;
     private final StringBuilder log = new StringBuilder();
+    private final Map<String, Map<String, Long>> ruleHits = new LinkedHashMap<>();
 
     public Experiments(Scenario scenario) {
         this.scenario = scenario;
@@ -61,6 +69,11 @@ public final class Experiments {
 
     public Simulation simulation() {
         return simulation;
+    }
+
+    /** After {@link #table5}: decisions each rule acted on over the evaluation days, by strategy, then rule. */
+    public Map<String, Map<String, Long>> ruleHits() {
+        return ruleHits;
     }
 
     public List<MonotoneRow> table1(double[] coverages, int arrivals) {
@@ -81,40 +94,54 @@ public final class Experiments {
         return rows;
     }
 
-    /** Table 2 on evaluation day 0, against the hindsight lambda of that day's (predicted) curves. */
+    /**
+     * Table 2 on evaluation day 0, against the hindsight lambda of that day's (predicted) curves. Every row runs
+     * the day through the engine with fresh state; the reference is the hindsight lambda held fixed.
+     */
     public List<MisspecRow> table2(double[] errors, Simulation.Trace[] traces) {
         simulation.train(false);
         Market.Day day = simulation.market().day(0);
         Simulation.Curves curves = simulation.curves(day);
         boolean[] allowed = simulation.allowed(day, curves.calibrated());
         double reference = simulation.offlineLambda(curves.calibrated(), day.n(), allowed);
-        int[] best = simulation.argmax(curves.calibrated(), day.n(), reference, allowed);
+        record Run(double error, boolean pid) {
+        }
+        List<Run> runs = new ArrayList<>();
+        runs.add(new Run(0, false));
+        for (double error : errors) {
+            runs.add(new Run(error, false));
+            runs.add(new Run(error, true));
+        }
+        List<LiveRun.Result> results = runs.parallelStream().map(run -> new LiveRun(simulation).day(day, curves.raw(),
+                curves.calibrated(), i -> Policy.BY_GROUP, reference * (1 + run.error()), run.pid())).toList();
+        int[] best = results.get(0).levels();
         Simulation.Outcome ref = simulation.evaluate("reference", day, best, curves.truth(), curves.calibrated());
         List<MisspecRow> rows = new ArrayList<>();
-        for (double error : errors) {
-            double lambda0 = reference * (1 + error);
-            for (boolean pid : new boolean[]{false, true}) {
-                Simulation.Trace[] trace = new Simulation.Trace[1];
-                int[] levels = pid ? simulation.withPid(day, curves.calibrated(), lambda0, trace, allowed)
-                        : simulation.argmax(curves.calibrated(), day.n(), lambda0, allowed);
-                if (traces != null && error == errors[errors.length - 1]) {
-                    traces[pid ? 1 : 0] = pid ? trace[0] : fixedTrace(day, curves.calibrated(), levels, lambda0);
-                }
-                Simulation.Outcome o = simulation.evaluate(pid ? "pid" : "fixed", day, levels, curves.truth(),
-                        curves.calibrated());
-                int different = 0;
-                for (int i = 0; i < day.n(); i++) {
-                    different += levels[i] != best[i] ? 1 : 0;
-                }
-                rows.add(new MisspecRow(error, pid, (double) different / day.n(),
-                        o.predictedAveragePrice() / scenario.minAveragePrice() - 1,
-                        o.averagePrice() / scenario.minAveragePrice() - 1, o.revenue() / ref.revenue() - 1));
+        for (int r = 1; r < runs.size(); r++) {
+            Run run = runs.get(r);
+            int[] levels = results.get(r).levels();
+            if (traces != null && run.error() == errors[errors.length - 1]) {
+                traces[run.pid() ? 1 : 0] = run.pid() ? results.get(r).trace()
+                        : fixedTrace(day, curves.calibrated(), levels, reference * (1 + run.error()));
             }
+            Simulation.Outcome o = simulation.evaluate(run.pid() ? "pid" : "fixed", day, levels, curves.truth(),
+                    curves.calibrated());
+            int different = 0;
+            for (int i = 0; i < day.n(); i++) {
+                different += levels[i] != best[i] ? 1 : 0;
+            }
+            rows.add(new MisspecRow(run.error(), run.pid(), (double) different / day.n(),
+                    o.predictedAveragePrice() / scenario.minAveragePrice() - 1,
+                    o.averagePrice() / scenario.minAveragePrice() - 1, o.revenue() / ref.revenue() - 1));
         }
         return rows;
     }
 
-    /** Every strategy on every evaluation day; each day's offline inputs come from the day before. */
+    /**
+     * Every strategy on every evaluation day, each arrival by arrival through the engine with the shipped rules
+     * and its own state (coupon histories, running totals) carried from day to day; each day's offline inputs
+     * come from the day before.
+     */
     public List<StrategyRow> table5() {
         simulation.train(scenario.model().monotone());
         Market market = simulation.market();
@@ -123,43 +150,113 @@ public final class Experiments {
         Simulation.Curves previousCurves = simulation.curves(previous);
         boolean[] previousAllowed = simulation.allowed(previous, previousCurves.calibrated());
         Map<String, List<Simulation.Outcome>> outcomes = new LinkedHashMap<>();
-        STRATEGIES.forEach(s -> outcomes.put(s, new ArrayList<>()));
-        List<Double> oracleLambdas = new ArrayList<>();
+        Map<String, LiveRun> runs = new LinkedHashMap<>();
+        STRATEGIES.forEach(s -> {
+            outcomes.put(s, new ArrayList<>());
+            runs.put(s, new LiveRun(simulation));
+            ruleHits.put(s, new TreeMap<>());
+        });
+        // The day-ahead inputs of each day (each needs the day before) are planned on their own thread while the
+        // strategies live through the days already planned; each strategy's week is one chain of days, and seven
+        // chains on every core keep the cores busy until the last day.
+        record DayInputs(Market.Day day, Simulation.Curves curves, double lambdaRaw, double lambdaIr,
+                         double lambdaOracle, int[] manual, int[] ip) {
+        }
+        List<CompletableFuture<DayInputs>> planned = new ArrayList<>();
         for (int d = 0; d < scenario.evaluationDays(); d++) {
-            Market.Day day = market.day(d);
-            Simulation.Curves curves = simulation.curves(day);
-            boolean[] allowed = simulation.allowed(day, curves.calibrated());
-            double lambdaRaw = simulation.offlineLambda(previousCurves.raw(), previous.n(), previousAllowed);
-            double lambdaIr = simulation.offlineLambda(previousCurves.calibrated(), previous.n(), previousAllowed);
-            int[] rule = simulation.tuneManual(previous, previousCurves.calibrated());
-            double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n(), allowed);
-            oracleLambdas.add(lambdaOracle);
-            OfflineIp.Plan plan = OfflineIp.plan(simulation.pricing(), previousCurves.calibrated(), previous.n(),
-                    IP_GRID, 60);
-            Map<String, int[]> policies = new LinkedHashMap<>();
-            policies.put("Random", simulation.random(day.n(), scenario.seed() + d, allowed));
-            policies.put("Manual", simulation.restrict(simulation.manual(day, rule), allowed));
-            policies.put("Offline-IP", simulation.restrict(OfflineIp.apply(plan, curves.calibrated(), day.n(), k),
-                    allowed));
-            policies.put("LDM", simulation.argmax(curves.raw(), day.n(), lambdaRaw, allowed));
-            policies.put("LDM-IR", simulation.argmax(curves.calibrated(), day.n(), lambdaIr, allowed));
-            policies.put("LDM-IR+PID", simulation.withPid(day, curves.calibrated(), lambdaIr, null, allowed));
-            policies.put("Oracle", simulation.argmax(curves.truth(), day.n(), lambdaOracle, allowed));
-            for (Map.Entry<String, int[]> p : policies.entrySet()) {
-                double[] predicted = switch (p.getKey()) {
-                    case "LDM" -> curves.raw();
-                    case "Oracle" -> curves.truth();
-                    default -> curves.calibrated();
+            planned.add(new CompletableFuture<>());
+        }
+        List<Double> oracleLambdas = new ArrayList<>();
+        Market.Day firstPrevious = previous;
+        Simulation.Curves firstPreviousCurves = previousCurves;
+        boolean[] firstPreviousAllowed = previousAllowed;
+        Thread planner = new Thread(() -> {
+            Market.Day before = firstPrevious;
+            Simulation.Curves beforeCurves = firstPreviousCurves;
+            boolean[] beforeAllowed = firstPreviousAllowed;
+            try {
+                for (int d = 0; d < planned.size(); d++) {
+                    Market.Day day = market.day(d);
+                    Simulation.Curves curves = simulation.curves(day);
+                    boolean[] allowed = simulation.allowed(day, curves.calibrated());
+                    double lambdaRaw = simulation.offlineLambda(beforeCurves.raw(), before.n(), beforeAllowed);
+                    double lambdaIr = simulation.offlineLambda(beforeCurves.calibrated(), before.n(), beforeAllowed);
+                    int[] manual = simulation.manual(day, simulation.tuneManual(before, beforeCurves.calibrated()));
+                    double lambdaOracle = simulation.offlineLambda(curves.truth(), day.n(), allowed);
+                    oracleLambdas.add(lambdaOracle);
+                    OfflineIp.Plan plan = OfflineIp.plan(simulation.pricing(), beforeCurves.calibrated(), before.n(),
+                            IP_GRID, 60);
+                    log.append(String.format(Locale.ROOT, "day %d (%s, %d arrivals): lambda LDM %.4f, LDM-IR %.4f,"
+                            + " oracle %.4f; Offline-IP %d groups %s in %d ms%n", d, day.weekend() ? "weekend"
+                            : "weekday", day.n(), lambdaRaw, lambdaIr, lambdaOracle, plan.groups(), plan.status(),
+                            plan.solveMillis()));
+                    planned.get(d).complete(new DayInputs(day, curves, lambdaRaw, lambdaIr, lambdaOracle, manual,
+                            OfflineIp.apply(plan, curves.calibrated(), day.n(), k)));
+                    before = day;
+                    beforeCurves = curves;
+                    beforeAllowed = allowed;
+                }
+            } catch (Throwable t) {
+                planned.forEach(f -> f.completeExceptionally(t));
+            }
+        }, "day-ahead-planner");
+        planner.start();
+        Map<String, Function<DayInputs, LiveRun.Result>> strategies = new LinkedHashMap<>();
+        strategies.put("Random", in -> runs.get("Random").day(in.day(), in.curves().raw(), in.curves().calibrated(),
+                i -> Policy.EXPLORE, in.lambdaIr(), false));
+        strategies.put("Manual", in -> runs.get("Manual").day(in.day(), in.curves().raw(), in.curves().calibrated(),
+                i -> Policy.planned(in.manual()[i]), in.lambdaIr(), false));
+        strategies.put("Offline-IP", in -> runs.get("Offline-IP").day(in.day(), in.curves().raw(),
+                in.curves().calibrated(), i -> Policy.planned(in.ip()[i]), in.lambdaIr(), false));
+        strategies.put("LDM", in -> runs.get("LDM").day(in.day(), in.curves().raw(), in.curves().raw(),
+                i -> Policy.BY_GROUP, in.lambdaRaw(), false));
+        strategies.put("LDM-IR", in -> runs.get("LDM-IR").day(in.day(), in.curves().raw(), in.curves().calibrated(),
+                i -> Policy.BY_GROUP, in.lambdaIr(), false));
+        strategies.put("LDM-IR+PID", in -> runs.get("LDM-IR+PID").day(in.day(), in.curves().raw(),
+                in.curves().calibrated(), i -> Policy.BY_GROUP, in.lambdaIr(), true));
+        strategies.put("Oracle", in -> runs.get("Oracle").day(in.day(), in.curves().truth(), in.curves().truth(),
+                i -> Policy.BY_GROUP, in.lambdaOracle(), false));
+        Map<String, LiveRun.Result[]> results = new LinkedHashMap<>();
+        AtomicLong liveNanos = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        try {
+            List<CompletableFuture<?>> chains = new ArrayList<>();
+            strategies.forEach((name, strategy) -> {
+                LiveRun.Result[] week = new LiveRun.Result[planned.size()];
+                results.put(name, week);
+                CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+                for (int d = 0; d < planned.size(); d++) {
+                    int day = d;
+                    chain = chain.thenCombineAsync(planned.get(d), (ignored, inputs) -> {
+                        long started = System.nanoTime();
+                        week[day] = strategy.apply(inputs);
+                        liveNanos.addAndGet(System.nanoTime() - started);
+                        return null;
+                    }, pool);
+                }
+                chains.add(chain);
+            });
+            CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
+        } finally {
+            pool.shutdown();
+        }
+        List<DayInputs> days = planned.stream().map(CompletableFuture::join).toList();
+        long decisions = days.stream().mapToLong(in -> in.day().n()).sum() * strategies.size();
+        log.append(String.format(Locale.ROOT, "live path: %,d decisions through the engine, %.1f µs each on one core%n",
+                decisions, liveNanos.get() / 1e3 / decisions));
+        for (int d = 0; d < days.size(); d++) {
+            DayInputs in = days.get(d);
+            for (String name : STRATEGIES) {
+                LiveRun.Result result = results.get(name)[d];
+                result.ruleHits().forEach((rule, n) -> ruleHits.get(name).merge(rule, n, Long::sum));
+                double[] predicted = switch (name) {
+                    case "LDM" -> in.curves().raw();
+                    case "Oracle" -> in.curves().truth();
+                    default -> in.curves().calibrated();
                 };
-                outcomes.get(p.getKey()).add(simulation.evaluate(p.getKey(), day, p.getValue(), curves.truth(),
+                outcomes.get(name).add(simulation.evaluate(name, in.day(), result.levels(), in.curves().truth(),
                         predicted));
             }
-            log.append(String.format(Locale.ROOT, "day %d (%s, %d arrivals): lambda LDM %.4f, LDM-IR %.4f, oracle %.4f;"
-                    + " Offline-IP %d groups %s in %d ms%n", d, day.weekend() ? "weekend" : "weekday", day.n(),
-                    lambdaRaw, lambdaIr, lambdaOracle, plan.groups(), plan.status(), plan.solveMillis()));
-            previous = day;
-            previousCurves = curves;
-            previousAllowed = allowed;
         }
         double oracleRevenue = mean(outcomes.get("Oracle").stream().mapToDouble(Simulation.Outcome::revenuePerArrival)
                 .toArray());
@@ -330,7 +427,14 @@ public final class Experiments {
             sec[r] = day.second()[i];
             System.arraycopy(day.features(), i * width, f, r * width, width);
         }
-        return new Market.Day(day.index(), day.weekend(), n, u, s, seg, sec, f);
+        int[] user = new int[n];
+        int[] tags = new int[n];
+        for (int r = 0; r < n; r++) {
+            int i = (int) ((long) r * day.n() / n);
+            user[r] = day.user()[i];
+            tags[r] = day.tags()[i];
+        }
+        return new Market.Day(day.index(), day.weekend(), n, u, s, seg, sec, f, user, tags);
     }
 
     static double nonMonotone(double[] curves, int n, int k) {
@@ -373,6 +477,11 @@ public final class Experiments {
         return log.toString();
     }
 
+    /** Adds a line to the report's log. */
+    public void note(String line) {
+        log.append(line).append('\n');
+    }
+
     /** Writes report.md and the figures into {@code out}. */
     public void writeReport(Path out, String command, List<MonotoneRow> t1, List<MisspecRow> t2,
                             Simulation.Trace[] traces, List<StrategyRow> t5, long millis) throws IOException {
@@ -405,6 +514,18 @@ public final class Experiments {
                     + " %.4f ± %.4f |%n", r.strategy(), r.cvr(), r.cvrHalf(), r.averagePrice(), r.priceHalf(),
                     100 * r.priceDeviation(), r.revenuePerArrival(), r.revenueHalf(), 100 * r.shareOfOracle(),
                     r.lagrangianPerArrival(), r.lagrangianHalf()));
+        }
+        if (!ruleHits.isEmpty()) {
+            md.append("\n## Guardrail rules on the live path: decisions each rule acted on, per day\n\n| rule |");
+            ruleHits.keySet().forEach(strategy -> md.append(' ').append(strategy).append(" |"));
+            md.append("\n|---|").append("---|".repeat(ruleHits.size())).append('\n');
+            ruleHits.values().stream().flatMap(h -> h.keySet().stream())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)).forEach(rule -> {
+                        md.append("| ").append(rule).append(" |");
+                        ruleHits.values().forEach(h -> md.append(String.format(Locale.ROOT, " %,.0f |",
+                                h.getOrDefault(rule, 0L) / (double) scenario.evaluationDays())));
+                        md.append('\n');
+                    });
         }
         md.append("\n![lambda and average price through a day](figure4-pid.svg)\n\n");
         md.append("![price distribution by strategy](figure6-prices.svg)\n\n");

@@ -2,6 +2,7 @@ package dev.allot.simulator;
 
 import dev.allot.scoring.FeatureSchema;
 import dev.allot.scoring.Ladder;
+import dev.allot.scoring.StableHash;
 import dev.allot.scoring.training.TrainingSet;
 
 import java.util.Arrays;
@@ -25,9 +26,17 @@ public final class Market {
             List.of("utility_signal", "sensitivity_signal", "segment", "hour", COUPON), COUPON);
     static final double INTERCEPT = -0.6;
 
-    /** One day's arrivals in arrival order. */
+    /**
+     * One day's arrivals in arrival order.
+     *
+     * @param user user ids: each segment has its own pool, sized so its users come back
+     *             {@link Scenario.Segment#visits()} times a week
+     * @param tags per arrival, bit {@code a} set when the user carries attribute {@code a} of
+     *             {@link Scenario#attributeNames()}, bit {@code A + c} when the arrival is in campaign {@code c} of
+     *             {@link Scenario#campaignNames()}
+     */
     public record Day(int index, boolean weekend, int n, double[] utility, double[] sensitivity, int[] segment,
-                      int[] second, float[] features) {
+                      int[] second, float[] features, int[] user, int[] tags) {
     }
 
     private final Scenario scenario;
@@ -69,7 +78,8 @@ public final class Market {
             segment[i] = seg;
             utility[i] = gaussian(random) + s.utility() + scenario.dailyDrift() * index + shock[seg];
             sensitivity[i] = Math.exp(gaussian(random)) * s.sensitivity();
-            second[i] = pick(hourWeights, random.nextDouble()) * 3600 + random.nextInt(3600);
+            double[] hours = s.intraday() != null ? s.intraday() : hourWeights;
+            second[i] = pick(hours, random.nextDouble()) * 3600 + random.nextInt(3600);
         }
         // Arrival order: sort everything by time of day.
         Integer[] order = new Integer[n];
@@ -95,7 +105,55 @@ public final class Market {
             features[k * width + 3] = sec[k] / 3600;
             features[k * width + 4] = Float.NaN;
         }
-        return new Day(index, weekend, n, u, sv, sg, sec, features);
+        int[][] who = users(index, sg);
+        return new Day(index, weekend, n, u, sv, sg, sec, features, who[0], who[1]);
+    }
+
+    /**
+     * Who each arrival is and what the app would send about them, from streams of their own so that the
+     * customers above stay the same whatever is configured here.
+     */
+    private int[][] users(int index, int[] segmentOf) {
+        List<Scenario.Segment> segments = scenario.segments();
+        int[] pool = new int[segments.size()];
+        int[] offset = new int[segments.size()];
+        for (int s = 0, next = 0; s < pool.length; s++) {
+            Scenario.Segment seg = segments.get(s);
+            double weekly = scenario.customersPerDay() * (5 * seg.weekdayShare() / total(segments, false)
+                    + 2 * scenario.weekendVolume() * seg.weekendShare() / total(segments, true));
+            pool[s] = (int) Math.max(1, Math.round(weekly / seg.visits()));
+            offset[s] = next;
+            next += pool[s];
+        }
+        List<String> attributes = scenario.attributeNames();
+        List<String> campaigns = scenario.campaignNames();
+        double[] campaignShare = campaigns.stream().mapToDouble(c -> scenario.campaigns().get(c)).toArray();
+        SplittableRandom random = new SplittableRandom(scenario.seed() * 31_337L + index);
+        int n = segmentOf.length;
+        int[] user = new int[n];
+        int[] tags = new int[n];
+        for (int i = 0; i < n; i++) {
+            int s = segmentOf[i];
+            user[i] = offset[s] + random.nextInt(pool[s]);
+            int t = 0;
+            for (int a = 0; a < attributes.size(); a++) {
+                if (StableHash.unit(scenario.seed() + a, attributes.get(a), Integer.toString(user[i]))
+                        < scenario.attributes().get(attributes.get(a))) {
+                    t |= 1 << a;
+                }
+            }
+            for (int c = 0; c < campaignShare.length; c++) {
+                if (random.nextDouble() < campaignShare[c]) {
+                    t |= 1 << (attributes.size() + c);
+                }
+            }
+            tags[i] = t;
+        }
+        return new int[][]{user, tags};
+    }
+
+    private static double total(List<Scenario.Segment> segments, boolean weekend) {
+        return segments.stream().mapToDouble(s -> weekend ? s.weekendShare() : s.weekdayShare()).sum();
     }
 
     public double truth(Day day, int i, int level) {

@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A simulated city, read from {@code scenarios/*.json}. Prices and coupons in currency units.
@@ -26,14 +30,30 @@ import java.util.List;
  * @param pid                 the live controller's gains; it ticks {@code ticksPerDay} times a day
  * @param rules               guardrail rule directory, relative to the scenario file (null: no rules); every
  *                            strategy may only offer the levels the rules allow each customer
+ * @param attributes          share of users carrying each boolean attribute the app would send (e.g.
+ *                            {@code fraud_risk}); a user keeps its attributes all week
+ * @param campaigns           share of arrivals in each concurrent campaign (e.g. {@code spring-promo})
+ * @param objective           the city's objective: revenue (default), conversions or profit
+ * @param unitCost            cost of serving one purchase, for the profit objective
  */
 public record Scenario(String name, long seed, int customersPerDay, int trainingDays, int evaluationDays,
                        double basePrice, double[] coupons, double minAveragePrice, List<Segment> segments,
                        double[] intraday, double weekendVolume, double dailyDrift, double dailyShock,
-                       double campaignCoverage, double featureNoise, Pid pid, Model model, String rules) {
+                       double campaignCoverage, double featureNoise, Pid pid, Model model, String rules,
+                       Map<String, Double> attributes, Map<String, Double> campaigns, String objective,
+                       Double unitCost) {
 
-    /** A customer segment: shares on weekdays and at weekends, utility shift, sensitivity multiplier. */
-    public record Segment(String name, double weekdayShare, double weekendShare, double utility, double sensitivity) {
+    /**
+     * A customer segment: shares on weekdays and at weekends, utility shift, sensitivity multiplier, how often
+     * one of its users comes back (visits a week, default 1: the pool of users is the week's arrivals), and
+     * optionally its own 24 hourly weights (when its customers come differs from the city's pattern).
+     */
+    public record Segment(String name, double weekdayShare, double weekendShare, double utility, double sensitivity,
+                          Double visitsPerWeek, double[] intraday) {
+
+        public double visits() {
+            return visitsPerWeek == null ? 1 : visitsPerWeek;
+        }
     }
 
     /**
@@ -64,7 +84,8 @@ public record Scenario(String name, long seed, int customersPerDay, int training
         String rules = file.toAbsolutePath().getParent().resolve(s.rules()).normalize().toString();
         return new Scenario(s.name, s.seed, s.customersPerDay, s.trainingDays, s.evaluationDays, s.basePrice, s.coupons,
                 s.minAveragePrice, s.segments, s.intraday, s.weekendVolume, s.dailyDrift, s.dailyShock,
-                s.campaignCoverage, s.featureNoise, s.pid, s.model, rules);
+                s.campaignCoverage, s.featureNoise, s.pid, s.model, rules, s.attributes, s.campaigns, s.objective,
+                s.unitCost);
     }
 
     void validate(String source) {
@@ -77,20 +98,45 @@ public record Scenario(String name, long seed, int customersPerDay, int training
         if (segments == null || segments.isEmpty()) {
             throw new IllegalArgumentException(source + ": at least one segment");
         }
+        for (Segment segment : segments) {
+            if (segment.intraday() != null && segment.intraday().length != 24) {
+                throw new IllegalArgumentException(source + ": segment " + segment.name() + " intraday needs 24 hourly"
+                        + " weights");
+            }
+            if (!(segment.visits() > 0)) {
+                throw new IllegalArgumentException(source + ": segment " + segment.name() + " visitsPerWeek must be"
+                        + " positive");
+            }
+        }
+        for (Map<String, Double> shares : new ArrayList<>(Arrays.asList(attributes, campaigns))) {
+            if (shares != null && shares.values().stream().anyMatch(v -> !(v >= 0 && v <= 1))) {
+                throw new IllegalArgumentException(source + ": attribute and campaign shares must be in [0, 1]");
+            }
+        }
         if (!(campaignCoverage >= 0 && campaignCoverage < 1)) {
             throw new IllegalArgumentException(source + ": campaignCoverage in [0, 1)");
         }
     }
 
+    /** Attribute names in a fixed order (each user carries a subset). */
+    public List<String> attributeNames() {
+        return attributes == null ? List.of() : new TreeMap<>(attributes).keySet().stream().toList();
+    }
+
+    /** Campaign names in a fixed order (each arrival is in a subset). */
+    public List<String> campaignNames() {
+        return campaigns == null ? List.of() : new TreeMap<>(campaigns).keySet().stream().toList();
+    }
+
     public Scenario withCustomersPerDay(int customers) {
         return new Scenario(name, seed, customers, trainingDays, evaluationDays, basePrice, coupons,
                 minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, campaignCoverage,
-                featureNoise, pid, model, rules);
+                featureNoise, pid, model, rules, attributes, campaigns, objective, unitCost);
     }
 
     public Scenario withCampaignCoverage(double coverage) {
         return new Scenario(name, seed, customersPerDay, trainingDays, evaluationDays, basePrice, coupons,
                 minAveragePrice, segments, intraday, weekendVolume, dailyDrift, dailyShock, coverage, featureNoise,
-                pid, model, rules);
+                pid, model, rules, attributes, campaigns, objective, unitCost);
     }
 }

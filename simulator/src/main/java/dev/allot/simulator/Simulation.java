@@ -3,28 +3,37 @@ package dev.allot.simulator;
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.LambdaArgmax;
 import dev.allot.control.Objective;
-import dev.allot.control.PidController;
 import dev.allot.control.PidGains;
-import dev.allot.control.PidState;
 import dev.allot.control.Pricing;
+import dev.allot.control.TradingDay;
 import dev.allot.control.offline.DualSolver;
 import dev.allot.control.offline.Population;
-import dev.allot.scoring.Isotonic;
-import dev.allot.scoring.Ladder;
-import dev.allot.scoring.TreeEnsemble;
-import dev.allot.scoring.XGBoostModel;
-import dev.allot.scoring.training.ModelTrainer;
+import dev.allot.engine.CitySetup;
+import dev.allot.engine.DecisionRequest;
+import dev.allot.engine.config.CityConfig;
 import dev.allot.rules.Arrival;
 import dev.allot.rules.CouponHistory;
 import dev.allot.rules.DayTotals;
 import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.Guardrails;
 import dev.allot.rules.LevelCandidate;
-import dev.allot.rules.RuleSet;
+import dev.allot.scoring.ConversionCurve;
+import dev.allot.scoring.ConversionScorer;
+import dev.allot.scoring.Ladder;
+import dev.allot.scoring.ModelBundle;
+import dev.allot.scoring.ModelCard;
+import dev.allot.scoring.TreeEnsemble;
+import dev.allot.scoring.XGBoostModel;
+import dev.allot.scoring.training.ModelTrainer;
 import dev.allot.scoring.training.TrainingSet;
 
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,11 +41,11 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * Runs allocation strategies over simulated days through the production classes: the model is an
- * XGBoost4J model trained on the market's logs and scored by the service's {@link TreeEnsemble}; curves are
- * calibrated by {@link Isotonic}; choices are {@link LambdaArgmax}; offline lambdas come from
- * {@link DualSolver}; the live controller is {@link PidController}. Outcomes are measured with the true
- * probabilities, so they are exact expectations rather than noisy draws.
+ * The simulated city and what every strategy shares: the market, the model (XGBoost4J trained on the market's
+ * logs, scored by the service's {@link ConversionScorer}), the city's configuration and rules, the requests
+ * the app would send, the day-ahead solves ({@link DualSolver}) and the measure of a day in truth. Strategies
+ * live through their days in {@link LiveRun}, through the service's engine. Outcomes are measured with the
+ * true probabilities, so they are exact expectations rather than noisy draws.
  */
 public final class Simulation {
 
@@ -64,34 +73,127 @@ public final class Simulation {
     public record Trace(double[] lambda, double[] averagePrice) {
     }
 
+    /** The simulated city's name, in its config and its decisions. */
+    public static final String CITY = "simulated";
+    /** Evaluation day 0 is Monday 2026-01-05 (the market's days 5 and 6 are the weekend). */
+    static final Instant DAY_ZERO = Instant.parse("2026-01-05T00:00:00Z");
+
     private final Scenario scenario;
     private final Market market;
     private final Ladder ladder;
+    private final CityConfig config;
     private final Pricing pricing;
     private final int k;
-    private final RuleSet rules;
+    private final Guardrails rules;
+    private final List<String> segmentNames;
+    private final List<Map<String, Object>> attributeMaps;
+    private final List<List<String>> campaignLists;
     private TreeEnsemble model;
+    private boolean trainedMonotone;
+    private CitySetup setup;
 
     public Simulation(Scenario scenario) {
         this.scenario = scenario;
         this.market = new Market(scenario);
         this.ladder = market.ladder();
-        this.pricing = new Pricing(ladder, Objective.REVENUE,
-                new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0);
+        this.config = cityConfig(scenario, ladder);
+        this.pricing = config.pricing();
         this.k = ladder.size();
-        this.rules = scenario.rules() == null ? null : GuardrailRules.compile(Path.of(scenario.rules()));
+        this.rules = scenario.rules() == null ? Guardrails.NONE : GuardrailRules.compile(Path.of(scenario.rules()));
+        this.segmentNames = scenario.segments().stream().map(Scenario.Segment::name).toList();
+        this.attributeMaps = attributeMaps(scenario.attributeNames());
+        this.campaignLists = campaignLists(scenario.campaignNames());
     }
 
     /**
-     * The levels the guardrail rules allow each arrival ({@code n * K}), evaluated once per day by the service's
-     * Drools rule set; null when the scenario has no rules.
+     * The simulated city as the service would configure it: the scenario's ladder, objective and price floor,
+     * the controller's gains ticking {@code ticksPerDay} times a day, days starting at midnight UTC. Everyone is
+     * optimized (no exploration or holdout): strategies are compared on the whole population.
+     */
+    static CityConfig cityConfig(Scenario scenario, Ladder ladder) {
+        Scenario.Pid p = scenario.pid();
+        Objective objective = scenario.objective() == null ? Objective.REVENUE
+                : Objective.valueOf(scenario.objective().toUpperCase(java.util.Locale.ROOT));
+        return new CityConfig(CITY, "CNY", ladder, objective, scenario.unitCost() == null ? 0 : scenario.unitCost(),
+                new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0, 0, 0,
+                new PidGains(p.kp(), p.ki(), p.kd(), 86_400.0 / p.ticksPerDay(), 0, p.lambdaMax()), 0, p.realized(),
+                new TradingDay(ZoneOffset.UTC, LocalTime.MIDNIGHT), Path.of("."));
+    }
+
+    public CityConfig config() {
+        return config;
+    }
+
+    /** Configuration and trained model, as the engine takes them; null before {@link #train}. */
+    public CitySetup setup() {
+        return setup;
+    }
+
+    public Guardrails rules() {
+        return rules;
+    }
+
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    /** What the app would send for arrival {@code i}: its user, segment, features, attributes and campaigns. */
+    DecisionRequest request(Market.Day day, int i) {
+        int width = FEATURES.size();
+        List<Map.Entry<String, Double>> features = new ArrayList<>(width);
+        for (int f = 0; f < width; f++) {
+            float v = day.features()[i * width + f];
+            if (f != Market.SCHEMA.couponIndex() && !Float.isNaN(v)) {
+                features.add(Map.entry(FEATURES.get(f), (double) v));
+            }
+        }
+        int tags = day.tags()[i];
+        int attributes = scenario.attributeNames().size();
+        return new DecisionRequest(null, CITY, "u" + day.user()[i], segmentNames.get(day.segment()[i]),
+                Map.ofEntries(features.toArray(Map.Entry[]::new)), attributeMaps.get(tags & ((1 << attributes) - 1)),
+                campaignLists.get(tags >>> attributes), null);
+    }
+
+    private static final List<String> FEATURES = Market.SCHEMA.names();
+
+    /** Every combination of the scenario's attributes (by bit mask), built once: arrivals share them. */
+    private static List<Map<String, Object>> attributeMaps(List<String> names) {
+        List<Map<String, Object>> maps = new ArrayList<>();
+        for (int mask = 0; mask < 1 << names.size(); mask++) {
+            Map<String, Object> m = new HashMap<>();
+            for (int a = 0; a < names.size(); a++) {
+                m.put(names.get(a), (mask & (1 << a)) != 0);
+            }
+            maps.add(Map.copyOf(m));
+        }
+        return List.copyOf(maps);
+    }
+
+    /** Every combination of the scenario's campaigns (by bit mask), built once. */
+    private static List<List<String>> campaignLists(List<String> names) {
+        List<List<String>> lists = new ArrayList<>();
+        for (int mask = 0; mask < 1 << names.size(); mask++) {
+            List<String> l = new ArrayList<>();
+            for (int c = 0; c < names.size(); c++) {
+                if ((mask & (1 << c)) != 0) {
+                    l.add(names.get(c));
+                }
+            }
+            lists.add(List.copyOf(l));
+        }
+        return List.copyOf(lists);
+    }
+
+    /**
+     * The levels the guardrail rules allow each arrival ({@code n * K}) as a day-ahead planner can know them:
+     * the arrival's own facts (segment, attributes, campaigns), with no coupon history and no running totals,
+     * which only the live path sees. Null when the scenario has no rules.
      */
     public boolean[] allowed(Market.Day day, double[] calibrated) {
-        if (rules == null) {
+        if (rules == Guardrails.NONE) {
             return null;
         }
         boolean[] allowed = new boolean[day.n() * k];
-        List<String> segments = scenario.segments().stream().map(Scenario.Segment::name).toList();
         CouponHistory history = new CouponHistory(0, true);
         DayTotals totals = new DayTotals(0, 0, 0);
         IntStream.range(0, day.n()).parallel().forEach(i -> {
@@ -99,36 +201,13 @@ public final class Simulation {
             for (int j = 0; j < k; j++) {
                 candidates.add(new LevelCandidate(j, ladder.coupon(j), ladder.price(j), calibrated[i * k + j]));
             }
-            Arrival arrival = new Arrival("simulated", "c" + i, segments.get(day.segment()[i]), Map.of(), Map.of(),
-                    Set.of());
-            boolean[] row = rules.evaluate(arrival, candidates, history, totals).allowed(ladder.coupon(0) == 0 ? 0 : -1);
+            DecisionRequest r = request(day, i);
+            Arrival arrival = new Arrival(CITY, r.userId(), r.segment(), r.features(), r.attributes(),
+                    Set.copyOf(r.campaigns()));
+            boolean[] row = rules.evaluate(arrival, candidates, history, totals).allowed(config.couponFreeLevel());
             System.arraycopy(row, 0, allowed, i * k, k);
         });
         return allowed;
-    }
-
-    /** Moves each choice the rules forbid to the nearest allowed level below it (else above): a fixed plan
-     * meeting the guardrails at serving time. */
-    public int[] restrict(int[] levels, boolean[] allowed) {
-        if (allowed == null) {
-            return levels;
-        }
-        int[] out = levels.clone();
-        for (int i = 0; i < out.length; i++) {
-            if (!allowed[i * k + out[i]]) {
-                int j = out[i];
-                int below = j;
-                while (below >= 0 && !allowed[i * k + below]) {
-                    below--;
-                }
-                int above = j;
-                while (above < k && !allowed[i * k + above]) {
-                    above++;
-                }
-                out[i] = below >= 0 ? below : above < k ? above : 0;
-            }
-        }
-        return out;
     }
 
     public Market market() {
@@ -139,12 +218,30 @@ public final class Simulation {
         return pricing;
     }
 
-    /** Trains the conversion model on the training days' logs (days before day 0). */
+    /** Trains the conversion model on the training days' logs (days before day 0), unless it already has. */
     public void train(boolean monotone) {
+        if (model != null && trainedMonotone == monotone) {
+            return;
+        }
+        trainedMonotone = monotone;
         model = trainModel(scenario, monotone);
+        ModelCard card = new ModelCard("sim-" + scenario.name() + (monotone ? "-monotone" : ""),
+                Market.SCHEMA.names(), Market.COUPON, null, null, scenario.model().trainingRows(), null, null, null,
+                "trained by the simulator on scenario " + scenario.name());
+        setup = CitySetup.of(config, new ModelBundle(card, model, Path.of(".")));
     }
 
+    /**
+     * Models already trained in this JVM, by scenario and constraint: Table 1 trains the scenario's own model among
+     * others, Tables 2 and 5 use it again, and training is the slowest step of a small run.
+     */
+    private static final Map<List<Object>, TreeEnsemble> TRAINED = new java.util.concurrent.ConcurrentHashMap<>();
+
     static TreeEnsemble trainModel(Scenario scenario, boolean monotone) {
+        return TRAINED.computeIfAbsent(List.of(scenario, monotone), key -> train(scenario, monotone));
+    }
+
+    private static TreeEnsemble train(Scenario scenario, boolean monotone) {
         Market market = new Market(scenario);
         int perDay = scenario.model().trainingRows() / scenario.trainingDays();
         SplittableRandom random = new SplittableRandom(scenario.seed() + 17);
@@ -173,19 +270,14 @@ public final class Simulation {
 
     static Curves curves(Market.Day day, TreeEnsemble model, Market market, int k) {
         int width = Market.SCHEMA.size();
-        float[] coupons = new float[k];
-        for (int j = 0; j < k; j++) {
-            coupons[j] = (float) market.ladder().coupon(j);
-        }
+        // The service's scorer (ladder walk, then isotonic), run on every core for a whole day at once.
+        ConversionScorer scorer = new ConversionScorer(model, market.ladder());
         double[] raw = new double[day.n() * k];
         double[] calibrated = new double[day.n() * k];
         IntStream.range(0, day.n()).parallel().forEach(i -> {
-            float[] features = Arrays.copyOfRange(day.features(), i * width, (i + 1) * width);
-            double[] curve = new double[k];
-            model.predictLevels(features, coupons, curve);
-            System.arraycopy(curve, 0, raw, i * k, k);
-            Isotonic.fit(curve, curve, k);
-            System.arraycopy(curve, 0, calibrated, i * k, k);
+            ConversionCurve curve = scorer.score(Arrays.copyOfRange(day.features(), i * width, (i + 1) * width));
+            System.arraycopy(curve.raw(), 0, raw, i * k, k);
+            System.arraycopy(curve.calibrated(), 0, calibrated, i * k, k);
         });
         return new Curves(raw, calibrated, market.trueCurves(day));
     }
@@ -213,76 +305,6 @@ public final class Simulation {
         if (allowed != null) {
             System.arraycopy(allowed, i * k, row, 0, k);
         }
-    }
-
-    /**
-     * The live path: arrivals in order, lambda moved by the PID controller at each tick from the running
-     * expected average price of the decisions so far (as the model predicts it, as the service does).
-     */
-    public int[] withPid(Market.Day day, double[] curves, double lambda0, Trace[] trace, boolean[] allowedLevels) {
-        Scenario.Pid p = scenario.pid();
-        double dt = 86_400.0 / p.ticksPerDay();
-        PidGains gains = new PidGains(p.kp(), p.ki(), p.kd(), dt, 0, p.lambdaMax());
-        PidState state = PidState.start(lambda0);
-        int n = day.n();
-        int[] levels = new int[n];
-        double[] v = new double[k];
-        double[] c = new double[k];
-        boolean[] row = allowedAll();
-        double sumR = 0;
-        double sumRp = 0;
-        // Purchases drawn from the truth, for a controller that steers on what buyers actually paid.
-        SplittableRandom purchases = new SplittableRandom(scenario.seed() * 7 + day.index());
-        double[] lambdas = new double[p.ticksPerDay()];
-        double[] prices = new double[p.ticksPerDay()];
-        int tick = 0;
-        for (int i = 0; i < n; i++) {
-            while (tick < p.ticksPerDay() - 1 && day.second()[i] >= (tick + 1) * dt) {
-                double avg = sumR > 0 ? sumRp / sumR : Double.NaN;
-                double error = Double.isNaN(avg) ? 0 : pricing.constraint().errorOf(avg);
-                state = PidController.step(state, gains, error, dt);
-                lambdas[tick] = state.lambda();
-                prices[tick] = avg;
-                tick++;
-            }
-            valuesAndCosts(curves, i, v, c);
-            allowedRow(allowedLevels, i, row);
-            int j = LambdaArgmax.choose(v, c, row, state.lambda());
-            levels[i] = j;
-            double r = p.realized() ? (purchases.nextDouble() < market.truth(day, i, j) ? 1 : 0) : curves[i * k + j];
-            sumR += r;
-            sumRp += r * ladder.price(j);
-        }
-        for (; tick < p.ticksPerDay(); tick++) {
-            lambdas[tick] = state.lambda();
-            prices[tick] = sumRp / sumR;
-        }
-        if (trace != null) {
-            trace[0] = new Trace(lambdas, prices);
-        }
-        return levels;
-    }
-
-    /** A uniformly random allowed level for everyone: the exploration policy. */
-    public int[] random(int n, long seed, boolean[] allowed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        int[] levels = new int[n];
-        boolean[] row = allowedAll();
-        for (int i = 0; i < n; i++) {
-            allowedRow(allowed, i, row);
-            int count = 0;
-            for (boolean a : row) {
-                count += a ? 1 : 0;
-            }
-            int pick = random.nextInt(Math.max(1, count));
-            for (int j = 0, seen = 0; j < k; j++) {
-                if (row[j] && seen++ == pick) {
-                    levels[i] = j;
-                    break;
-                }
-            }
-        }
-        return levels;
     }
 
     /**
@@ -355,7 +377,7 @@ public final class Simulation {
         for (int j = 0; j < k; j++) {
             double r = curves[i * k + j];
             double price = ladder.price(j);
-            v[j] = pricing.objective().value(r, price, 0);
+            v[j] = pricing.objective().value(r, price, pricing.unitCost());
             c[j] = pricing.constraint().cost(r, price, ladder.coupon(j));
         }
     }

@@ -33,15 +33,37 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
     private record Lock(String owner, long expiresAt) {
     }
 
+    /** An indexed decision and whether its outcome has been counted. */
+    private static final class Indexed {
+        final Map<String, String> fields;
+        String outcome;
+
+        Indexed(Map<String, String> fields) {
+            this.fields = fields;
+        }
+    }
+
+    /** Everything kept for one city. */
+    private final class City {
+        // Sums in one-element arrays: a simulated week adds to them tens of millions of times, unboxed.
+        final Map<String, Map<String, double[]>> totals = new HashMap<>();
+        final Map<String, Deque<Long>> histories = new HashMap<>();
+        final Map<String, String> claims = new HashMap<>();
+        final Map<String, Double> lambda0s = new HashMap<>();
+        final Map<String, String> pid = new HashMap<>();
+        final Map<String, Indexed> index = new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Indexed> eldest) {
+                return size() > indexCapacity;
+            }
+        };
+        Double lambda;
+        Lock lock;
+    }
+
     private final LongSupplier clock;
-    private final Map<String, Map<String, Double>> totals = new HashMap<>();
-    private final Map<String, Deque<Long>> histories = new HashMap<>();
-    private final Map<String, String> claims = new HashMap<>();
-    private final Map<String, Double> lambdas = new HashMap<>();
-    private final Map<String, Double> lambda0s = new HashMap<>();
-    private final Map<String, Map<String, String>> pid = new HashMap<>();
-    private final Map<String, Lock> locks = new HashMap<>();
-    private final Map<String, Map<String, String>> index;
+    private final int indexCapacity;
+    private final Map<String, City> cities = new HashMap<>();
 
     /**
      * @param clock         epoch milliseconds: lock expiry is measured on it
@@ -49,29 +71,25 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
      */
     public InMemoryCityStore(LongSupplier clock, int indexCapacity) {
         this.clock = clock;
-        this.index = new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Map<String, String>> eldest) {
-                return size() > indexCapacity;
-            }
-        };
+        this.indexCapacity = indexCapacity;
     }
 
     private static <T> CompletionStage<T> done(T value) {
         return CompletableFuture.completedFuture(value);
     }
 
-    private static String key(String city, String id) {
-        return city + '\u0000' + id;
+    private City city(String name) {
+        return cities.computeIfAbsent(name, n -> new City());
     }
 
     @Override
     public synchronized void append(DecisionEvent e) {
-        Map<String, Double> day = totals.computeIfAbsent(key(e.city(), e.day()), k -> new HashMap<>());
-        e.totals().forEach((field, delta) -> day.merge(field, delta, Double::sum));
-        index.put(key(e.city(), e.decisionId()), new HashMap<>(e.record()));
+        City c = city(e.city());
+        Map<String, double[]> day = c.totals.computeIfAbsent(e.day(), k -> new HashMap<>());
+        e.totals().forEach((field, delta) -> day.computeIfAbsent(field, f -> new double[1])[0] += delta);
+        c.index.put(e.decisionId(), new Indexed(e.record()));
         if (e.couponGiven()) {
-            Deque<Long> history = histories.computeIfAbsent(key(e.city(), e.userId()), k -> new ArrayDeque<>());
+            Deque<Long> history = c.histories.computeIfAbsent(e.userId(), k -> new ArrayDeque<>());
             history.addLast(e.timestampMillis());
             while (!history.isEmpty() && history.peekFirst() < e.timestampMillis() - HISTORY_MILLIS) {
                 history.removeFirst();
@@ -82,10 +100,10 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
     @Override
     public synchronized CompletionStage<Preparation> prepare(String city, String requestId, String userId,
                                                              long sinceMillis) {
-        Optional<String> stored = requestId == null ? Optional.empty()
-                : Optional.ofNullable(claims.get(key(city, requestId)));
+        City c = city(city);
+        Optional<String> stored = requestId == null ? Optional.empty() : Optional.ofNullable(c.claims.get(requestId));
         long count = 0;
-        Deque<Long> history = histories.get(key(city, userId));
+        Deque<Long> history = c.histories.get(userId);
         if (history != null) {
             for (long ts : history) {
                 count += ts >= sinceMillis ? 1 : 0;
@@ -96,70 +114,81 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
 
     @Override
     public synchronized CompletionStage<Optional<String>> claim(String city, String requestId, String response) {
-        return done(Optional.ofNullable(claims.putIfAbsent(key(city, requestId), response)));
+        return done(Optional.ofNullable(city(city).claims.putIfAbsent(requestId, response)));
     }
 
     @Override
     public synchronized CompletionStage<CityTotals> totals(String city, String day) {
-        return done(new CityTotals(totals.getOrDefault(key(city, day), Map.of())));
+        Map<String, Double> snapshot = new HashMap<>();
+        city(city).totals.getOrDefault(day, Map.of()).forEach((field, sum) -> snapshot.put(field, sum[0]));
+        return done(new CityTotals(snapshot));
     }
 
     @Override
     public synchronized CompletionStage<Optional<Double>> lambda(String city) {
-        return done(Optional.ofNullable(lambdas.get(city)));
+        return done(Optional.ofNullable(city(city).lambda));
     }
 
     @Override
     public synchronized CompletionStage<?> setLambda(String city, double lambda) {
-        lambdas.put(city, lambda);
+        city(city).lambda = lambda;
         return done(null);
     }
 
     @Override
     public synchronized CompletionStage<Optional<Double>> lambda0(String city, String day) {
-        return done(Optional.ofNullable(lambda0s.get(key(city, day))));
+        return done(Optional.ofNullable(city(city).lambda0s.get(day)));
     }
 
     @Override
     public synchronized CompletionStage<?> setLambda0(String city, String day, double lambda) {
-        lambda0s.put(key(city, day), lambda);
+        city(city).lambda0s.put(day, lambda);
         return done(null);
     }
 
     @Override
     public synchronized CompletionStage<Map<String, String>> pidFields(String city) {
-        return done(Map.copyOf(pid.getOrDefault(city, Map.of())));
+        return done(Map.copyOf(city(city).pid));
     }
 
     @Override
     public synchronized CompletionStage<?> setPidFields(String city, Map<String, String> fields) {
-        pid.computeIfAbsent(city, c -> new HashMap<>()).putAll(fields);
+        city(city).pid.putAll(fields);
         return done(null);
     }
 
     @Override
     public synchronized CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
-        Map<String, String> r = index.get(key(city, decisionId));
-        return done(r == null ? Map.of() : Map.copyOf(r));
+        Indexed r = city(city).index.get(decisionId);
+        if (r == null) {
+            return done(Map.of());
+        }
+        Map<String, String> fields = new HashMap<>(r.fields);
+        if (r.outcome != null) {
+            fields.put("outcome", r.outcome);
+        }
+        return done(fields);
     }
 
     @Override
     public synchronized CompletionStage<OutcomeResult> recordOutcome(String city, String decisionId, String day,
                                                                      boolean converted, double revenue,
                                                                      double coupon, long timestampMillis) {
-        Map<String, String> r = index.get(key(city, decisionId));
+        City c = city(city);
+        Indexed r = c.index.get(decisionId);
         if (r == null) {
             return done(OutcomeResult.UNKNOWN_DECISION);
         }
-        if (r.putIfAbsent("outcome", converted ? "1" : "0") != null) {
+        if (r.outcome != null) {
             return done(OutcomeResult.DUPLICATE);
         }
-        Map<String, Double> t = totals.computeIfAbsent(key(city, day), k -> new HashMap<>());
-        t.merge(CityTotals.OUTCOMES, 1.0, Double::sum);
+        r.outcome = converted ? "1" : "0";
+        Map<String, double[]> t = c.totals.computeIfAbsent(day, k -> new HashMap<>());
+        t.computeIfAbsent(CityTotals.OUTCOMES, f -> new double[1])[0] += 1;
         if (converted) {
-            t.merge(CityTotals.PURCHASES, 1.0, Double::sum);
-            t.merge(CityTotals.REALIZED_REVENUE, revenue, Double::sum);
-            t.merge(CityTotals.REALIZED_SPEND, coupon, Double::sum);
+            t.computeIfAbsent(CityTotals.PURCHASES, f -> new double[1])[0] += 1;
+            t.computeIfAbsent(CityTotals.REALIZED_REVENUE, f -> new double[1])[0] += revenue;
+            t.computeIfAbsent(CityTotals.REALIZED_SPEND, f -> new double[1])[0] += coupon;
         }
         return done(OutcomeResult.COUNTED);
     }
@@ -167,9 +196,9 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
     @Override
     public synchronized CompletionStage<Boolean> lock(String city, String owner, long ttlMillis) {
         long now = clock.getAsLong();
-        Lock held = locks.get(city);
-        if (held == null || held.expiresAt() <= now || held.owner().equals(owner)) {
-            locks.put(city, new Lock(owner, now + ttlMillis));
+        City c = city(city);
+        if (c.lock == null || c.lock.expiresAt() <= now || c.lock.owner().equals(owner)) {
+            c.lock = new Lock(owner, now + ttlMillis);
             return done(true);
         }
         return done(false);
@@ -178,12 +207,12 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
     @Override
     public synchronized CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state,
                                                           long nowMillis) {
-        Lock held = locks.get(city);
-        if (held == null || !held.owner().equals(owner) || held.expiresAt() <= clock.getAsLong()) {
+        City c = city(city);
+        if (c.lock == null || !c.lock.owner().equals(owner) || c.lock.expiresAt() <= clock.getAsLong()) {
             return done(false);
         }
-        lambdas.put(city, state.lambda());
-        pid.computeIfAbsent(city, c -> new HashMap<>()).putAll(Map.of(
+        c.lambda = state.lambda();
+        c.pid.putAll(Map.of(
                 "lambda", Double.toString(state.lambda()),
                 "integral", Double.toString(state.integral()),
                 "lastError", Double.toString(state.lastError()),

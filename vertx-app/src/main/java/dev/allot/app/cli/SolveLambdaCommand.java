@@ -12,7 +12,7 @@ import dev.allot.control.redis.RedisClients;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.CsvTable;
-import dev.allot.scoring.FeatureSchema;
+import dev.allot.scoring.FeatureMapper;
 import dev.allot.scoring.ModelBundle;
 import io.lettuce.core.RedisClient;
 import picocli.CommandLine.ArgGroup;
@@ -138,23 +138,20 @@ public final class SolveLambdaCommand implements Callable<Integer> {
 
     /** Feature rows scored at every level and calibrated, in parallel. */
     static Population score(Path file, ConversionScorer scorer, int threads, long[] repaired) throws IOException {
-        FeatureSchema schema = scorer.model().schema();
+        FeatureMapper mapper = new FeatureMapper(scorer.model().schema());
         List<float[]> rows = new ArrayList<>();
         try (CsvTable csv = CsvTable.open(file)) {
-            Map<String, Integer> positions = schema.positions();
-            int[] target = csv.header().stream().mapToInt(c -> positions.getOrDefault(c, -1)).toArray();
+            int[] target = mapper.columns(csv.header());
             if (Arrays.stream(target).allMatch(t -> t < 0)) {
-                throw new IllegalArgumentException(file + ":1: no column names a model feature " + schema.names());
+                throw new IllegalArgumentException(file + ":1: no column names a model feature "
+                        + mapper.schema().names());
             }
+            float[] values = new float[target.length];
             for (CsvTable.Row line : csv) {
-                float[] row = new float[schema.size()];
-                Arrays.fill(row, Float.NaN);
                 for (int c = 0; c < target.length; c++) {
-                    if (target[c] >= 0) {
-                        row[target[c]] = csv.number(line, c);
-                    }
+                    values[c] = target[c] >= 0 ? csv.number(line, c) : Float.NaN;
                 }
-                rows.add(row);
+                rows.add(mapper.row(target, values));
             }
         }
         int k = scorer.ladder().size();

@@ -10,7 +10,6 @@ import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Json;
-import dev.allot.control.DecisionEvent;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
@@ -163,8 +162,7 @@ public final class DecisionService {
 
     private void record(DecisionEngine.Result result, long started) {
         DecisionRecord r = result.record();
-        log.append(new DecisionEvent(r.city(), r.day(), r.decisionId(), r.userId(), r.timestampMillis(),
-                r.coupon() > 0, DecisionCodec.toStream(r), r.outcomeIndex(), r.totalsDelta()));
+        log.append(r.event(DecisionCodec.toStream(r)));
         metrics.decided(r.city(), r.group(), r.level(), System.nanoTime() - started);
         metrics.ruleHits(r.reasons());
         metrics.unknownFeatures(r.city(), result.unknownFeatures());
