@@ -1,17 +1,17 @@
 package dev.allot.bench;
 
-import dev.allot.engine.CitySetup;
-import dev.allot.engine.config.CityConfig;
 import dev.allot.app.decision.CityRuntime;
-import dev.allot.engine.DecisionEngine;
-import dev.allot.engine.DecisionRequest;
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.TradingDay;
+import dev.allot.engine.CitySetup;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionContext;
+import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
+import dev.allot.engine.DecisionRequest;
+import dev.allot.engine.config.CityConfig;
 import dev.allot.rules.Arrival;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.LevelCandidate;

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * The paper's experiments on a scenario: Table 1 (non-monotone curves against campaign coverage), Table 2
@@ -520,7 +522,7 @@ public final class Experiments {
             ruleHits.keySet().forEach(strategy -> md.append(' ').append(strategy).append(" |"));
             md.append("\n|---|").append("---|".repeat(ruleHits.size())).append('\n');
             ruleHits.values().stream().flatMap(h -> h.keySet().stream())
-                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)).forEach(rule -> {
+                    .collect(Collectors.toCollection(TreeSet::new)).forEach(rule -> {
                         md.append("| ").append(rule).append(" |");
                         ruleHits.values().forEach(h -> md.append(String.format(Locale.ROOT, " %,.0f |",
                                 h.getOrDefault(rule, 0L) / (double) scenario.evaluationDays())));

@@ -10,6 +10,7 @@ import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Policy;
 import dev.allot.engine.config.CityConfig;
+import dev.allot.rules.CouponHistory;
 import dev.allot.rules.Reason;
 import dev.allot.scoring.ConversionCurve;
 
@@ -108,7 +109,7 @@ public final class LiveRun {
             DecisionRequest request = sim.request(day, i);
             long coupons = store.prepare(city, null, request.userId(), now - WEEK_MILLIS).toCompletableFuture().join()
                     .couponsInWindow();
-            DecisionContext context = DecisionContext.of(new dev.allot.rules.CouponHistory(coupons, true), totals,
+            DecisionContext context = DecisionContext.of(new CouponHistory(coupons, true), totals,
                     request.segment());
             ConversionCurve curve = new ConversionCurve(Arrays.copyOfRange(raw, i * k, (i + 1) * k),
                     Arrays.copyOfRange(calibrated, i * k, (i + 1) * k));

@@ -35,9 +35,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
 /**
@@ -113,7 +115,7 @@ public final class Simulation {
     static CityConfig cityConfig(Scenario scenario, Ladder ladder) {
         Scenario.Pid p = scenario.pid();
         Objective objective = scenario.objective() == null ? Objective.REVENUE
-                : Objective.valueOf(scenario.objective().toUpperCase(java.util.Locale.ROOT));
+                : Objective.valueOf(scenario.objective().toUpperCase(Locale.ROOT));
         return new CityConfig(CITY, "CNY", ladder, objective, scenario.unitCost() == null ? 0 : scenario.unitCost(),
                 new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0, 0, 0,
                 new PidGains(p.kp(), p.ki(), p.kd(), 86_400.0 / p.ticksPerDay(), 0, p.lambdaMax()), 0, p.realized(),
@@ -235,7 +237,7 @@ public final class Simulation {
      * Models already trained in this JVM, by scenario and constraint: Table 1 trains the scenario's own model among
      * others, Tables 2 and 5 use it again, and training is the slowest step of a small run.
      */
-    private static final Map<List<Object>, TreeEnsemble> TRAINED = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<List<Object>, TreeEnsemble> TRAINED = new ConcurrentHashMap<>();
 
     static TreeEnsemble trainModel(Scenario scenario, boolean monotone) {
         return TRAINED.computeIfAbsent(List.of(scenario, monotone), key -> train(scenario, monotone));

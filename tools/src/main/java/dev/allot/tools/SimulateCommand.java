@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -57,7 +58,7 @@ public final class SimulateCommand implements Callable<Integer> {
         List<Experiments.MisspecRow> t2 = experiments.table2(new double[]{-0.024, -0.077}, traces);
         long t2Done = System.currentTimeMillis();
         List<Experiments.StrategyRow> t5 = experiments.table5();
-        experiments.note(String.format(java.util.Locale.ROOT, "elapsed: Table 1 %.1f s, Table 2 %.1f s, Table 5 %.1f s",
+        experiments.note(String.format(Locale.ROOT, "elapsed: Table 1 %.1f s, Table 2 %.1f s, Table 5 %.1f s",
                 (t1Done - started) / 1e3, (t2Done - t1Done) / 1e3, (System.currentTimeMillis() - t2Done) / 1e3));
         long millis = System.currentTimeMillis() - started;
         experiments.writeReport(out, "allot simulate --scenario " + scenarioFile + " --out " + out, t1, t2, traces, t5,

@@ -6,8 +6,10 @@ import dev.allot.app.cli.ReplayCommand;
 import dev.allot.app.cli.ServeCommand;
 import dev.allot.app.cli.SolveLambdaCommand;
 import dev.allot.app.cli.TrainCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.util.Set;
+import picocli.CommandLine;
 
 /**
  * {@code java -jar allot.jar <command>}: the service and the daily loop's commands. The offline tools that
@@ -19,6 +21,9 @@ import picocli.CommandLine.Command;
                 ReplayCommand.class, DemoModelCommand.class})
 public final class Main implements Runnable {
 
+    /** Subcommands that only {@code allot-tools.jar} has. */
+    private static final Set<String> OFFLINE_TOOLS = Set.of("simulate", "evaluate");
+
     public static void main(String[] args) {
         System.exit(execute(new CommandLine(new Main()), args));
     }
@@ -27,6 +32,11 @@ public final class Main implements Runnable {
     public static int execute(CommandLine cli, String... args) {
         // Bad arguments and failures end with one line, not a usage page or a stack trace.
         cli.setParameterExceptionHandler((e, args1) -> {
+            if (args1.length > 0 && OFFLINE_TOOLS.contains(args1[0]) && !cli.getSubcommands().containsKey(args1[0])) {
+                e.getCommandLine().getErr().println("allot: " + args1[0] + " is in the tools jar, which the service"
+                        + " does not carry: java -jar tools/target/allot-tools.jar " + args1[0] + " --help");
+                return 2;
+            }
             e.getCommandLine().getErr().println("allot: " + e.getMessage() + " (see --help)");
             return 2;
         });

@@ -1,8 +1,8 @@
 package dev.allot.app;
 
-import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.allot.app;
 
-import dev.allot.engine.Json;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.Json;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelCard;

@@ -1,12 +1,12 @@
 package dev.allot.app;
 
-import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.cli.ExportCommand;
 import dev.allot.app.cli.TrainCommand;
-import dev.allot.engine.DecisionRequest;
 import dev.allot.app.decision.OutcomeRequest;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.DecisionRequest;
+import dev.allot.engine.Json;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.training.SyntheticMarket;

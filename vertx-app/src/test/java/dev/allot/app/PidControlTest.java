@@ -1,10 +1,10 @@
 package dev.allot.app;
 
 import dev.allot.app.decision.CityRuntime;
-import dev.allot.engine.DecisionRequest;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidState;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.training.SyntheticMarket;
 import io.vertx.core.Context;

@@ -1,9 +1,9 @@
 package dev.allot.app;
 
-import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.Json;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;

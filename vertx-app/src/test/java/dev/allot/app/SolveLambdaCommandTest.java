@@ -1,13 +1,13 @@
 package dev.allot.app;
 
-import dev.allot.engine.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.cli.SolveLambdaCommand;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.control.redis.RedisKeys;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.allot.engine.Json;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.training.SyntheticMarket;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;

@@ -212,13 +212,7 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
             return done(false);
         }
         c.lambda = state.lambda();
-        c.pid.putAll(Map.of(
-                "lambda", Double.toString(state.lambda()),
-                "integral", Double.toString(state.integral()),
-                "lastError", Double.toString(state.lastError()),
-                "ticks", Long.toString(state.ticks()),
-                "day", day,
-                "updatedAt", Long.toString(nowMillis)));
+        c.pid.putAll(state.fields(day, nowMillis));
         return done(true);
     }
 }

@@ -105,13 +105,11 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis) {
-        List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda()),
-                "lambda", Double.toString(state.lambda()),
-                "integral", Double.toString(state.integral()),
-                "lastError", Double.toString(state.lastError()),
-                "ticks", Long.toString(state.ticks()),
-                "day", day,
-                "updatedAt", Long.toString(nowMillis)));
+        List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda())));
+        state.fields(day, nowMillis).forEach((field, value) -> {
+            args.add(field);
+            args.add(value);
+        });
         CompletionStage<Long> reply = redis.eval(Scripts.PID_WRITE, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.pidLock(city), RedisKeys.pid(city), RedisKeys.lambda(city)},
                 args.toArray(String[]::new));

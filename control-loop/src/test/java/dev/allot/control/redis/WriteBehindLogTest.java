@@ -1,7 +1,7 @@
 package dev.allot.control.redis;
 
-import dev.allot.control.DecisionEvent;
 import dev.allot.control.CityTotals;
+import dev.allot.control.DecisionEvent;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,11 +1,11 @@
 package dev.allot.engine.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.allot.engine.Json;
 import dev.allot.control.BudgetConstraint;
 import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.TradingDay;
+import dev.allot.engine.Json;
 import dev.allot.scoring.Ladder;
 
 import java.io.IOException;

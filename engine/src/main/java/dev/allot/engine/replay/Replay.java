@@ -8,6 +8,7 @@ import dev.allot.rules.Guardrails;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalDouble;
@@ -104,7 +105,7 @@ public final class Replay {
         bySegment.forEach((s, t) -> segments.put(s, t.impact()));
         return new ReplayReport(candidate.setup().city(), candidate.setup().model().version(),
                 candidate.rules().version(), candidate.lambda().isPresent() ? candidate.lambda().getAsDouble() : null,
-                candidate.curves().name().toLowerCase(java.util.Locale.ROOT), total.impact(), segments,
+                candidate.curves().name().toLowerCase(Locale.ROOT), total.impact(), segments,
                 transitions, examples, otherCities);
     }
 

@@ -1,18 +1,18 @@
 package dev.allot.app.cli;
 
-import dev.allot.engine.Json;
 import dev.allot.control.redis.RedisClients;
+import dev.allot.control.redis.RedisKeys;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionRecord;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
-import dev.allot.control.redis.RedisKeys;
+import dev.allot.engine.Json;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,14 +1,14 @@
 package dev.allot.app.cli;
 
-import dev.allot.engine.Json;
-import dev.allot.engine.config.CityConfig;
-import dev.allot.engine.config.ConfigLoader;
 import dev.allot.control.Pricing;
 import dev.allot.control.offline.CurvesCsv;
 import dev.allot.control.offline.DualSolver;
 import dev.allot.control.offline.Population;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.RedisClients;
+import dev.allot.engine.Json;
+import dev.allot.engine.config.CityConfig;
+import dev.allot.engine.config.ConfigLoader;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.CsvTable;

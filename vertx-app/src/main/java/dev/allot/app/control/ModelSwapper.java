@@ -1,7 +1,7 @@
 package dev.allot.app.control;
 
-import dev.allot.engine.CitySetup;
 import dev.allot.app.decision.CityRuntime;
+import dev.allot.engine.CitySetup;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package dev.allot.app.decision;
 
-import dev.allot.engine.CitySetup;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidGains;
+import dev.allot.engine.CitySetup;
 
 import java.util.Map;
 

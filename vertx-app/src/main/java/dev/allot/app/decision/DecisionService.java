@@ -1,7 +1,12 @@
 package dev.allot.app.decision;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.allot.app.control.RedisHealth;
+import dev.allot.app.http.ApiException;
+import dev.allot.app.metrics.Metrics;
 import dev.allot.control.CityStateStore;
+import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.Decision;
 import dev.allot.engine.DecisionCodec;
@@ -10,11 +15,6 @@ import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Json;
-import dev.allot.app.control.RedisHealth;
-import dev.allot.app.http.ApiException;
-import dev.allot.app.metrics.Metrics;
-import dev.allot.control.redis.CityStore;
-import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.rules.CouponHistory;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;

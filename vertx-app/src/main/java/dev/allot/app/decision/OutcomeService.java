@@ -1,9 +1,9 @@
 package dev.allot.app.decision;
 
-import dev.allot.control.CityStateStore;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
+import dev.allot.control.CityStateStore;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.WriteBehindLog;
 import io.vertx.core.Context;

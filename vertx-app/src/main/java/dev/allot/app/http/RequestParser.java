@@ -2,10 +2,10 @@ package dev.allot.app.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.app.decision.OutcomeRequest;
+import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Json;
 import dev.allot.engine.config.ConfigLoader;
-import dev.allot.engine.DecisionRequest;
-import dev.allot.app.decision.OutcomeRequest;
 import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
