@@ -59,6 +59,9 @@ public record CityTotals(Map<String, Double> fields) {
 
     /** Caches at most a thousand names: segments are free text from clients, and the cache must stay bounded. */
     private static String named(Map<String, String> cache, String name, String prefix, String suffix) {
+        if (name == null) {
+            return prefix + "null" + suffix;
+        }
         String field = cache.get(name);
         if (field == null) {
             field = prefix + name + suffix;

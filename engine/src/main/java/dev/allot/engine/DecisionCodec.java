@@ -110,6 +110,9 @@ public final class DecisionCodec {
                 g.writeFieldName(a.getKey());
                 if (a.getValue() instanceof Boolean b) {
                     g.writeBoolean(b);
+                } else if (a.getValue() instanceof Long || a.getValue() instanceof Integer
+                        || a.getValue() instanceof Short || a.getValue() instanceof Byte) {
+                    g.writeNumber(((Number) a.getValue()).longValue());
                 } else if (a.getValue() instanceof Number n) {
                     g.writeNumber(n.doubleValue());
                 } else {
@@ -167,7 +170,8 @@ public final class DecisionCodec {
     /**
      * With {@code asFloat}, seven significant digits: model outputs and what is computed from them carry no
      * more information than that (the trees sum float leaves), and the record halves in size. Levels are
-     * replayed from the features, never from these numbers, so replays stay exact.
+     * replayed from the features, never from these numbers, so replayed levels stay exact; expected figures
+     * computed from recorded curves are exact to those seven digits.
      */
     private static void array(JsonGenerator g, String name, double[] values, boolean asFloat) throws IOException {
         g.writeArrayFieldStart(name);
@@ -296,7 +300,9 @@ public final class DecisionCodec {
         for (Iterator<Map.Entry<String, JsonNode>> it = object.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
+            // A whole number written as one reads back as a Long, a decimal as a Double: rules see the same type.
             attributes.put(e.getKey(), v.isBoolean() ? (Object) v.booleanValue()
+                    : v.isIntegralNumber() ? (Object) v.longValue()
                     : v.isNumber() ? (Object) v.doubleValue() : v.asText());
         }
         return attributes;

@@ -15,7 +15,9 @@ public record DecisionContext(long couponsLast7Days, boolean historyKnown, long 
     /** Nothing known: no history, no totals (a replica that has not reached its store). */
     public static final DecisionContext UNKNOWN = new DecisionContext(0, false, 0, 0, 0);
 
-    public static DecisionContext of(CouponHistory history, CityTotals totals, String segment) {
+    /** The context of {@code request}: its segment's spend, under the name the engine records it by. */
+    public static DecisionContext of(CouponHistory history, CityTotals totals, DecisionRequest request) {
+        String segment = request.segment() == null ? DecisionEngine.UNKNOWN_SEGMENT : request.segment();
         return new DecisionContext(history.getCouponsLast7Days(), history.isKnown(), totals.decisions(),
                 totals.get(CityTotals.SPEND), totals.get(CityTotals.segmentSpend(segment)));
     }

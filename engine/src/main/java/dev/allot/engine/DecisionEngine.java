@@ -63,13 +63,7 @@ public final class DecisionEngine {
         int k = setup.coupons().length;
         String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
 
-        List<LevelCandidate> facts = new ArrayList<>(k);
-        for (int j = 0; j < k; j++) {
-            facts.add(new LevelCandidate(j, setup.coupons()[j], setup.prices()[j], curve.at(j)));
-        }
-        Arrival arrival = new Arrival(config.city(), request.userId(), segment, request.features(),
-                request.attributes(), new HashSet<>(request.campaigns()));
-        Verdict verdict = rules.evaluate(arrival, facts, context.history(), context.dayTotals());
+        Verdict verdict = verdict(setup, rules, request, segment, context, curve);
         boolean[] allowed = verdict.allowed(config.couponFreeLevel());
 
         double[] values = new double[k];
@@ -87,5 +81,27 @@ public final class DecisionEngine {
                 choice.propensity(), lambda, chosen ? level : null, chosen ? setup.coupons()[level] : 0,
                 chosen ? setup.prices()[level] : config.ladder().basePrice(), verdict.reasons(),
                 setup.model().version(), rules.version());
+    }
+
+    /**
+     * The levels the rules allow an arrival, without choosing: what a day-ahead planner (the simulator's offline
+     * strategies) asks of the same rules, with whatever context it can know.
+     */
+    public static boolean[] allowed(CitySetup setup, Guardrails rules, DecisionRequest request,
+                                    DecisionContext context, ConversionCurve curve) {
+        String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
+        return verdict(setup, rules, request, segment, context, curve).allowed(setup.config().couponFreeLevel());
+    }
+
+    private static Verdict verdict(CitySetup setup, Guardrails rules, DecisionRequest request, String segment,
+                                   DecisionContext context, ConversionCurve curve) {
+        int k = setup.coupons().length;
+        List<LevelCandidate> facts = new ArrayList<>(k);
+        for (int j = 0; j < k; j++) {
+            facts.add(new LevelCandidate(j, setup.coupons()[j], setup.prices()[j], curve.at(j)));
+        }
+        Arrival arrival = new Arrival(setup.city(), request.userId(), segment, request.features(),
+                request.attributes(), new HashSet<>(request.campaigns()));
+        return rules.evaluate(arrival, facts, context.history(), context.dayTotals());
     }
 }

@@ -75,7 +75,8 @@ public record DecisionRecord(int format, String decisionId, String requestId, St
 
     /**
      * What this decision writes to the city's state: totals, coupon history, outcome index, and the given
-     * stream entry ({@link DecisionCodec#toStream}, or none where no stream is kept).
+     * stream entry: {@link DecisionCodec#toStream} for the Redis write-behind log (whose script needs an entry),
+     * or an empty map for a sink that keeps no stream (the in-memory store).
      */
     public DecisionEvent event(Map<String, String> streamFields) {
         return new DecisionEvent(city, day, decisionId, userId, timestampMillis, coupon > 0, streamFields,

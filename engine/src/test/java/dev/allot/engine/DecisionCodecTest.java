@@ -21,6 +21,7 @@ class DecisionCodecTest {
         attributes.put("fraud_risk", false);
         attributes.put("tier", "gold, \"vip\"");
         attributes.put("score", 0.75);
+        attributes.put("visits", 3L);
         Levels levels = new Levels(new double[]{0, 2, 4}, new double[]{18, 16, 14},
                 new double[]{0.1, 0.09, 0.3}, new double[]{0.095, 0.095, 0.3}, new double[]{1.71, 1.52, 4.2},
                 new double[]{-0.3, -0.1, 0.15}, new boolean[]{true, false, true});

@@ -2,6 +2,8 @@ package dev.allot.engine;
 
 import dev.allot.engine.config.CityConfig;
 import dev.allot.engine.config.ConfigLoader;
+import dev.allot.engine.replay.Replay;
+import dev.allot.engine.replay.ReplayReport;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ModelBundle;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,5 +96,28 @@ class DecisionEngineTest {
         assertThat(result.record().level()).isZero();
         assertThat(result.record().reasons()).extracting(reason -> reason.rule()).contains("no-coupon-fraud-risk");
         assertThat(result.record().levels().allowedMask()).isEqualTo("100000");
+    }
+
+    @Test
+    void replaySkipsRecordsWrittenBeforeTheFormatWasVersioned(@TempDir Path dir) throws IOException {
+        CitySetup setup = setup(dir, 0.0, 0.0);
+        DecisionRecord current = DecisionEngine.decide(setup, rules, 0.5, request("u-3", "new", Map.of()),
+                new DecisionContext(1, true, 10, 5, 1), "demo.c", 9, "d").record();
+        String[] fields = {"decisionId", "demo.old", "ts", "1", "userId", "u-4", "segment", "new", "group",
+                "optimized", "propensity", "1.0", "level", "1", "coupon", "2.0", "price", "16.0", "lambda", "0.5",
+                "raw", "[0.1,0.2,0.3,0.4,0.5,0.6]", "calibrated", "[0.1,0.2,0.3,0.4,0.5,0.6]", "allowed", "111111"};
+        Map<String, String> entry = new HashMap<>();
+        for (int f = 0; f < fields.length; f += 2) {
+            entry.put(fields[f], fields[f + 1]);
+        }
+        DecisionRecord old = DecisionCodec.fromStream(entry);
+
+        ReplayReport report = Replay.run(List.of(current, old), new Replay.Candidate(setup, rules,
+                OptionalDouble.empty(), Replay.Curves.RECORDED));
+
+        assertThat(report.total().decisions()).isEqualTo(1);
+        assertThat(report.total().changed()).isZero();
+        assertThat(report.unversioned()).isEqualTo(1);
+        assertThat(report.table()).contains("1 records from before the versioned format skipped");
     }
 }

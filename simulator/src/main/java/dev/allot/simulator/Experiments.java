@@ -202,6 +202,7 @@ public final class Experiments {
                 planned.forEach(f -> f.completeExceptionally(t));
             }
         }, "day-ahead-planner");
+        planner.setDaemon(true);
         planner.start();
         Map<String, Function<DayInputs, LiveRun.Result>> strategies = new LinkedHashMap<>();
         strategies.put("Random", in -> runs.get("Random").day(in.day(), in.curves().raw(), in.curves().calibrated(),
@@ -241,6 +242,7 @@ public final class Experiments {
             CompletableFuture.allOf(chains.toArray(CompletableFuture[]::new)).join();
         } finally {
             pool.shutdown();
+            planner.interrupt();
         }
         List<DayInputs> days = planned.stream().map(CompletableFuture::join).toList();
         long decisions = days.stream().mapToLong(in -> in.day().n()).sum() * strategies.size();

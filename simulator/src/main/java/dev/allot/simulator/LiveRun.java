@@ -35,7 +35,8 @@ public final class LiveRun {
     /**
      * What the strategy did on one day.
      *
-     * @param levels   the level offered to each arrival (the coupon-free level when none was allowed)
+     * @param levels   the level offered to each arrival (the coupon-free level when none was allowed; every
+     *                 scenario's ladder has one, since a customer offered no level sees the base price)
      * @param trace    lambda and the steered average price after each tick (null without the controller)
      * @param ruleHits decisions each rule acted on, by rule name
      */
@@ -109,8 +110,7 @@ public final class LiveRun {
             DecisionRequest request = sim.request(day, i);
             long coupons = store.prepare(city, null, request.userId(), now - WEEK_MILLIS).toCompletableFuture().join()
                     .couponsInWindow();
-            DecisionContext context = DecisionContext.of(new CouponHistory(coupons, true), totals,
-                    request.segment());
+            DecisionContext context = DecisionContext.of(new CouponHistory(coupons, true), totals, request);
             ConversionCurve curve = new ConversionCurve(Arrays.copyOfRange(raw, i * k, (i + 1) * k),
                     Arrays.copyOfRange(calibrated, i * k, (i + 1) * k));
             String id = dayKey + "." + i;

@@ -9,14 +9,12 @@ import dev.allot.control.TradingDay;
 import dev.allot.control.offline.DualSolver;
 import dev.allot.control.offline.Population;
 import dev.allot.engine.CitySetup;
+import dev.allot.engine.DecisionContext;
+import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.config.CityConfig;
-import dev.allot.rules.Arrival;
-import dev.allot.rules.CouponHistory;
-import dev.allot.rules.DayTotals;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.Guardrails;
-import dev.allot.rules.LevelCandidate;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.Ladder;
@@ -37,7 +35,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
@@ -195,18 +192,15 @@ public final class Simulation {
         if (rules == Guardrails.NONE) {
             return null;
         }
+        if (setup == null) {
+            throw new IllegalStateException("train the simulation's model before asking its rules");
+        }
         boolean[] allowed = new boolean[day.n() * k];
-        CouponHistory history = new CouponHistory(0, true);
-        DayTotals totals = new DayTotals(0, 0, 0);
+        DecisionContext noHistory = new DecisionContext(0, true, 0, 0, 0);
         IntStream.range(0, day.n()).parallel().forEach(i -> {
-            List<LevelCandidate> candidates = new ArrayList<>(k);
-            for (int j = 0; j < k; j++) {
-                candidates.add(new LevelCandidate(j, ladder.coupon(j), ladder.price(j), calibrated[i * k + j]));
-            }
-            DecisionRequest r = request(day, i);
-            Arrival arrival = new Arrival(CITY, r.userId(), r.segment(), r.features(), r.attributes(),
-                    Set.copyOf(r.campaigns()));
-            boolean[] row = rules.evaluate(arrival, candidates, history, totals).allowed(config.couponFreeLevel());
+            double[] curve = Arrays.copyOfRange(calibrated, i * k, (i + 1) * k);
+            boolean[] row = DecisionEngine.allowed(setup, rules, request(day, i), noHistory,
+                    new ConversionCurve(curve, curve));
             System.arraycopy(row, 0, allowed, i * k, k);
         });
         return allowed;

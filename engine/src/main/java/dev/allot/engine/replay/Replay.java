@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * city configuration, and reports what would change: how many decisions, level to level, and the expected
  * spend, conversions and revenue per segment. Each record is replayed with its own request, its own context
  * (the coupon count and totals its rules saw), its decision id (which fixes an exploration draw) and, unless
- * the candidate names one, its own lambda; so replaying with what was live reproduces every level.
+ * the candidate names one, its own lambda; so replaying with what was live reproduces every level of every
+ * versioned record.
  *
  * <p>Feed records with {@link #add}, then read {@link #report}. Not thread-safe; one pass, constant memory
  * besides the report.
@@ -56,6 +57,7 @@ public final class Replay {
     private final Map<String, Map<String, Long>> transitions = new TreeMap<>();
     private final List<ReplayReport.Change> examples = new ArrayList<>();
     private long otherCities;
+    private long unversioned;
 
     public Replay(Candidate candidate) {
         this.candidate = candidate;
@@ -68,11 +70,19 @@ public final class Replay {
         return replay.report();
     }
 
-    /** Replays one record; records of other cities are counted and skipped. */
+    /**
+     * Replays one record. Records of other cities are counted and skipped, and so are unversioned (format 0)
+     * ones: they lack the attributes and context their rules saw, and their exploration draw was not derived
+     * from the id, so a replay could not reproduce them.
+     */
     public void add(DecisionRecord recorded) {
         CitySetup setup = candidate.setup();
         if (!recorded.city().equals(setup.city())) {
             otherCities++;
+            return;
+        }
+        if (recorded.format() == 0) {
+            unversioned++;
             return;
         }
         double lambda = candidate.lambda().orElse(recorded.lambda());
@@ -106,7 +116,7 @@ public final class Replay {
         return new ReplayReport(candidate.setup().city(), candidate.setup().model().version(),
                 candidate.rules().version(), candidate.lambda().isPresent() ? candidate.lambda().getAsDouble() : null,
                 candidate.curves().name().toLowerCase(Locale.ROOT), total.impact(), segments,
-                transitions, examples, otherCities);
+                transitions, examples, otherCities, unversioned);
     }
 
     private static String label(Integer level) {

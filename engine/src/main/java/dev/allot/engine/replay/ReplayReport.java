@@ -13,10 +13,11 @@ import java.util.Map;
  * @param transitions recorded level -> replayed level -> count ({@code none}: no level offered)
  * @param examples    the first changed decisions, to inspect
  * @param otherCities records of other cities, skipped
+ * @param unversioned records written before the format was versioned, skipped: they cannot be replayed
  */
 public record ReplayReport(String city, String modelVersion, String rulesVersion, Double lambda, String curves,
                            Impact total, Map<String, Impact> bySegment, Map<String, Map<String, Long>> transitions,
-                           List<Change> examples, long otherCities) {
+                           List<Change> examples, long otherCities, long unversioned) {
 
     /**
      * Expected figures before (as recorded) and after (as replayed), summed over decisions: conversions are
@@ -89,6 +90,9 @@ public record ReplayReport(String city, String modelVersion, String rulesVersion
         }));
         if (otherCities > 0) {
             sb.append(otherCities).append(" records of other cities skipped\n");
+        }
+        if (unversioned > 0) {
+            sb.append(unversioned).append(" records from before the versioned format skipped (not replayable)\n");
         }
         return sb.toString();
     }

@@ -36,7 +36,8 @@ public final class ReplayCommand implements Callable<Integer> {
     Source source;
 
     static final class Source {
-        @Option(names = "--decisions", description = "CSV written by 'allot export' (its record column)")
+        @Option(names = "--decisions", description = "CSV written by 'allot export' (its record column); export"
+                + " keeps only offered decisions of the groups asked for, so --redis-url replays the whole log")
         Path csv;
 
         @Option(names = "--redis-url", description = "Read the city's decision stream from this Redis")

@@ -115,8 +115,7 @@ public final class DecisionService {
             String day = setup.config().tradingDay().keyOf(now);
             ThreadLocalRandom random = ThreadLocalRandom.current();
             String decisionId = setup.city() + "." + new UUID(random.nextLong(), random.nextLong());
-            DecisionContext seen = DecisionContext.of(prepared.history(), city.totals(),
-                    request.segment() == null ? DecisionEngine.UNKNOWN_SEGMENT : request.segment());
+            DecisionContext seen = DecisionContext.of(prepared.history(), city.totals(), request);
             DecisionEngine.Result result = DecisionEngine.decide(setup, ruleSet, city.lambda(), request, seen,
                     decisionId, now.toEpochMilli(), day);
             String body = toJson(Decision.of(result.record(), setup.config().currency(), explain));
