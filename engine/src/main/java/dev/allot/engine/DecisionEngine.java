@@ -19,6 +19,9 @@ import java.util.List;
  * {@link DecisionRecord}. The service, the
  * replay and the simulator all decide through {@link #decide}.
  *
+ * <p>A rule that throws does not fail the decision: the arrival gets no coupon, with the reason
+ * {@link Verdict#RULES_FAILED}.
+ *
  * <p>A pure function of its arguments: no clock, no random source, no I/O. The exploration pick is drawn from a
  * hash of the decision id, so a recorded decision replays to the same level. A few microseconds of CPU, safe on
  * an event loop.
@@ -102,6 +105,12 @@ public final class DecisionEngine {
         }
         Arrival arrival = new Arrival(setup.city(), request.userId(), segment, request.features(),
                 request.attributes(), new HashSet<>(request.campaigns()));
-        return rules.evaluate(arrival, facts, context.history(), context.dayTotals());
+        try {
+            return rules.evaluate(arrival, facts, context.history(), context.dayTotals());
+        } catch (RuntimeException e) {
+            // A rule's bug must not fail the decision, nor let a coupon through that the rules might have denied:
+            // fail closed, and say so in the reasons (counted by rule in the metrics).
+            return Verdict.failed(k);
+        }
     }
 }

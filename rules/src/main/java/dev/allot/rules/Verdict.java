@@ -31,6 +31,20 @@ public final class Verdict {
         this.maxLevel = levels - 1;
     }
 
+    /** The rule name a failed evaluation is reported under. */
+    public static final String RULES_FAILED = "guardrails-failed";
+
+    /**
+     * The verdict when the rules could not be evaluated (a rule threw): no coupon, reported under
+     * {@link #RULES_FAILED}. It says nothing of the failure's message, which could carry anything a rule read.
+     */
+    public static Verdict failed(int levels) {
+        Verdict verdict = new Verdict(levels);
+        verdict.enterRule(RULES_FAILED);
+        verdict.deny("the guardrail rules failed; no coupon until they are fixed");
+        return verdict;
+    }
+
     void enterRule(String rule) {
         this.currentRule = rule;
     }

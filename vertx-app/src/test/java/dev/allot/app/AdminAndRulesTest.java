@@ -206,4 +206,49 @@ class AdminAndRulesTest {
         assertThat(service.get("/v1/cities/demo/state").body().get("frozen").asBoolean()).isFalse();
         assertThat(admin("PUT", "/v1/admin/cities/nowhere/pid", "{}").status()).isEqualTo(404);
     }
+
+    @Test
+    void aRuleThatThrowsAtRunTimeGivesNoCouponNotA500() throws Exception {
+        java.util.Map<String, String> files = new java.util.TreeMap<>();
+        try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
+            for (var p : paths.toList()) {
+                files.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        files.put("zz-buggy.drl", """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+                import dev.allot.rules.Arrival;
+
+                rule "buggy-lookup"
+                when
+                    $v : Verdict()
+                    $a : Arrival( userId.startsWith("bug-") )
+                then
+                    String tier = (String) $a.getAttributes().get("tier");
+                    if (tier.isEmpty()) { $v.capMaxLevel(1); }
+                end
+                """);
+        String before = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
+                .get("rulesVersion").asText();
+        ServiceFixture.Response activated = admin("POST", "/v1/admin/rules/activate",
+                Json.MAPPER.writeValueAsString(java.util.Map.of("files", files)));
+        assertThat(activated.status()).as(activated.text()).isEqualTo(200);
+        try {
+            ServiceFixture.Response hit = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"bug-1\",\"features\":{\"rides_30d\":2}}");
+            assertThat(hit.status()).as(hit.text()).isEqualTo(200);
+            assertThat(hit.body().get("coupon").asDouble()).isZero();
+            assertThat(hit.body().get("reasons").get(0).get("rule").asText()).isEqualTo("guardrails-failed");
+            assertThat(hit.text()).doesNotContain("NullPointer");
+            // Arrivals the buggy rule does not match are decided by the rules as usual.
+            ServiceFixture.Response other = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"fine-1\",\"attributes\":{\"fraud_risk\":true}}");
+            assertThat(other.body().get("reasons").get(0).get("rule").asText()).isEqualTo("no-coupon-fraud-risk");
+            assertThat(service.get("/metrics").text()).contains("guardrails-failed");
+        } finally {
+            assertThat(admin("POST", "/v1/admin/rules/rollback", null).body().get("active").asText())
+                    .isEqualTo(before);
+        }
+    }
 }
