@@ -3,6 +3,7 @@ package dev.allot.rules;
 import org.kie.api.KieBase;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
+import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.StatelessKieSession;
 
 import java.time.Instant;
@@ -20,6 +21,12 @@ import java.util.Map;
 public record RuleSet(String version, Map<String, String> sources, Instant compiledAt, KieBase kieBase,
                       StatelessKieSession session) implements Guardrails {
 
+    /** Firings one evaluation may take: the shipped rules take at most a dozen. */
+    public static final int MAX_FIRINGS = 1_000;
+
+    /** Firings of the evaluation running on this thread (a stateless execution runs on its caller's thread). */
+    private static final ThreadLocal<int[]> FIRINGS = ThreadLocal.withInitial(() -> new int[1]);
+
     static RuleSet of(String version, Map<String, String> sources, KieBase kieBase) {
         // From a pool: each execution resets a pooled session instead of building a new one (a third of the cost).
         StatelessKieSession session = kieBase.newKieSessionsPool(Runtime.getRuntime().availableProcessors())
@@ -27,6 +34,11 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
         session.addEventListener(new DefaultAgendaEventListener() {
             @Override
             public void beforeMatchFired(BeforeMatchFiredEvent event) {
+                if (++FIRINGS.get()[0] >= MAX_FIRINGS) {
+                    // A rule that keeps re-activating itself (an update in its consequence) stops here rather
+                    // than holding the decision forever; the evaluation then counts as failed.
+                    ((KieSession) event.getKieRuntime()).halt();
+                }
                 // Tag the verdict with the rule about to act on it, so effects carry their rule's name.
                 for (Object o : event.getMatch().getObjects()) {
                     if (o instanceof Verdict verdict) {
@@ -48,7 +60,12 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
         facts.add(history);
         facts.add(totals);
         facts.addAll(candidates);
+        FIRINGS.get()[0] = 0;
         session.execute(facts);
+        if (FIRINGS.get()[0] >= MAX_FIRINGS) {
+            throw new IllegalStateException("guardrail rules fired " + MAX_FIRINGS + " times for one arrival: a rule"
+                    + " keeps re-activating itself");
+        }
         return verdict;
     }
 

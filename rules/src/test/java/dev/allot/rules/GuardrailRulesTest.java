@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The default rule files, compiled by real Drools. */
 class GuardrailRulesTest {
@@ -148,6 +149,34 @@ class GuardrailRulesTest {
 
         assertThat(repository.versions()).containsExactly(second.version(), first);
         assertThat(repository.rollback().map(RuleSet::version)).contains(first);
+    }
+
+    @Test
+    void aRuleThatKeepsReactivatingItselfStopsAtTheFiringBound(@TempDir Path dir) throws IOException {
+        copyShipped(dir);
+        Files.writeString(dir.resolve("zz-loop.drl"), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.Verdict;
+                import dev.allot.rules.Arrival;
+
+                rule "forever"
+                when
+                    $a : Arrival( segment == "churned" )
+                then
+                    update($a);
+                end
+                """);
+        GuardrailRules repository = new GuardrailRules(dir);
+        assertThat(repository.reloadIfChanged().errors()).isEmpty();
+        RuleSet looping = repository.active().orElseThrow();
+
+        assertThatThrownBy(() -> looping.evaluate(arrival("churned", Map.of(), Set.of()), candidates(), history(0),
+                totals(0, 0))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("fired " + RuleSet.MAX_FIRINGS + " times");
+        // The same set still evaluates arrivals the loop does not match, and the pooled session is clean.
+        Verdict ordinary = looping.evaluate(arrival("high_frequency", Map.of(), Set.of()), candidates(), history(0),
+                totals(0, 0));
+        assertThat(ordinary.reasons()).containsExactly(new Reason("cap-high-frequency", "maxLevel=2"));
     }
 
     private static void copyShipped(Path dir) throws IOException {

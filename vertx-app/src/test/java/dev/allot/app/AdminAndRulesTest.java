@@ -208,7 +208,7 @@ class AdminAndRulesTest {
     }
 
     @Test
-    void aRuleThatThrowsAtRunTimeGivesNoCouponNotA500() throws Exception {
+    void aRuleThatThrowsOrLoopsAtRunTimeGivesNoCouponNotA500() throws Exception {
         java.util.Map<String, String> files = new java.util.TreeMap<>();
         try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
             for (var p : paths.toList()) {
@@ -228,6 +228,13 @@ class AdminAndRulesTest {
                     String tier = (String) $a.getAttributes().get("tier");
                     if (tier.isEmpty()) { $v.capMaxLevel(1); }
                 end
+
+                rule "self-triggering"
+                when
+                    $a : Arrival( userId.startsWith("loop-") )
+                then
+                    update($a);
+                end
                 """);
         String before = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
                 .get("rulesVersion").asText();
@@ -241,6 +248,10 @@ class AdminAndRulesTest {
             assertThat(hit.body().get("coupon").asDouble()).isZero();
             assertThat(hit.body().get("reasons").get(0).get("rule").asText()).isEqualTo("guardrails-failed");
             assertThat(hit.text()).doesNotContain("NullPointer");
+            ServiceFixture.Response loop = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"loop-1\"}");
+            assertThat(loop.status()).as(loop.text()).isEqualTo(200);
+            assertThat(loop.body().get("reasons").get(0).get("rule").asText()).isEqualTo("guardrails-failed");
             // Arrivals the buggy rule does not match are decided by the rules as usual.
             ServiceFixture.Response other = service.post("/v1/decisions",
                     "{\"city\":\"demo\",\"userId\":\"fine-1\",\"attributes\":{\"fraud_risk\":true}}");
