@@ -35,6 +35,17 @@ class AdminAndRulesTest {
         return service.admin(method, path, body, ServiceFixture.ADMIN_TOKEN);
     }
 
+    /** The shipped rule files by name, as the activate endpoint takes them; tests add their own beside them. */
+    private static java.util.Map<String, String> shippedRuleFiles() throws java.io.IOException {
+        java.util.Map<String, String> files = new java.util.TreeMap<>();
+        try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
+            for (var p : paths.toList()) {
+                files.put(p.getFileName().toString(), Files.readString(p));
+            }
+        }
+        return files;
+    }
+
     @Test
     void adminCallsNeedTheToken() {
         assertThat(service.admin("GET", "/v1/admin/rules", null, null).status()).isEqualTo(401);
@@ -113,12 +124,7 @@ class AdminAndRulesTest {
         try (ServiceFixture other = ServiceFixture.start(REDIS, DecisionApiTest.CITY)) {
             String before = other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
                     .get("rulesVersion").asText();
-            java.util.Map<String, String> files = new java.util.TreeMap<>();
-            try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
-                for (var p : paths.toList()) {
-                    files.put(p.getFileName().toString(), Files.readString(p));
-                }
-            }
+            java.util.Map<String, String> files = shippedRuleFiles();
             files.put("zz-api.drl", """
                     package dev.allot.guardrails;
                     import dev.allot.rules.Verdict;
@@ -209,12 +215,7 @@ class AdminAndRulesTest {
 
     @Test
     void aRuleThatThrowsOrLoopsAtRunTimeGivesNoCouponNotA500() throws Exception {
-        java.util.Map<String, String> files = new java.util.TreeMap<>();
-        try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
-            for (var p : paths.toList()) {
-                files.put(p.getFileName().toString(), Files.readString(p));
-            }
-        }
+        java.util.Map<String, String> files = shippedRuleFiles();
         files.put("zz-buggy.drl", """
                 package dev.allot.guardrails;
                 import dev.allot.rules.Verdict;
