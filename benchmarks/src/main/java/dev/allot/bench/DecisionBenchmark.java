@@ -14,6 +14,7 @@ import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.rules.Arrival;
 import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.RuleVocabulary;
 import dev.allot.rules.LevelCandidate;
 import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ConversionScorer;
@@ -88,9 +89,11 @@ public class DecisionBenchmark {
                 null, 50_000, null, null, null, "DecisionBenchmark");
         CityConfig config = new CityConfig("bench", "CNY", LADDER, Objective.REVENUE, 0,
                 new BudgetConstraint.AveragePriceFloor(14.5), 0.0, 0.0, 0, new PidGains(0.15, 0, 30, 60, 0, 10),
-                0.6, false, new TradingDay(ZoneId.of("Asia/Shanghai"), LocalTime.of(4, 0)), Path.of("."));
+                0.6, false, new TradingDay(ZoneId.of("Asia/Shanghai"), LocalTime.of(4, 0)), Path.of("."),
+                new RuleVocabulary(Map.of("fraud_risk", RuleVocabulary.Type.BOOLEAN,
+                        "has_subscription", RuleVocabulary.Type.BOOLEAN), Set.of()));
         city = new CityRuntime(CitySetup.of(config, new ModelBundle(card, evaluator, Path.of("."))));
-        GuardrailRules guardrails = new GuardrailRules(Path.of(rulesDir));
+        GuardrailRules guardrails = new GuardrailRules(Path.of(rulesDir), city.setup().ruleVocabulary());
         if (!guardrails.reloadIfChanged().errors().isEmpty()) {
             throw new IllegalStateException("rules do not compile: " + guardrails.lastErrors());
         }

@@ -6,6 +6,11 @@ import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.FeatureMapper;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;
+import dev.allot.rules.RuleVocabulary;
+
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A city's configuration and model, which change together (a model swap or a config change replaces the whole
@@ -30,5 +35,22 @@ public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer s
 
     public Ladder ladder() {
         return config.ladder();
+    }
+
+    /**
+     * What the city's rules may name: the fields its config declares and the features its model reads (the
+     * coupon column is the engine's, not the app's).
+     */
+    public RuleVocabulary ruleVocabulary() {
+        Set<String> features = new TreeSet<>(config.ruleFields().features());
+        features.addAll(model.card().schema().names());
+        features.remove(model.card().schema().couponFeature());
+        return new RuleVocabulary(config.ruleFields().attributes(), features);
+    }
+
+    /** What rules shared by all of {@code cities} may name: the fields every one of them declares. */
+    public static RuleVocabulary sharedVocabulary(Collection<CitySetup> cities) {
+        return cities.stream().map(CitySetup::ruleVocabulary).reduce(RuleVocabulary::intersect)
+                .orElse(RuleVocabulary.EMPTY);
     }
 }

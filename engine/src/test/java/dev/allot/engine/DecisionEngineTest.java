@@ -30,7 +30,8 @@ class DecisionEngineTest {
 
     @BeforeAll
     static void compileRules() {
-        rules = GuardrailRules.compile(Path.of("..", "rules", "guardrails"));
+        rules = GuardrailRules.compile(Path.of("..", "rules", "guardrails"),
+                ConfigLoader.loadCity(DEMO).ruleFields());
     }
 
     /** The shipped demo city with the given exploration and holdout shares. */

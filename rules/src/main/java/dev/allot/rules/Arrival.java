@@ -55,6 +55,11 @@ public final class Arrival {
         return features.get(name);
     }
 
+    /** An attribute's value as the app sent it (a string, number or boolean), or {@code null} when absent. */
+    public Object attribute(String name) {
+        return attributes.get(name);
+    }
+
     /** Whether an attribute is the boolean {@code true} (absent counts as false). */
     public boolean isTrue(String attribute) {
         return Boolean.TRUE.equals(attributes.get(attribute));

@@ -36,18 +36,21 @@ public final class GuardrailRules {
     }
 
     private final Path directory;
+    private final RuleVocabulary vocabulary;
     private final AtomicReference<RuleSet> active = new AtomicReference<>();
     private final Deque<RuleSet> previous = new ArrayDeque<>();
     private volatile String lastDirectoryDigest;
     private volatile List<RuleError> lastErrors = List.of();
 
-    public GuardrailRules(Path directory) {
+    /** @param vocabulary the fields rules may name: what every city the rules serve declares */
+    public GuardrailRules(Path directory, RuleVocabulary vocabulary) {
         this.directory = directory;
+        this.vocabulary = vocabulary;
     }
 
     /** The rule files of {@code directory}, compiled, or an error listing why they do not compile. */
-    public static RuleSet compile(Path directory) {
-        GuardrailRules rules = new GuardrailRules(directory);
+    public static RuleSet compile(Path directory, RuleVocabulary vocabulary) {
+        GuardrailRules rules = new GuardrailRules(directory, vocabulary);
         rules.reloadIfChanged();
         return rules.active().orElseThrow(() -> new IllegalArgumentException("rules in " + directory
                 + " do not compile: " + rules.lastErrors()));
@@ -55,6 +58,15 @@ public final class GuardrailRules {
 
     public Path directory() {
         return directory;
+    }
+
+    public RuleVocabulary vocabulary() {
+        return vocabulary;
+    }
+
+    /** Blocking: checks and compiles {@code files} without activating them. */
+    public RuleCompiler.Result validate(Map<String, String> files) {
+        return RuleCompiler.compile(files, vocabulary);
     }
 
     /** The active rule set, empty until one compiled. */
@@ -80,7 +92,7 @@ public final class GuardrailRules {
 
     /** Blocking: compiles {@code files} and, if they compile, makes them the active set. */
     public synchronized LoadResult activate(Map<String, String> files) {
-        RuleCompiler.Result result = RuleCompiler.compile(files);
+        RuleCompiler.Result result = validate(files);
         if (!result.ok()) {
             lastErrors = result.errors();
             LOG.error("Refused rule set from {}: {}; still serving {}", directory, result.errors(),

@@ -1,11 +1,15 @@
 package dev.allot.rules;
 
+import dev.allot.rules.sandbox.DrlSandbox;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
 import org.kie.api.builder.Message;
 import org.kie.api.builder.Results;
+import org.kie.api.io.Resource;
+import org.kie.api.io.ResourceType;
 import org.kie.api.runtime.KieContainer;
+import org.kie.internal.io.ResourceFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -17,8 +21,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Compiles DRL files into a {@link RuleSet}, or reports every error with its file and line. Compilation is
- * slow (about a second the first time, tens of milliseconds after) and blocking: run it on a worker thread.
+ * Compiles DRL files into a {@link RuleSet}, or reports every error with its file and line. Every file goes
+ * through the {@link DrlSandbox} first, whatever its source (directory, API, Redis), and what compiles is the
+ * sandbox's checked descriptor, never the text read a second time. Compilation is slow (about a second the first
+ * time, tens of milliseconds after) and blocking: run it on a worker thread.
  */
 public final class RuleCompiler {
 
@@ -30,19 +36,36 @@ public final class RuleCompiler {
     }
 
     private static final String RESOURCE_ROOT = "src/main/resources/dev/allot/guardrails/";
+    private static final String DESCR_SUFFIX = ".descr";
 
     private RuleCompiler() {
     }
 
     /** Sorted by name so the version digest does not depend on directory order. */
-    public static synchronized Result compile(Map<String, String> files) {
+    public static synchronized Result compile(Map<String, String> files, RuleVocabulary vocabulary) {
         Map<String, String> sorted = new TreeMap<>(files);
         if (sorted.isEmpty()) {
             return new Result(null, List.of(new RuleError("", 0, 0, "no rule files (*.drl) found")));
         }
+        DrlSandbox sandbox = new DrlSandbox(vocabulary);
+        List<RuleError> refused = new ArrayList<>();
+        List<DrlSandbox.Checked> checked = new ArrayList<>();
+        sorted.forEach((name, drl) -> {
+            DrlSandbox.Checked file = sandbox.check(name, drl);
+            refused.addAll(file.errors());
+            checked.add(file);
+        });
+        if (!refused.isEmpty()) {
+            return new Result(null, refused);
+        }
         KieServices ks = KieServices.Factory.get();
         KieFileSystem kfs = ks.newKieFileSystem();
-        sorted.forEach((name, drl) -> kfs.write(RESOURCE_ROOT + name, drl));
+        for (DrlSandbox.Checked file : checked) {
+            Resource resource = ResourceFactory.newDescrResource(file.descr());
+            resource.setSourcePath(RESOURCE_ROOT + file.file() + DESCR_SUFFIX);
+            resource.setResourceType(ResourceType.DESCR);
+            kfs.write(resource);
+        }
         KieBuilder builder = ks.newKieBuilder(kfs).buildAll();
         Results results = builder.getResults();
         if (results.hasMessages(Message.Level.ERROR)) {
@@ -51,6 +74,9 @@ public final class RuleCompiler {
                 String path = m.getPath() == null ? "" : m.getPath();
                 // Rule files sit flat in one directory: the name after the last slash is the user's file.
                 String file = path.substring(path.lastIndexOf('/') + 1);
+                if (file.endsWith(DESCR_SUFFIX)) {
+                    file = file.substring(0, file.length() - DESCR_SUFFIX.length());
+                }
                 errors.add(new RuleError(file, m.getLine(), m.getColumn(), m.getText().strip()));
             }
             return new Result(null, errors);

@@ -15,6 +15,7 @@ import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.Guardrails;
+import dev.allot.rules.RuleVocabulary;
 import dev.allot.scoring.ConversionCurve;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.Ladder;
@@ -35,7 +36,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 
@@ -98,7 +102,8 @@ public final class Simulation {
         this.config = cityConfig(scenario, ladder);
         this.pricing = config.pricing();
         this.k = ladder.size();
-        this.rules = scenario.rules() == null ? Guardrails.NONE : GuardrailRules.compile(Path.of(scenario.rules()));
+        this.rules = scenario.rules() == null ? Guardrails.NONE
+                : GuardrailRules.compile(Path.of(scenario.rules()), config.ruleFields());
         this.segmentNames = scenario.segments().stream().map(Scenario.Segment::name).toList();
         this.attributeMaps = attributeMaps(scenario.attributeNames());
         this.campaignLists = campaignLists(scenario.campaignNames());
@@ -116,7 +121,16 @@ public final class Simulation {
         return new CityConfig(CITY, "CNY", ladder, objective, scenario.unitCost() == null ? 0 : scenario.unitCost(),
                 new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0, 0, 0,
                 new PidGains(p.kp(), p.ki(), p.kd(), 86_400.0 / p.ticksPerDay(), 0, p.lambdaMax()), 0, p.realized(),
-                new TradingDay(ZoneOffset.UTC, LocalTime.MIDNIGHT), Path.of("."));
+                new TradingDay(ZoneOffset.UTC, LocalTime.MIDNIGHT), Path.of("."), ruleFields(scenario));
+    }
+
+    /** The scenario's attributes are flags; its features are the market's. */
+    private static RuleVocabulary ruleFields(Scenario scenario) {
+        Map<String, RuleVocabulary.Type> attributes = new TreeMap<>();
+        scenario.attributeNames().forEach(name -> attributes.put(name, RuleVocabulary.Type.BOOLEAN));
+        Set<String> features = new TreeSet<>(Market.SCHEMA.names());
+        features.remove(Market.SCHEMA.couponFeature());
+        return new RuleVocabulary(attributes, features);
     }
 
     public CityConfig config() {

@@ -158,7 +158,9 @@ public final class AllotService {
             LOG.info("City {}: model {} ({} trees), ladder {}", config.city(), model.version(),
                     model.evaluator().trees(), config.ladder());
         }
-        GuardrailRules rules = new GuardrailRules(settings.rulesDir());
+        // One rule set serves every city, so it may name only what every city declares.
+        GuardrailRules rules = new GuardrailRules(settings.rulesDir(), CitySetup.sharedVocabulary(
+                cities.values().stream().map(CityRuntime::setup).toList()));
         var loaded = rules.reloadIfChanged();
         if (rules.active().isEmpty()) {
             throw new ConfigException("guardrail rules in " + settings.rulesDir().toAbsolutePath()

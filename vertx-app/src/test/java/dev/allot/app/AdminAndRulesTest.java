@@ -98,7 +98,7 @@ class AdminAndRulesTest {
                 rule "no-coupon-for-testers"
                 when
                     $v : Verdict()
-                    Arrival( userId.startsWith("tester-") )
+                    Arrival( userId str[startsWith] "tester-" )
                 then
                     $v.deny("internal account");
                 end
@@ -133,7 +133,7 @@ class AdminAndRulesTest {
                     rule "no-coupon-for-staff"
                     when
                         $v : Verdict()
-                        Arrival( userId.startsWith("staff-") )
+                        Arrival( userId str[startsWith] "staff-" )
                     then
                         $v.deny("staff account");
                     end
@@ -170,12 +170,12 @@ class AdminAndRulesTest {
     void validateCompilesWithoutActivating() {
         String active = admin("GET", "/v1/admin/rules", null).body().get("active").asText();
         ServiceFixture.Response bad = admin("POST", "/v1/admin/rules/validate",
-                "{\"files\":{\"a.drl\":\"package x;\\nrule \\\"r\\\"\\nwhen\\n  Nope()\\nthen\\nend\\n\"}}");
+                "{\"files\":{\"a.drl\":\"package dev.allot.guardrails;\\nrule \\\"r\\\"\\nwhen\\n  Nope()\\nthen\\nend\\n\"}}");
         assertThat(bad.status()).isEqualTo(422);
         assertThat(bad.body().get("errors").get(0).get("file").asText()).isEqualTo("a.drl");
         assertThat(bad.body().get("errors").get(0).get("line").asInt()).isEqualTo(4);
         ServiceFixture.Response good = admin("POST", "/v1/admin/rules/validate",
-                "{\"files\":{\"a.drl\":\"package x;\\nrule \\\"r\\\"\\nwhen\\nthen\\nend\\n\"}}");
+                "{\"files\":{\"a.drl\":\"package dev.allot.guardrails;\\nrule \\\"r\\\"\\nwhen\\nthen\\nend\\n\"}}");
         assertThat(good.status()).isEqualTo(200);
         assertThat(good.body().get("valid").asBoolean()).isTrue();
         assertThat(admin("GET", "/v1/admin/rules", null).body().get("active").asText()).isEqualTo(active);
@@ -214,27 +214,17 @@ class AdminAndRulesTest {
     }
 
     @Test
-    void aRuleThatThrowsOrLoopsAtRunTimeGivesNoCouponNotA500() throws Exception {
+    void aRuleThatThrowsAtRunTimeGivesNoCouponNotA500() throws Exception {
         java.util.Map<String, String> files = shippedRuleFiles();
+        // Passes the sandbox (it only reads facts and acts on the verdict) but divides by zero when it fires.
         files.put("zz-buggy.drl", """
-                package dev.allot.guardrails;
-                import dev.allot.rules.Verdict;
-                import dev.allot.rules.Arrival;
-
-                rule "buggy-lookup"
+                rule "buggy-division"
                 when
                     $v : Verdict()
-                    $a : Arrival( userId.startsWith("bug-") )
+                    Arrival( userId == "bug-1" )
+                    LevelCandidate( level == 0, $zero : level )
                 then
-                    String tier = (String) $a.getAttributes().get("tier");
-                    if (tier.isEmpty()) { $v.capMaxLevel(1); }
-                end
-
-                rule "self-triggering"
-                when
-                    $a : Arrival( userId.startsWith("loop-") )
-                then
-                    update($a);
+                    $v.capMaxLevel(5 / $zero);
                 end
                 """);
         String before = service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
@@ -248,11 +238,7 @@ class AdminAndRulesTest {
             assertThat(hit.status()).as(hit.text()).isEqualTo(200);
             assertThat(hit.body().get("coupon").asDouble()).isZero();
             assertThat(hit.body().get("reasons").get(0).get("rule").asText()).isEqualTo("guardrails-failed");
-            assertThat(hit.text()).doesNotContain("NullPointer");
-            ServiceFixture.Response loop = service.post("/v1/decisions",
-                    "{\"city\":\"demo\",\"userId\":\"loop-1\"}");
-            assertThat(loop.status()).as(loop.text()).isEqualTo(200);
-            assertThat(loop.body().get("reasons").get(0).get("rule").asText()).isEqualTo("guardrails-failed");
+            assertThat(hit.text()).doesNotContain("ArithmeticException");
             // Arrivals the buggy rule does not match are decided by the rules as usual.
             ServiceFixture.Response other = service.post("/v1/decisions",
                     "{\"city\":\"demo\",\"userId\":\"fine-1\",\"attributes\":{\"fraud_risk\":true}}");

@@ -102,8 +102,9 @@ class ReplayTest {
 
     private static Replay.Candidate candidate(Path rules) {
         CityConfig config = ConfigLoader.loadCity(cityFile);
-        return new Replay.Candidate(CitySetup.of(config, ModelBundle.load(config.model())),
-                GuardrailRules.compile(rules), OptionalDouble.empty(), Replay.Curves.RECORDED);
+        CitySetup setup = CitySetup.of(config, ModelBundle.load(config.model()));
+        return new Replay.Candidate(setup, GuardrailRules.compile(rules, setup.ruleVocabulary()),
+                OptionalDouble.empty(), Replay.Curves.RECORDED);
     }
 
     @Test

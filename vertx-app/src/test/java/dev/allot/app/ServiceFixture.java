@@ -65,7 +65,8 @@ public final class ServiceFixture implements AutoCloseable {
               "constraint": { "type": "average-price-floor", "target": 14.5 },
               "explorationShare": 0.1, "holdoutShare": 0.05,
               "pid": { "kp": 0.05, "intervalSeconds": 3600, "lambdaMax": 10 }, "initialLambda": 0.5,
-              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL" }
+              "dayStart": "04:00", "timezone": "Asia/Shanghai", "model": "MODEL",
+              "ruleFields": { "attributes": { "fraud_risk": "boolean", "has_subscription": "boolean" } } }
             """;
 
     /** The base city with {@code overrides} (a JSON object) merged in, nested objects field by field. */

@@ -5,6 +5,7 @@ import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.Pricing;
 import dev.allot.control.TradingDay;
+import dev.allot.rules.RuleVocabulary;
 import dev.allot.scoring.Ladder;
 
 import java.nio.file.Path;
@@ -17,11 +18,13 @@ import java.nio.file.Path;
  * @param initialLambda    lambda when Redis holds none for the city (the offline lambda)
  * @param realizedSteering steer the PID on realized purchases rather than expected conversions
  * @param model            model directory, absolute or relative to the config file
+ * @param ruleFields       attributes and features the guardrail rules may name (the model's features are
+ *                         added when the city is set up)
  */
 public record CityConfig(String city, String currency, Ladder ladder, Objective objective, double unitCost,
                          BudgetConstraint constraint, double explorationShare, double holdoutShare,
                          int holdoutLevel, PidGains pid, double initialLambda, boolean realizedSteering,
-                         TradingDay tradingDay, Path model) {
+                         TradingDay tradingDay, Path model, RuleVocabulary ruleFields) {
 
     public Pricing pricing() {
         return new Pricing(ladder, objective, constraint, unitCost);
@@ -29,7 +32,7 @@ public record CityConfig(String city, String currency, Ladder ladder, Objective 
 
     public CityConfig withPid(PidGains gains) {
         return new CityConfig(city, currency, ladder, objective, unitCost, constraint, explorationShare,
-                holdoutShare, holdoutLevel, gains, initialLambda, realizedSteering, tradingDay, model);
+                holdoutShare, holdoutLevel, gains, initialLambda, realizedSteering, tradingDay, model, ruleFields);
     }
 
     /** The level whose coupon is zero, or -1: what a denied arrival gets. */
@@ -40,7 +43,11 @@ public record CityConfig(String city, String currency, Ladder ladder, Objective 
     /** The file form, as Jackson reads it; {@link ConfigLoader} validates and converts. */
     record File(String city, String currency, Double basePrice, double[] ladder, String objective, Double unitCost,
                 Constraint constraint, Double explorationShare, Double holdoutShare, Integer holdoutLevel, Pid pid,
-                Double initialLambda, String steerOn, String dayStart, String timezone, String model) {
+                Double initialLambda, String steerOn, String dayStart, String timezone, String model,
+                RuleFields ruleFields) {
+    }
+
+    record RuleFields(java.util.Map<String, String> attributes, java.util.List<String> features) {
     }
 
     record Constraint(String type, Double target) {

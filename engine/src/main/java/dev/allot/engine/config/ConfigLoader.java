@@ -6,6 +6,7 @@ import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.TradingDay;
 import dev.allot.engine.Json;
+import dev.allot.rules.RuleVocabulary;
 import dev.allot.scoring.Ladder;
 
 import java.io.IOException;
@@ -17,6 +18,10 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -109,7 +114,31 @@ public final class ConfigLoader {
         Path model = base.resolve(require(f.model(), "model")).normalize();
         return new CityConfig(city, f.currency() == null ? "CNY" : f.currency(), ladder, objective, unitCost,
                 constraint, exploration, holdout, holdoutLevel, gains, initialLambda, steerOn.equals("realized"),
-                day, model);
+                day, model, ruleFields(f.ruleFields()));
+    }
+
+    private static RuleVocabulary ruleFields(CityConfig.RuleFields fields) {
+        if (fields == null) {
+            return RuleVocabulary.EMPTY;
+        }
+        Map<String, RuleVocabulary.Type> attributes = new TreeMap<>();
+        if (fields.attributes() != null) {
+            fields.attributes().forEach((name, type) -> {
+                RuleVocabulary.Type parsed = RuleVocabulary.Type.parse(type);
+                if (parsed == null) {
+                    throw new IllegalArgumentException("ruleFields.attributes." + name
+                            + " must be boolean, string or number, got '" + type + "'");
+                }
+                attributes.put(name, parsed);
+            });
+        }
+        Set<String> features = new TreeSet<>();
+        if (fields.features() != null) {
+            for (String feature : fields.features()) {
+                features.add(require(feature, "ruleFields.features[]"));
+            }
+        }
+        return new RuleVocabulary(attributes, features);
     }
 
     private static <T> T require(T value, String field) {

@@ -78,7 +78,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         CityConfig config = ConfigLoader.loadCity(cityConfig);
         CitySetup setup = CitySetup.of(config, ModelBundle.load(model != null ? model : config.model()));
-        Replay replay = new Replay(new Replay.Candidate(setup, GuardrailRules.compile(rulesDir),
+        Replay replay = new Replay(new Replay.Candidate(setup, GuardrailRules.compile(rulesDir, setup.ruleVocabulary()),
                 lambda == null ? OptionalDouble.empty() : OptionalDouble.of(lambda), curveSource));
         if (source.csv != null) {
             DecisionCodec.readCsv(source.csv, replay::add);

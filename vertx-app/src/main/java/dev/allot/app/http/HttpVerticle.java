@@ -238,7 +238,7 @@ public final class HttpVerticle extends VerticleBase {
 
     private void validateRules(RoutingContext ctx) {
         Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
-        vertx.executeBlocking(() -> RuleCompiler.compile(files)).onSuccess(result -> {
+        vertx.executeBlocking(() -> services.rules().validate(files)).onSuccess(result -> {
             if (!result.ok()) {
                 error(ctx, new ApiException.RulesRejected(errors(result.errors())));
             } else {
