@@ -35,16 +35,6 @@ class AdminAndRulesTest {
         return service.admin(method, path, body, ServiceFixture.ADMIN_TOKEN);
     }
 
-    /** The shipped rule files by name, as the activate endpoint takes them; tests add their own beside them. */
-    private static java.util.Map<String, String> shippedRuleFiles() throws java.io.IOException {
-        java.util.Map<String, String> files = new java.util.TreeMap<>();
-        try (var paths = Files.list(ServiceFixture.SHIPPED_RULES)) {
-            for (var p : paths.toList()) {
-                files.put(p.getFileName().toString(), Files.readString(p));
-            }
-        }
-        return files;
-    }
 
     @Test
     void adminCallsNeedTheToken() {
@@ -124,7 +114,7 @@ class AdminAndRulesTest {
         try (ServiceFixture other = ServiceFixture.start(REDIS, DecisionApiTest.CITY)) {
             String before = other.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"x\"}").body()
                     .get("rulesVersion").asText();
-            java.util.Map<String, String> files = shippedRuleFiles();
+            java.util.Map<String, String> files = ServiceFixture.shippedRuleFiles();
             files.put("zz-api.drl", """
                     package dev.allot.guardrails;
                     import dev.allot.rules.Verdict;
@@ -215,7 +205,7 @@ class AdminAndRulesTest {
 
     @Test
     void aRuleThatThrowsAtRunTimeGivesNoCouponNotA500() throws Exception {
-        java.util.Map<String, String> files = shippedRuleFiles();
+        java.util.Map<String, String> files = ServiceFixture.shippedRuleFiles();
         // Passes the sandbox (it only reads facts and acts on the verdict) but divides by zero when it fires.
         files.put("zz-buggy.drl", """
                 rule "buggy-division"

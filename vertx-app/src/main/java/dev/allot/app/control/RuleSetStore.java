@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class RuleSetStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleSetStore.class);
-    static final String KEY = "allot:rules:active";
+    public static final String KEY = "allot:rules:active";
     private static final TypeReference<Map<String, String>> FILES = new TypeReference<>() {
     };
 
