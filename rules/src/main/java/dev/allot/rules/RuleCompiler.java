@@ -42,7 +42,13 @@ public final class RuleCompiler {
     }
 
     /** Sorted by name so the version digest does not depend on directory order. */
-    public static synchronized Result compile(Map<String, String> files, RuleVocabulary vocabulary) {
+    public static Result compile(Map<String, String> files, RuleVocabulary vocabulary) {
+        return compile(files, vocabulary, RuleHealth.Policy.DEFAULT);
+    }
+
+    /** As {@link #compile(Map, RuleVocabulary)}, with the failure policy the set's health is judged by. */
+    public static synchronized Result compile(Map<String, String> files, RuleVocabulary vocabulary,
+                                              RuleHealth.Policy policy) {
         Map<String, String> sorted = new TreeMap<>(files);
         if (sorted.isEmpty()) {
             return new Result(null, List.of(new RuleError("", 0, 0, "no rule files (*.drl) found")));
@@ -82,7 +88,7 @@ public final class RuleCompiler {
             return new Result(null, errors);
         }
         KieContainer container = ks.newKieContainer(builder.getKieModule().getReleaseId());
-        return new Result(RuleSet.of(digest(sorted), sorted, container.getKieBase()), List.of());
+        return new Result(RuleSet.of(digest(sorted), sorted, container.getKieBase(), policy), List.of());
     }
 
     static String digest(Map<String, String> sorted) {

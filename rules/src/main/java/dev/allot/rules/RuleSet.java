@@ -5,6 +5,7 @@ import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.StatelessKieSession;
+import org.kie.api.runtime.rule.ConsequenceException;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,41 +14,61 @@ import java.util.Map;
 
 /**
  * A compiled, immutable set of guardrail rules. Evaluation is a stateless Drools execution over the
- * arrival's facts and a fresh {@link Verdict}; safe to call from many threads at once.
+ * arrival's facts and a fresh {@link Verdict}; safe to call from many threads at once. An evaluation that throws
+ * or passes its bounds ({@link #MAX_FIRINGS}, {@link #TIME_BUDGET_NANOS}) ends in a {@link RuleFailure}, counted
+ * in the set's {@link RuleHealth}.
  *
  * @param version a digest of the rule files' names and contents
  * @param sources the rule files, by name
  */
 public record RuleSet(String version, Map<String, String> sources, Instant compiledAt, KieBase kieBase,
-                      StatelessKieSession session) implements Guardrails {
+                      StatelessKieSession session, RuleHealth health) implements Guardrails {
 
     /** Firings one evaluation may take: the shipped rules take at most a dozen. */
     public static final int MAX_FIRINGS = 1_000;
+    /**
+     * Time one evaluation may take, checked at every firing (the shipped rules take a few microseconds). A
+     * sandboxed condition cannot loop, so between two firings the time is bounded too.
+     */
+    public static final long TIME_BUDGET_NANOS = 50_000_000L;
 
-    /** Firings of the evaluation running on this thread (a stateless execution runs on its caller's thread). */
-    private static final ThreadLocal<int[]> FIRINGS = ThreadLocal.withInitial(() -> new int[1]);
+    /** The evaluation running on this thread (a stateless execution runs on its caller's thread). */
+    private static final ThreadLocal<Evaluation> EVALUATION = ThreadLocal.withInitial(Evaluation::new);
 
-    static RuleSet of(String version, Map<String, String> sources, KieBase kieBase) {
+    private static final class Evaluation {
+        int firings;
+        long deadline;
+        String lastRule;
+        String stoppedBy;
+    }
+
+    static RuleSet of(String version, Map<String, String> sources, KieBase kieBase, RuleHealth.Policy policy) {
         // From a pool: each execution resets a pooled session instead of building a new one (a third of the cost).
         StatelessKieSession session = kieBase.newKieSessionsPool(Runtime.getRuntime().availableProcessors())
                 .newStatelessKieSession();
         session.addEventListener(new DefaultAgendaEventListener() {
             @Override
             public void beforeMatchFired(BeforeMatchFiredEvent event) {
-                if (++FIRINGS.get()[0] >= MAX_FIRINGS) {
-                    // A rule that keeps re-activating itself (an update in its consequence) stops here rather
-                    // than holding the decision forever; the evaluation then counts as failed.
+                Evaluation evaluation = EVALUATION.get();
+                String rule = event.getMatch().getRule().getName();
+                evaluation.lastRule = rule;
+                if (++evaluation.firings >= MAX_FIRINGS) {
+                    // A rule that keeps re-activating itself stops here rather than holding the decision forever.
+                    evaluation.stoppedBy = "fired " + MAX_FIRINGS + " times for one arrival";
+                    ((KieSession) event.getKieRuntime()).halt();
+                } else if (System.nanoTime() - evaluation.deadline > 0) {
+                    evaluation.stoppedBy = "took longer than " + TIME_BUDGET_NANOS / 1_000_000 + " ms";
                     ((KieSession) event.getKieRuntime()).halt();
                 }
                 // Tag the verdict with the rule about to act on it, so effects carry their rule's name.
                 for (Object o : event.getMatch().getObjects()) {
                     if (o instanceof Verdict verdict) {
-                        verdict.enterRule(event.getMatch().getRule().getName());
+                        verdict.enterRule(rule);
                     }
                 }
             }
         });
-        return new RuleSet(version, Map.copyOf(sources), Instant.now(), kieBase, session);
+        return new RuleSet(version, Map.copyOf(sources), Instant.now(), kieBase, session, new RuleHealth(policy));
     }
 
     @Override
@@ -60,13 +81,38 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
         facts.add(history);
         facts.add(totals);
         facts.addAll(candidates);
-        FIRINGS.get()[0] = 0;
-        session.execute(facts);
-        if (FIRINGS.get()[0] >= MAX_FIRINGS) {
-            throw new IllegalStateException("guardrail rules fired " + MAX_FIRINGS + " times for one arrival: a rule"
-                    + " keeps re-activating itself");
+        Evaluation evaluation = EVALUATION.get();
+        evaluation.firings = 0;
+        evaluation.lastRule = null;
+        evaluation.stoppedBy = null;
+        evaluation.deadline = System.nanoTime() + TIME_BUDGET_NANOS;
+        try {
+            session.execute(facts);
+        } catch (ConsequenceException e) {
+            throw failure(e.getMatch().getRule().getName(), "rule \"" + e.getMatch().getRule().getName()
+                    + "\" threw " + rootCause(e).getClass().getSimpleName(), e);
+        } catch (RuntimeException e) {
+            throw failure(RuleFailure.UNATTRIBUTED, "a condition threw " + rootCause(e).getClass().getSimpleName(), e);
         }
+        if (evaluation.stoppedBy != null) {
+            throw failure(evaluation.lastRule == null ? RuleFailure.UNATTRIBUTED : evaluation.lastRule,
+                    "guardrail rules " + evaluation.stoppedBy + " (last rule: " + evaluation.lastRule + ")", null);
+        }
+        health.succeeded();
         return verdict;
+    }
+
+    private RuleFailure failure(String rule, String message, Throwable cause) {
+        health.failed(rule);
+        return new RuleFailure(rule, message, cause);
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     public int ruleCount() {

@@ -171,8 +171,9 @@ class GuardrailRulesTest {
                 """);
 
         assertThatThrownBy(() -> looping.evaluate(arrival("churned", Map.of(), Set.of()), candidates(), history(0),
-                totals(0, 0))).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("fired " + RuleSet.MAX_FIRINGS + " times");
+                totals(0, 0))).isInstanceOf(RuleFailure.class)
+                .hasMessageContaining("fired " + RuleSet.MAX_FIRINGS + " times")
+                .satisfies(e -> assertThat(((RuleFailure) e).rule()).isEqualTo("forever"));
         // The same set still evaluates arrivals the loop does not match, and the pooled session is clean.
         Verdict ordinary = looping.evaluate(arrival("high_frequency", Map.of(), Set.of()), candidates(), history(0),
                 totals(0, 0));

@@ -20,6 +20,6 @@ final class Unsandboxed {
         for (String drl : extra) {
             helper.addContent(drl, ResourceType.DRL);
         }
-        return RuleSet.of("unsandboxed", files, helper.build());
+        return RuleSet.of("unsandboxed", files, helper.build(), RuleHealth.Policy.DEFAULT);
     }
 }

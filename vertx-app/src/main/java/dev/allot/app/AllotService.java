@@ -19,6 +19,7 @@ import dev.allot.engine.config.CityConfig;
 import dev.allot.engine.config.ConfigException;
 import dev.allot.engine.config.ConfigLoader;
 import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.RuleHealth;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
 import io.lettuce.core.RedisClient;
@@ -52,50 +53,57 @@ public final class AllotService {
      * @param flushMillis   how often the write-behind log goes to Redis
      * @param refreshMillis how often a replica re-reads lambda and totals
      * @param rulesPollMillis how often the rule directory is checked for changes (0: never)
+     * @param rulePolicy    when a failing rule set is abandoned for the last good one
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, long bodyLimit,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
-                           long rulesPollMillis, Clock clock) {
+                           long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     64 * 1024, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT);
         }
 
         public Settings withPort(int port) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withHost(String host) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withAdminToken(String token) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, token, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withClock(Clock clock) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+        }
+
+        /** When a rule set fails often enough that the replica falls back to the last good one. */
+        public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
         }
     }
 
@@ -160,7 +168,7 @@ public final class AllotService {
         }
         // One rule set serves every city, so it may name only what every city declares.
         GuardrailRules rules = new GuardrailRules(settings.rulesDir(), CitySetup.sharedVocabulary(
-                cities.values().stream().map(CityRuntime::setup).toList()));
+                cities.values().stream().map(CityRuntime::setup).toList()), settings.rulePolicy());
         var loaded = rules.reloadIfChanged();
         if (rules.active().isEmpty()) {
             throw new ConfigException("guardrail rules in " + settings.rulesDir().toAbsolutePath()
@@ -196,6 +204,9 @@ public final class AllotService {
         loaded.cities().values().forEach(c -> metrics.gauge("allot.lambda", c.city(), c::lambda));
         metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
+        metrics.gauge("allot.rules.fallback", () -> loaded.rules().fallback().isPresent() ? 1 : 0);
+        metrics.gauge("allot.rules.evaluation.failures",
+                () -> loaded.rules().active().map(r -> r.health().failureCount()).orElse(0L));
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
         RuleSetStore ruleStore = new RuleSetStore(loaded.requests());

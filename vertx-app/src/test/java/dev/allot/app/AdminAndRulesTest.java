@@ -239,4 +239,53 @@ class AdminAndRulesTest {
                     .isEqualTo(before);
         }
     }
+
+    @Test
+    void aRuleSetThatFailsTooOftenIsReplacedByTheLastGoodOneAndReadinessSaysSo() throws Exception {
+        java.util.Map<String, String> files = ServiceFixture.shippedRuleFiles();
+        files.put("zz-buggy.drl", """
+                rule "buggy-for-churned"
+                when
+                    $v : Verdict()
+                    Arrival( segment == "churned" )
+                    LevelCandidate( level == 0, $zero : level )
+                then
+                    $v.capMaxLevel(5 / $zero);
+                end
+                """);
+        String good = admin("GET", "/v1/admin/rules", null).body().get("active").asText();
+        ServiceFixture.Response activated = admin("POST", "/v1/admin/rules/activate",
+                Json.MAPPER.writeValueAsString(java.util.Map.of("files", files)));
+        assertThat(activated.status()).as(activated.text()).isEqualTo(200);
+        String buggy = activated.body().get("active").asText();
+
+        // The default policy abandons a set once 10 evaluations failed at over 1%: here every churned arrival.
+        java.util.List<String> ranWith = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            ServiceFixture.Response decision = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"churn-" + i + "\",\"segment\":\"churned\"}");
+            assertThat(decision.status()).as(decision.text()).isEqualTo(200);
+            ranWith.add(decision.body().get("rulesVersion").asText());
+        }
+        assertThat(ranWith.subList(0, 10)).containsOnly(buggy);
+        assertThat(ranWith.subList(10, 12)).containsOnly(good);
+
+        ServiceFixture.Response ready = service.get("/health/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.body().get("status").asText()).isEqualTo("degraded");
+        assertThat(ready.body().get("rules").get("fallback").get("from").asText()).isEqualTo(buggy);
+        assertThat(ready.body().get("rules").get("fallback").get("to").asText()).isEqualTo(good);
+        assertThat(ready.body().get("rules").get("fallback").get("failures").get("buggy-for-churned").asLong())
+                .isEqualTo(10);
+        assertThat(service.get("/v1/cities/demo/state").body().get("rules").get("fallback").get("from").asText())
+                .isEqualTo(buggy);
+        assertThat(service.get("/metrics").text()).containsPattern("allot_rules_fallback\\S* 1\\.0");
+
+        // Activating a set (here the good one again) ends the fallback.
+        ServiceFixture.Response fixed = admin("POST", "/v1/admin/rules/activate",
+                Json.MAPPER.writeValueAsString(java.util.Map.of("files", ServiceFixture.shippedRuleFiles())));
+        assertThat(fixed.status()).isEqualTo(200);
+        assertThat(service.get("/health/ready").body().get("status").asText()).isEqualTo("ready");
+        assertThat(service.get("/metrics").text()).containsPattern("allot_rules_fallback\\S* 0\\.0");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.allot.app.cli;
 
 import dev.allot.app.AllotService;
+import dev.allot.rules.RuleHealth;
 import io.vertx.core.Vertx;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,6 +34,11 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--body-limit", defaultValue = "65536", description = "Largest request body in bytes")
     long bodyLimit;
 
+    @Option(names = "--rules-max-error-rate", defaultValue = "0.01",
+            description = "Share of rule evaluations that may fail (in windows of 1,000, from the 10th failure)"
+                    + " before the replica falls back to the last good rule set (default: ${DEFAULT-VALUE})")
+    double rulesMaxErrorRate;
+
     @Override
     public Integer call() throws Exception {
         String redisUrl = System.getenv("REDIS_URL");
@@ -43,7 +49,9 @@ public final class ServeCommand implements Callable<Integer> {
         }
         int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
-                .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit);
+                .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit)
+                .withRulePolicy(new RuleHealth.Policy(rulesMaxErrorRate, RuleHealth.Policy.DEFAULT.window(),
+                        RuleHealth.Policy.DEFAULT.minFailures()));
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {

@@ -118,8 +118,33 @@ public final class HttpVerticle extends VerticleBase {
     private void state(RoutingContext ctx) {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
         services.controller().state(city, context)
-                .onSuccess(state -> json(ctx, 200, state))
+                .onSuccess(state -> {
+                    state.put("rules", rulesStatus());
+                    json(ctx, 200, state);
+                })
                 .onFailure(ctx::fail);
+    }
+
+    /**
+     * The rules as this replica runs them: version, failures of the active set by rule, and the fallback in force
+     * when the replica abandoned a failing set.
+     */
+    private Map<String, Object> rulesStatus() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        services.rules().active().ifPresent(set -> {
+            out.put("version", set.version());
+            out.put("evaluations", set.health().evaluations());
+            out.put("failures", set.health().failures());
+        });
+        services.rules().fallback().ifPresent(f -> {
+            Map<String, Object> fallback = new LinkedHashMap<>();
+            fallback.put("from", f.from());
+            fallback.put("to", f.to());
+            fallback.put("at", f.at().toString());
+            fallback.put("failures", f.failures());
+            out.put("fallback", fallback);
+        });
+        return out;
     }
 
     private void ready(RoutingContext ctx) {
@@ -130,8 +155,14 @@ public final class HttpVerticle extends VerticleBase {
         }
         Map<String, Object> models = new LinkedHashMap<>();
         services.decisions().cities().forEach((name, c) -> models.put(name, c.setup().model().version()));
-        json(ctx, 200, Map.of("status", "ready", "rulesVersion", services.rules().active().get().version(),
-                "models", models));
+        // A fallback keeps the replica ready: it serves the last good set, and taking every replica out of the
+        // load balancer for one bad rule set would turn a rules bug into an outage. The body says so.
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", services.rules().fallback().isPresent() ? "degraded" : "ready");
+        out.put("rulesVersion", services.rules().active().get().version());
+        out.put("rules", rulesStatus());
+        out.put("models", models);
+        json(ctx, 200, out);
     }
 
     private void metrics(RoutingContext ctx) {
