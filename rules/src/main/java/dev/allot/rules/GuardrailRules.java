@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -193,8 +194,11 @@ public final class GuardrailRules {
     private Map<String, String> readDirectory() {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> paths = Files.list(directory)) {
-            for (Path p : paths.filter(p -> p.getFileName().toString().endsWith(".drl")).toList()) {
-                files.put(p.getFileName().toString(), Files.readString(p, StandardCharsets.UTF_8));
+            for (Path p : paths.filter(p -> RuleCompiler.isRuleFile(p.getFileName().toString())).toList()) {
+                String name = p.getFileName().toString();
+                // A workbook is binary; rule sets carry it base64-encoded, as the admin API takes it.
+                files.put(name, name.endsWith(".xlsx") ? Base64.getEncoder().encodeToString(Files.readAllBytes(p))
+                        : Files.readString(p, StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rule directory " + directory + ": " + e.getMessage(), e);

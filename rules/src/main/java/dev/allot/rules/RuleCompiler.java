@@ -1,5 +1,8 @@
 package dev.allot.rules;
 
+import dev.allot.rules.formats.Converted;
+import dev.allot.rules.formats.DecisionTables;
+import dev.allot.rules.formats.JsonRules;
 import dev.allot.rules.sandbox.DrlSandbox;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -51,13 +55,13 @@ public final class RuleCompiler {
                                               RuleHealth.Policy policy) {
         Map<String, String> sorted = new TreeMap<>(files);
         if (sorted.isEmpty()) {
-            return new Result(null, List.of(new RuleError("", 0, 0, "no rule files (*.drl) found")));
+            return new Result(null, List.of(new RuleError("", 0, 0, "no rule files (*.drl, *.json, *.csv, *.xlsx) found")));
         }
         DrlSandbox sandbox = new DrlSandbox(vocabulary);
         List<RuleError> refused = new ArrayList<>();
         List<DrlSandbox.Checked> checked = new ArrayList<>();
-        sorted.forEach((name, drl) -> {
-            DrlSandbox.Checked file = sandbox.check(name, drl);
+        sorted.forEach((name, content) -> {
+            DrlSandbox.Checked file = check(sandbox, vocabulary, name, content);
             refused.addAll(file.errors());
             checked.add(file);
         });
@@ -89,6 +93,52 @@ public final class RuleCompiler {
         }
         KieContainer container = ks.newKieContainer(builder.getKieModule().getReleaseId());
         return new Result(RuleSet.of(digest(sorted), sorted, container.getKieBase(), policy), List.of());
+    }
+
+    /** The file names rule sets are made of, by format. */
+    public static boolean isRuleFile(String name) {
+        return name.endsWith(".drl") || name.endsWith(".json") || DecisionTables.handles(name);
+    }
+
+    /**
+     * One file through its format's conversion (JSON rules, decision tables) and then the sandbox, with errors
+     * at the lines and cells of the file the user wrote.
+     */
+    private static DrlSandbox.Checked check(DrlSandbox sandbox, RuleVocabulary vocabulary, String name,
+                                            String content) {
+        if (name.endsWith(".drl")) {
+            return sandbox.check(name, content);
+        }
+        Converted converted;
+        if (name.endsWith(".json")) {
+            converted = JsonRules.toDrl(name, content, vocabulary);
+        } else if (DecisionTables.handles(name)) {
+            byte[] bytes;
+            try {
+                bytes = name.endsWith(".xlsx") ? Base64.getMimeDecoder().decode(content)
+                        : content.getBytes(StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return new DrlSandbox.Checked(name, null, List.of(new RuleError(name, 1, 1,
+                        "an .xlsx file is sent base64-encoded: " + e.getMessage())));
+            }
+            converted = DecisionTables.toDrl(name, bytes, DrlSandbox.PACKAGE);
+        } else {
+            return new DrlSandbox.Checked(name, null, List.of(new RuleError(name, 0, 0,
+                    "unknown rule format: name files .drl, .json, .csv or .xlsx")));
+        }
+        if (!converted.ok()) {
+            return new DrlSandbox.Checked(name, null, converted.errors());
+        }
+        DrlSandbox.Checked checked = sandbox.check(name, converted.drl());
+        if (checked.ok() || name.endsWith(".json")) {
+            // JSON rules are validated field by field before they become DRL: a sandbox error there is ours.
+            return checked;
+        }
+        List<RuleError> atCells = checked.errors().stream().map(e -> {
+            int[] cell = DecisionTables.cellOf(converted.drl(), e.line());
+            return new RuleError(name, cell[0], cell[1], "row " + cell[0] + ": " + e.message());
+        }).toList();
+        return new DrlSandbox.Checked(name, null, atCells);
     }
 
     static String digest(Map<String, String> sorted) {

@@ -115,6 +115,12 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
         return t;
     }
 
+    /** The names of the set's rules, sorted. */
+    public List<String> ruleNames() {
+        return kieBase.getKiePackages().stream().flatMap(p -> p.getRules().stream()).map(r -> r.getName()).sorted()
+                .toList();
+    }
+
     public int ruleCount() {
         return kieBase.getKiePackages().stream().mapToInt(p -> p.getRules().size()).sum();
     }

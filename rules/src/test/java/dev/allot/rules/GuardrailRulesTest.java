@@ -142,8 +142,8 @@ class GuardrailRulesTest {
         String first = repository.active().orElseThrow().version();
         assertThat(repository.reloadIfChanged().changed()).isFalse();
 
-        Files.writeString(dir.resolve("fairness.drl"),
-                Files.readString(dir.resolve("fairness.drl")).replace("capMaxLevel(2)", "capMaxLevel(3)"));
+        Files.writeString(dir.resolve("fairness.json"),
+                Files.readString(dir.resolve("fairness.json")).replace("\"level\": 2", "\"level\": 3"));
         assertThat(repository.reloadIfChanged().activated()).isPresent();
         RuleSet second = repository.active().orElseThrow();
         assertThat(second.version()).isNotEqualTo(first);
@@ -158,7 +158,7 @@ class GuardrailRulesTest {
     @Test
     void aRuleThatKeepsReactivatingItselfStopsAtTheFiringBound() {
         // The sandbox refuses update(), so only a rule set built around it can loop: the bound is the second wall.
-        RuleSet looping = Unsandboxed.compile(shippedSources(), """
+        RuleSet looping = Unsandboxed.compile(referenceDrl(), """
                 package dev.allot.guardrails;
                 import dev.allot.rules.Arrival;
 
@@ -181,9 +181,18 @@ class GuardrailRulesTest {
     }
 
     static Map<String, String> shippedSources() {
+        return sources(SHIPPED);
+    }
+
+    /** The shipped rules as they were written in DRL before they moved to the JSON format. */
+    static Map<String, String> referenceDrl() {
+        return sources(Path.of("src", "test", "resources", "reference-drl"));
+    }
+
+    private static Map<String, String> sources(Path dir) {
         Map<String, String> files = new java.util.TreeMap<>();
-        try (var paths = Files.list(SHIPPED)) {
-            for (Path p : paths.filter(p -> p.toString().endsWith(".drl")).toList()) {
+        try (var paths = Files.list(dir)) {
+            for (Path p : paths.filter(p -> RuleCompiler.isRuleFile(p.getFileName().toString())).toList()) {
                 files.put(p.getFileName().toString(), Files.readString(p));
             }
         } catch (IOException e) {

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SandboxTest {
 
-    static final Path HOSTILE = Path.of("src", "test", "resources", "hostile");
-    static final String PWNED = "allot.pwned";
+    static final Path HOSTILE = HostileRuleSets.DIRECTORY;
+    static final String PWNED = HostileRuleSets.PWNED;
 
     @TempDir
     Path scratch;
@@ -46,27 +45,8 @@ class SandboxTest {
         assertThat(System.getProperty(PWNED)).isNull();
     }
 
-    /** A hostile file: its name, its DRL and the words its refusal must contain. */
-    record Hostile(String file, String drl, String expected) {
-        @Override
-        public String toString() {
-            return file;
-        }
-    }
-
-    static Stream<Hostile> hostileRuleSets() {
-        List<Hostile> sets = new ArrayList<>();
-        try (Stream<Path> files = Files.list(HOSTILE)) {
-            for (Path file : files.sorted().toList()) {
-                String drl = Files.readString(file);
-                String first = drl.lines().findFirst().orElseThrow();
-                assertThat(first).startsWith("// expect: ");
-                sets.add(new Hostile(file.getFileName().toString(), drl, first.substring("// expect: ".length())));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return sets.stream();
+    static Stream<HostileRuleSets.Hostile> hostileRuleSets() {
+        return HostileRuleSets.load(HOSTILE, Path.of("/nonexistent/marker")).stream();
     }
 
     @Test
@@ -76,9 +56,9 @@ class SandboxTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("hostileRuleSets")
-    void refusesTheRuleSetNamingTheConstruct(Hostile hostile) {
+    void refusesTheRuleSetNamingTheConstruct(HostileRuleSets.Hostile hostile) {
         Map<String, String> files = new TreeMap<>(GuardrailRulesTest.shippedSources());
-        files.put(hostile.file(), hostile.drl().replace("MARKER", marker.toString()));
+        files.put(hostile.file(), hostile.text().replace("/nonexistent/marker", marker.toString()));
 
         RuleCompiler.Result result = RuleCompiler.compile(files, GuardrailRulesTest.FIELDS);
 

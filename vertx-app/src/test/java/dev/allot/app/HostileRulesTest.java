@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.app.control.RuleSetStore;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.engine.Json;
+import dev.allot.rules.HostileRuleSets;
+import dev.allot.rules.HostileRuleSets.Hostile;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,12 +15,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,15 +32,11 @@ class HostileRulesTest {
 
     @RegisterExtension
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
-    static final Path HOSTILE = Path.of("..", "rules", "src", "test", "resources", "hostile");
-    static final String PWNED = "allot.pwned";
+    static final Path HOSTILE = Path.of("..", "rules").resolve(HostileRuleSets.DIRECTORY);
 
     static ServiceFixture service;
     static Path marker;
     static String shippedVersion;
-
-    record Hostile(String file, String drl, String expected) {
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,22 +50,13 @@ class HostileRulesTest {
         service.close();
     }
 
-    static List<Hostile> hostile() throws IOException {
-        List<Hostile> sets = new ArrayList<>();
-        try (Stream<Path> files = Files.list(HOSTILE)) {
-            for (Path file : files.sorted().toList()) {
-                String drl = Files.readString(file);
-                String expected = drl.lines().findFirst().orElseThrow().substring("// expect: ".length());
-                sets.add(new Hostile(file.getFileName().toString(), drl.replace("MARKER", marker.toString()),
-                        expected));
-            }
-        }
-        return sets;
+    static List<Hostile> hostile() {
+        return HostileRuleSets.load(HOSTILE, marker);
     }
 
     static Map<String, String> withShipped(Hostile hostile) throws IOException {
         Map<String, String> files = new TreeMap<>(ServiceFixture.shippedRuleFiles());
-        files.put(hostile.file(), hostile.drl());
+        files.put(hostile.file(), hostile.text());
         return files;
     }
 
@@ -130,7 +117,7 @@ class HostileRulesTest {
 
     private static void assertNothingRan() {
         assertThat(marker).doesNotExist();
-        assertThat(System.getProperty(PWNED)).isNull();
+        assertThat(System.getProperty(HostileRuleSets.PWNED)).isNull();
         ServiceFixture.Response decision = service.post("/v1/decisions",
                 "{\"city\":\"demo\",\"userId\":\"after-the-attack\"}");
         assertThat(decision.status()).isEqualTo(200);

@@ -92,6 +92,8 @@ public final class DrlSandbox {
     private static final Set<String> ACCUMULATE_FUNCTIONS = Set.of("count", "sum", "min", "max", "average");
     private static final Set<String> RULE_ATTRIBUTES = Set.of("salience", "no-loop", "lock-on-active",
             "activation-group", "enabled");
+    /** The name the verdict goes by in every rule. */
+    public static final String VERDICT_BINDING = "$v";
     private static final Pattern UNICODE_ESCAPE = Pattern.compile("\\\\+u");
 
     /** A checked file: the descriptor to compile, or the reasons it may not be. */
@@ -269,6 +271,7 @@ public final class DrlSandbox {
                 if (!rule.getNamedConsequences().isEmpty()) {
                     refuse(rule, what + "named consequences (then[...], do[...]) are not allowed");
                 }
+                bindVerdict();
                 lhs(rule.getLhs());
                 if (levelPatterns > MAX_LEVEL_PATTERNS) {
                     refuse(rule, what + levelPatterns + " LevelCandidate patterns; at most " + MAX_LEVEL_PATTERNS
@@ -278,6 +281,18 @@ public final class DrlSandbox {
                     refuse(rule, what + patterns + " patterns; at most " + MAX_PATTERNS);
                 }
                 consequence(what);
+            }
+
+            /**
+             * {@code $v} is always the verdict: a rule (or a decision-table action) that acts on it without binding
+             * it gets the binding added, so business users need not write it.
+             */
+            private void bindVerdict() {
+                boolean bound = rule.getLhs().getAllPatternDescr().stream()
+                        .anyMatch(p -> VERDICT_BINDING.equals(p.getIdentifier()));
+                if (!bound && rule.getConsequence() instanceof String text && text.contains(VERDICT_BINDING)) {
+                    rule.getLhs().insertDescr(0, new PatternDescr(FactModel.VERDICT.simpleName(), VERDICT_BINDING));
+                }
             }
 
             private void checkAttribute(String what, AttributeDescr attribute) {

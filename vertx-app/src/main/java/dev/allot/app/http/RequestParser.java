@@ -122,21 +122,26 @@ public final class RequestParser {
         return n.booleanValue();
     }
 
-    /** {@code {"files": {"name.drl": "rule text", ...}}} */
+    /**
+     * {@code {"files": {"name.drl": "rule text", ...}}}: the format is the file's extension (.drl, .json, .csv,
+     * or .xlsx sent base64-encoded).
+     */
     public static Map<String, String> ruleFiles(JsonNode body) {
         rejectUnknown(body, Set.of("files"));
         JsonNode files = body.get("files");
         if (files == null || !files.isObject() || files.isEmpty()) {
-            throw invalid("files", "files must be an object of rule file names to DRL text");
+            throw invalid("files", "files must be an object of rule file names to their text");
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!e.getKey().matches("[A-Za-z0-9_.-]{1,100}\\.drl")) {
-                throw invalid("files." + e.getKey(), "rule file names must match [A-Za-z0-9_.-]+.drl");
+            if (!e.getKey().matches("[A-Za-z0-9_.-]{1,100}\\.(drl|json|csv|xlsx)")) {
+                throw invalid("files." + e.getKey(), "rule file names must match [A-Za-z0-9_.-]+ and end in .drl,"
+                        + " .json, .csv or .xlsx");
             }
             if (!e.getValue().isTextual()) {
-                throw invalid("files." + e.getKey(), "files." + e.getKey() + " must be the DRL text");
+                throw invalid("files." + e.getKey(), "files." + e.getKey() + " must be the file's text (an .xlsx"
+                        + " file base64-encoded)");
             }
             out.put(e.getKey(), e.getValue().textValue());
         }
