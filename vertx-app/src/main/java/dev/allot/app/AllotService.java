@@ -1,5 +1,7 @@
 package dev.allot.app;
 
+import dev.allot.app.audit.AuditLog;
+import dev.allot.app.auth.Identities;
 import dev.allot.app.control.CityController;
 import dev.allot.app.control.ControlVerticle;
 import dev.allot.app.control.ModelSwapper;
@@ -54,56 +56,64 @@ public final class AllotService {
      * @param refreshMillis how often a replica re-reads lambda and totals
      * @param rulesPollMillis how often the rule directory is checked for changes (0: never)
      * @param rulePolicy    when a failing rule set is abandoned for the last good one
+     * @param identitiesFile named tokens, scopes and JWT verification; null for {@code adminToken} alone
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, long bodyLimit,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
-                           long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy) {
+                           long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
+                           Path identitiesFile) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     64 * 1024, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
-                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT);
+                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null);
         }
 
         public Settings withPort(int port) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withHost(String host) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withAdminToken(String token) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, token, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withClock(Clock clock) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+        }
+
+        /** Named tokens and JWT settings (see {@link Identities}); null for the admin token alone. */
+        public Settings withIdentities(Path identitiesFile) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         /** When a rule set fails often enough that the replica falls back to the last good one. */
         public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
         }
     }
 
@@ -210,9 +220,11 @@ public final class AllotService {
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
         RuleSetStore ruleStore = new RuleSetStore(loaded.requests());
+        Identities identities = Identities.load(vertx, settings.adminToken(), settings.identitiesFile());
+        AuditLog audit = new AuditLog(loaded.requests(), settings.clock(), metrics);
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
                 ruleStore, models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(),
-                settings.adminToken());
+                identities, audit);
         List<HttpVerticle> https = new ArrayList<>();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),

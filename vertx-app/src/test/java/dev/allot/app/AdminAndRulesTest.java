@@ -177,7 +177,7 @@ class AdminAndRulesTest {
     void opsChangeGainsAndFreezeLambdaForEveryReplica() throws Exception {
         ServiceFixture.Response gains = admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\":0.2,\"kd\":5}");
         assertThat(gains.status()).as(gains.text()).isEqualTo(200);
-        JsonNode state = service.get("/v1/cities/demo/state").body();
+        JsonNode state = service.state("demo").body();
         assertThat(state.get("pid").get("kp").asDouble()).isEqualTo(0.2);
         assertThat(state.get("pid").get("kd").asDouble()).isEqualTo(5.0);
         assertThat(state.get("pid").get("intervalSeconds").asDouble()).isEqualTo(3600.0);
@@ -195,11 +195,11 @@ class AdminAndRulesTest {
         var city = service.service().decisions().city("demo");
         assertThat(service.service().controller().tick(city, service.vertx().getOrCreateContext())
                 .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEmpty();
-        assertThat(service.get("/v1/cities/demo/state").body().get("frozen").asBoolean()).isTrue();
+        assertThat(service.state("demo").body().get("frozen").asBoolean()).isTrue();
         assertThat(admin("PUT", "/v1/admin/cities/demo/lambda", "{\"lambda\":99}").body().get("field").asText())
                 .isEqualTo("lambda");
         admin("PUT", "/v1/admin/cities/demo/lambda", "{\"freeze\":false}");
-        assertThat(service.get("/v1/cities/demo/state").body().get("frozen").asBoolean()).isFalse();
+        assertThat(service.state("demo").body().get("frozen").asBoolean()).isFalse();
         assertThat(admin("PUT", "/v1/admin/cities/nowhere/pid", "{}").status()).isEqualTo(404);
     }
 
@@ -277,7 +277,7 @@ class AdminAndRulesTest {
         assertThat(ready.body().get("rules").get("fallback").get("to").asText()).isEqualTo(good);
         assertThat(ready.body().get("rules").get("fallback").get("failures").get("buggy-for-churned").asLong())
                 .isEqualTo(10);
-        assertThat(service.get("/v1/cities/demo/state").body().get("rules").get("fallback").get("from").asText())
+        assertThat(service.state("demo").body().get("rules").get("fallback").get("from").asText())
                 .isEqualTo(buggy);
         assertThat(service.get("/metrics").text()).containsPattern("allot_rules_fallback\\S* 1\\.0");
 

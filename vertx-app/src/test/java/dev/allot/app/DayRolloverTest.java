@@ -52,7 +52,7 @@ class DayRolloverTest {
     @Test
     void theDayTurnsAtDayStartWithFreshTotalsTheOfflineLambdaAndAResetIntegral() throws Exception {
         decideAndTick(150);
-        JsonNode day1 = service.get("/v1/cities/demo/state").body();
+        JsonNode day1 = service.state("demo").body();
         assertThat(day1.get("day").asText()).isEqualTo("2026-11-23");
         assertThat(day1.get("counts").get("decisions").asLong()).isEqualTo(150);
         assertThat(day1.get("lambda").asDouble()).as("the controller moved lambda").isNotEqualTo(0.2);
@@ -65,7 +65,7 @@ class DayRolloverTest {
         // 03:59 in Shanghai: still the 23rd's business day.
         service.clock.advance(Duration.ofHours(13).plusMinutes(59));
         service.flushAndRefresh();
-        assertThat(service.get("/v1/cities/demo/state").body().get("day").asText()).isEqualTo("2026-11-23");
+        assertThat(service.state("demo").body().get("day").asText()).isEqualTo("2026-11-23");
 
         service.clock.advance(Duration.ofMinutes(2));
         service.flushAndRefresh();
@@ -74,7 +74,7 @@ class DayRolloverTest {
         service.service().controller().tick(service.service().decisions().city("demo"),
                 service.vertx().getOrCreateContext()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         service.flushAndRefresh();
-        JsonNode day2 = service.get("/v1/cities/demo/state").body();
+        JsonNode day2 = service.state("demo").body();
         assertThat(day2.get("day").asText()).isEqualTo("2026-11-24");
         assertThat(day2.get("lambda").asDouble()).isEqualTo(1.25);
         assertThat(day2.get("counts").get("decisions").asLong()).as("fresh totals").isZero();
@@ -89,14 +89,14 @@ class DayRolloverTest {
         // The next day has no offline lambda: it starts from this day's closing lambda.
         decideAndTick(150);
         service.flushAndRefresh();
-        double closing = service.get("/v1/cities/demo/state").body().get("lambda").asDouble();
+        double closing = service.state("demo").body().get("lambda").asDouble();
         assertThat(closing).isNotEqualTo(1.25);
         service.clock.advance(Duration.ofDays(1));
         service.flushAndRefresh();
         service.service().controller().tick(service.service().decisions().city("demo"),
                 service.vertx().getOrCreateContext()).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         service.flushAndRefresh();
-        JsonNode day3 = service.get("/v1/cities/demo/state").body();
+        JsonNode day3 = service.state("demo").body();
         assertThat(day3.get("day").asText()).isEqualTo("2026-11-25");
         assertThat(day3.get("lambda").asDouble()).isEqualTo(closing);
         assertThat(day3.get("pid").get("integral").asDouble()).isZero();

@@ -255,7 +255,7 @@ class DecisionApiTest {
             service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"state-" + i + "\"}");
         }
         service.flushAndRefresh();
-        JsonNode state = service.get("/v1/cities/demo/state").body();
+        JsonNode state = service.state("demo").body();
         assertThat(state.get("lambda").asDouble()).isEqualTo(0.5);
         assertThat(state.get("target").get("type").asText()).isEqualTo("average-price-floor");
         assertThat(state.get("target").get("value").asDouble()).isEqualTo(14.5);
@@ -268,7 +268,7 @@ class DecisionApiTest {
         assertThat(byGroup).isEqualTo(20);
         assertThat(state.get("pid").get("kp").asDouble()).isEqualTo(0.05);
         assertThat(state.get("degraded").asBoolean()).isFalse();
-        assertThat(service.get("/v1/cities/nowhere/state").status()).isEqualTo(404);
+        assertThat(service.state("nowhere").status()).isEqualTo(404);
     }
 
     @Test
@@ -282,7 +282,7 @@ class DecisionApiTest {
                 assertThat(r.status()).as(r.text()).isEqualTo(200);
                 ids.add(r.body().get("decisionId").asText());
             }
-            JsonNode state = service.get("/v1/cities/demo/state").body();
+            JsonNode state = service.state("demo").body();
             assertThat(state.get("degraded").asBoolean()).isTrue();
             assertThat(state.get("pendingWrites").asInt()).isGreaterThanOrEqualTo(25);
             ServiceFixture.Response outcome = service.post("/v1/outcomes",
@@ -313,7 +313,7 @@ class DecisionApiTest {
         // Redis came back empty (no persistence in tests): exactly the outage's decisions and outcome are there.
         assertThat(totals.decisions()).isEqualTo(25);
         assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
-        assertThat(service.get("/v1/cities/demo/state").body().get("degraded").asBoolean()).isFalse();
+        assertThat(service.state("demo").body().get("degraded").asBoolean()).isFalse();
         assertThat(service.get("/metrics").text()).containsPattern(
                 "allot_redis_errors_total\\{operation=\"prepare\"} [1-9]");
     }

@@ -102,7 +102,7 @@ class PidControlTest {
         });
         assertThat(totals.decisions()).isEqualTo((long) ticks * arrivalsPerTick);
         // Every replica reads the controller's lambda back from Redis.
-        assertThat(service.get("/v1/cities/demo/state").body().get("lambda").asDouble()).isEqualTo(lambda);
-        assertThat(service.get("/v1/cities/demo/state").body().get("pid").get("ticks").asLong()).isEqualTo(ticks);
+        assertThat(service.state("demo").body().get("lambda").asDouble()).isEqualTo(lambda);
+        assertThat(service.state("demo").body().get("pid").get("ticks").asLong()).isEqualTo(ticks);
     }
 }

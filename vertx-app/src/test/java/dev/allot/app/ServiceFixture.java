@@ -21,6 +21,7 @@ import java.time.ZoneId;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -113,6 +114,12 @@ public final class ServiceFixture implements AutoCloseable {
 
     /** {@code cityJson} with {@code MODEL} standing for the shipped model's path. */
     public static ServiceFixture start(EmbeddedRedisExtension redis, String cityJson) throws Exception {
+        return start(redis, cityJson, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(EmbeddedRedisExtension, String)}, with the test's own changes to the settings. */
+    public static ServiceFixture start(EmbeddedRedisExtension redis, String cityJson,
+                                       UnaryOperator<AllotService.Settings> customize) throws Exception {
         Path root = Files.createTempDirectory("allot-test");
         Path config = Files.createDirectories(root.resolve("cities"));
         Files.writeString(config.resolve("city.json"),
@@ -128,7 +135,7 @@ public final class ServiceFixture implements AutoCloseable {
         AllotService.Settings settings = AllotService.Settings.defaults(redis.url()).withHost("127.0.0.1")
                 .withPort(0).withDirectories(config, rules).withAdminToken(ADMIN_TOKEN)
                 .withTimers(10, 200, 0).withClock(clock);
-        AllotService service = AllotService.start(vertx, settings).toCompletionStage().toCompletableFuture()
+        AllotService service = AllotService.start(vertx, customize.apply(settings)).toCompletionStage().toCompletableFuture()
                 .get(60, TimeUnit.SECONDS);
         return new ServiceFixture(vertx, service, rules, clock);
     }
@@ -152,6 +159,11 @@ public final class ServiceFixture implements AutoCloseable {
 
     public Response get(String path) {
         return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    /** A city's state, read with the admin token (the state needs the read scope). */
+    public Response state(String city) {
+        return admin("GET", "/v1/cities/" + city + "/state", null, ADMIN_TOKEN);
     }
 
     public Response admin(String method, String path, String body, String token) {

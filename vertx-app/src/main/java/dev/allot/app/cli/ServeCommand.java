@@ -34,6 +34,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--body-limit", defaultValue = "65536", description = "Largest request body in bytes")
     long bodyLimit;
 
+    @Option(names = "--identities", description = "Identities file: named tokens with scopes, JWT verification"
+            + " (default: env ALLOT_IDENTITIES_FILE; ALLOT_ADMIN_TOKEN is always one identity with every scope)")
+    Path identities;
+
     @Option(names = "--rules-max-error-rate", defaultValue = "0.01",
             description = "Share of rule evaluations that may fail (in windows of 1,000, from the 10th failure)"
                     + " before the replica falls back to the last good rule set (default: ${DEFAULT-VALUE})")
@@ -51,7 +55,8 @@ public final class ServeCommand implements Callable<Integer> {
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
                 .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit)
                 .withRulePolicy(new RuleHealth.Policy(rulesMaxErrorRate, RuleHealth.Policy.DEFAULT.window(),
-                        RuleHealth.Policy.DEFAULT.minFailures()));
+                        RuleHealth.Policy.DEFAULT.minFailures()))
+                .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"));
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {
@@ -76,6 +81,11 @@ public final class ServeCommand implements Callable<Integer> {
         }, "allot-stop"));
         stopped.await();
         return 0;
+    }
+
+    private static Path envPath(String name) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? null : Path.of(value);
     }
 
     private static String adminToken() throws java.io.IOException {

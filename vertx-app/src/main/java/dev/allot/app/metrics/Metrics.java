@@ -28,6 +28,12 @@ public final class Metrics {
         for (String operation : new String[]{"prepare", "claim", "flush", "refresh", "pid", "outcome"}) {
             registry.counter("allot.redis.errors", "operation", operation);
         }
+        registry.counter("allot.audit.failures");
+    }
+
+    /** An admin change whose audit entry could not be written. */
+    public void auditFailed() {
+        registry.counter("allot.audit.failures").increment();
     }
 
     public void decided(String city, String group, Integer level, long nanos) {

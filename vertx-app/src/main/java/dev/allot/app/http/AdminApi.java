@@ -1,0 +1,290 @@
+package dev.allot.app.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.app.audit.AuditLog;
+import dev.allot.app.auth.Identity;
+import dev.allot.app.auth.Scope;
+import dev.allot.app.control.CityController;
+import dev.allot.app.control.ModelSwapper;
+import dev.allot.app.decision.CityRuntime;
+import dev.allot.control.PidGains;
+import dev.allot.engine.Json;
+import dev.allot.rules.RuleError;
+import dev.allot.rules.RuleSet;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The admin API: PID and λ for ops, rule sets for business users, the audit trail for everyone who may read.
+ * Each route names the scope it needs; each change is appended to the {@link AuditLog} with who made it and the
+ * state before and after.
+ */
+final class AdminApi {
+
+    private static final String IDENTITY = "allot.identity";
+
+    private final Vertx vertx;
+    private final Context context;
+    private final HttpVerticle.Services services;
+
+    AdminApi(Vertx vertx, Context context, HttpVerticle.Services services) {
+        this.vertx = vertx;
+        this.context = context;
+        this.services = services;
+    }
+
+    /** Body handlers come first (Vert.x requires it); the body limit bounds what an unauthenticated call sends. */
+    void mount(Router router, BodyHandler body) {
+        router.put("/v1/admin/cities/:city/pid").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::setGains);
+        router.put("/v1/admin/cities/:city/lambda").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::setLambda);
+        router.put("/v1/admin/cities/:city/lambda0").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::setLambda0);
+        router.put("/v1/admin/cities/:city/model").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::swapModel);
+        router.get("/v1/admin/rules").handler(require(services, Scope.READ)).handler(this::ruleVersions);
+        router.post("/v1/admin/rules/validate").handler(body).handler(require(services, Scope.RULES_EDIT))
+                .handler(this::validateRules);
+        router.post("/v1/admin/rules/activate").handler(body).handler(require(services, Scope.RULES_APPROVE))
+                .handler(this::activateRules);
+        router.post("/v1/admin/rules/reload").handler(require(services, Scope.RULES_APPROVE))
+                .handler(this::reloadRules);
+        router.post("/v1/admin/rules/rollback").handler(require(services, Scope.RULES_APPROVE))
+                .handler(this::rollbackRules);
+        router.get("/v1/admin/audit").handler(require(services, Scope.READ)).handler(this::audit);
+        // Anything else under /v1/admin still needs a caller, so probing for routes says nothing to strangers.
+        router.route("/v1/admin/*").handler(require(services, null));
+    }
+
+    /**
+     * Lets the request through if its token names an identity holding {@code scope} (any identity when null):
+     * 401 without a valid token, 403 with the wrong scope or with no identity configured at all.
+     */
+    static Handler<RoutingContext> require(HttpVerticle.Services services, Scope scope) {
+        return ctx -> {
+            if (!services.identities().configured()) {
+                Responses.error(ctx, new ApiException.Unauthorized(403, "the admin API is off: set"
+                        + " ALLOT_ADMIN_TOKEN or an identities file (--identities)"), services.metrics());
+                return;
+            }
+            services.identities().authenticate(ctx.request().getHeader("Authorization")).onComplete(ar -> {
+                if (ar.failed()) {
+                    Responses.error(ctx, ar.cause() instanceof ApiException api ? api
+                            : new ApiException.Unauthorized(401, "the token is not valid"), services.metrics());
+                } else if (scope != null && !ar.result().may(scope)) {
+                    Responses.error(ctx, new ApiException.Unauthorized(403, ar.result().name() + " lacks the scope "
+                            + scope.claim() + " this call needs"), services.metrics());
+                } else {
+                    ctx.put(IDENTITY, ar.result());
+                    ctx.next();
+                }
+            });
+        };
+    }
+
+    private static Identity who(RoutingContext ctx) {
+        return ctx.get(IDENTITY);
+    }
+
+    /** Appends the change to the audit trail, then answers with {@code body} and whether the entry was written. */
+    private void audited(RoutingContext ctx, String action, String target, Object before, Object after,
+                         Map<String, Object> body) {
+        services.audit().append(who(ctx), action, target, before, after, context).onComplete(ar -> {
+            Map<String, Object> out = new LinkedHashMap<>(body);
+            out.put("audited", ar.succeeded() && ar.result());
+            Responses.json(ctx, 200, out);
+        });
+    }
+
+    private void setGains(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parse(ctx.body().buffer());
+        PidGains current = city.gains();
+        PidGains gains;
+        try {
+            gains = new PidGains(RequestParser.number(body, "kp", current.kp()),
+                    RequestParser.number(body, "ki", current.ki()), RequestParser.number(body, "kd", current.kd()),
+                    RequestParser.number(body, "intervalSeconds", current.intervalSeconds()),
+                    RequestParser.number(body, "lambdaMin", current.lambdaMin()),
+                    RequestParser.number(body, "lambdaMax", current.lambdaMax()));
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
+            throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
+        }
+        Future.fromCompletionStage(services.store().setPidFields(city.city(), CityController.gainFields(gains)), context)
+                .compose(v -> services.controller().refresh(city, context))
+                .onSuccess(v -> audited(ctx, "pid.set", city.city(), current, gains,
+                        Map.of("city", city.city(), "pid", gains)))
+                .onFailure(ctx::fail);
+    }
+
+    private void setLambda(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parse(ctx.body().buffer());
+        PidGains gains = city.gains();
+        double lambda = RequestParser.number(body, "lambda", city.lambda());
+        if (lambda < gains.lambdaMin() || lambda > gains.lambdaMax()) {
+            throw new ApiException.BadRequest("invalid_request", "lambda", "lambda must be within [lambdaMin, "
+                    + "lambdaMax] = [" + gains.lambdaMin() + ", " + gains.lambdaMax() + "]");
+        }
+        boolean freeze = RequestParser.bool(body, "freeze", city.frozen());
+        Map<String, Object> before = Map.of("lambda", city.lambda(), "frozen", city.frozen());
+        Future.fromCompletionStage(services.store().setPidFields(city.city(), Map.of("lambda", Double.toString(lambda),
+                        "frozen", freeze ? "1" : "0")), context)
+                .compose(v -> Future.fromCompletionStage(services.store().setLambda(city.city(), lambda), context))
+                .compose(v -> services.controller().refresh(city, context))
+                .onSuccess(v -> audited(ctx, "lambda.set", city.city(), before,
+                        Map.of("lambda", lambda, "frozen", freeze),
+                        Map.of("city", city.city(), "lambda", lambda, "frozen", freeze)))
+                .onFailure(ctx::fail);
+    }
+
+    private void setLambda0(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parse(ctx.body().buffer());
+        String day = body.path("day").asText("");
+        try {
+            LocalDate.parse(day);
+        } catch (DateTimeParseException e) {
+            throw new ApiException.BadRequest("invalid_request", "day", "day must be a date such as 2026-11-24");
+        }
+        double lambda = RequestParser.number(body, "lambda", null);
+        PidGains gains = city.gains();
+        if (lambda < gains.lambdaMin() || lambda > gains.lambdaMax()) {
+            throw new ApiException.BadRequest("invalid_request", "lambda", "lambda must be within [lambdaMin, "
+                    + "lambdaMax] = [" + gains.lambdaMin() + ", " + gains.lambdaMax() + "]");
+        }
+        Future.fromCompletionStage(services.store().setLambda0(city.city(), day, lambda), context)
+                .onSuccess(v -> audited(ctx, "lambda0.set", city.city(), null, Map.of("day", day, "lambda0", lambda),
+                        Map.of("city", city.city(), "day", day, "lambda0", lambda)))
+                .onFailure(ctx::fail);
+    }
+
+    private void swapModel(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = ctx.body().length() == 0 ? Json.MAPPER.createObjectNode()
+                : RequestParser.parse(ctx.body().buffer());
+        Path directory = body.hasNonNull("path") ? Path.of(body.get("path").asText())
+                : city.setup().model().directory();
+        vertx.executeBlocking(() -> services.models().swap(city, directory))
+                .onSuccess(previous -> audited(ctx, "model.swap", city.city(), Map.of("modelVersion", previous),
+                        Map.of("modelVersion", city.setup().model().version(), "path", directory.toString()),
+                        Map.of("city", city.city(), "previousVersion", previous,
+                                "modelVersion", city.setup().model().version())))
+                .onFailure(e -> ctx.fail(e instanceof ModelSwapper.Rejected
+                        ? new ApiException.ModelRejected(e.getMessage()) : e));
+    }
+
+    private void ruleVersions(RoutingContext ctx) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("active", services.rules().active().map(RuleSet::version).orElse(null));
+        out.put("versions", services.rules().versions());
+        out.put("directory", services.rules().directory().toString());
+        out.put("lastErrors", errors(services.rules().lastErrors()));
+        Responses.json(ctx, 200, out);
+    }
+
+    private void validateRules(RoutingContext ctx) {
+        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
+        vertx.executeBlocking(() -> services.rules().validate(files)).onSuccess(result -> {
+            if (!result.ok()) {
+                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
+            } else {
+                Responses.json(ctx, 200, Map.of("valid", true, "version", result.ruleSet().version(),
+                        "rules", result.ruleSet().ruleCount()));
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    private void activateRules(RoutingContext ctx) {
+        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
+        String before = activeVersion();
+        vertx.executeBlocking(() -> services.rules().activate(files)).onSuccess(result -> {
+            if (!result.errors().isEmpty()) {
+                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
+                return;
+            }
+            RuleSet activated = result.activated().orElseThrow();
+            Future.fromCompletionStage(services.ruleStore().store(activated, who(ctx).name()), context)
+                    .onSuccess(v -> audited(ctx, "rules.activate", "rules", Map.of("version", String.valueOf(before)),
+                            Map.of("version", activated.version(), "files", files.keySet()),
+                            Map.of("active", activated.version(), "rules", activated.ruleCount(),
+                                    "replicas", "all, within one rule poll")))
+                    .onFailure(ctx::fail);
+        }).onFailure(ctx::fail);
+    }
+
+    private void reloadRules(RoutingContext ctx) {
+        String before = activeVersion();
+        vertx.executeBlocking(services.rules()::reloadIfChanged).onSuccess(result -> {
+            if (!result.errors().isEmpty()) {
+                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
+            } else if (result.activated().isPresent()) {
+                audited(ctx, "rules.reload", "rules", Map.of("version", String.valueOf(before)),
+                        Map.of("version", activeVersion()), Map.of("changed", true, "active", activeVersion()));
+            } else {
+                Responses.json(ctx, 200, Map.of("changed", false, "active", activeVersion()));
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    private void rollbackRules(RoutingContext ctx) {
+        String before = activeVersion();
+        services.rules().rollback().ifPresentOrElse(
+                r -> Future.fromCompletionStage(services.ruleStore().store(r, "rollback"), context)
+                        .onSuccess(v -> audited(ctx, "rules.rollback", "rules", Map.of("version", before),
+                                Map.of("version", r.version()), Map.of("active", r.version())))
+                        .onFailure(ctx::fail),
+                () -> Responses.error(ctx, new ApiException.NotFound(null, "no earlier rule set to roll back to"),
+                        services.metrics()));
+    }
+
+    private void audit(RoutingContext ctx) {
+        var q = ctx.queryParams();
+        Instant since = null;
+        if (q.get("since") != null) {
+            try {
+                since = Instant.parse(q.get("since"));
+            } catch (DateTimeParseException e) {
+                throw new ApiException.BadRequest("invalid_request", "since",
+                        "since must be an instant such as 2026-11-25T08:00:00Z");
+            }
+        }
+        int limit;
+        try {
+            limit = q.get("limit") == null ? 100 : Integer.parseInt(q.get("limit"));
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new ApiException.BadRequest("invalid_request", "limit", "limit must be a whole number in [1, 1000]");
+        }
+        services.audit().list(new AuditLog.Filter(q.get("who"), q.get("action"), q.get("target"), since, limit),
+                        context)
+                .onSuccess(entries -> Responses.json(ctx, 200, Map.of("entries", entries)))
+                .onFailure(ctx::fail);
+    }
+
+    private String activeVersion() {
+        return services.rules().active().map(RuleSet::version).orElse("none");
+    }
+
+    static List<Map<String, Object>> errors(List<RuleError> errors) {
+        return errors.stream().map(e -> Map.<String, Object>of("file", e.file(), "line", e.line(),
+                "column", e.column(), "message", e.message())).toList();
+    }
+}
