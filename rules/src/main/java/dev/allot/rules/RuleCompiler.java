@@ -4,6 +4,7 @@ import dev.allot.rules.formats.Converted;
 import dev.allot.rules.formats.DecisionTables;
 import dev.allot.rules.formats.JsonRules;
 import dev.allot.rules.sandbox.DrlSandbox;
+import org.kie.api.KieBaseConfiguration;
 import org.kie.api.KieServices;
 import org.kie.api.builder.KieBuilder;
 import org.kie.api.builder.KieFileSystem;
@@ -12,6 +13,7 @@ import org.kie.api.builder.Results;
 import org.kie.api.io.Resource;
 import org.kie.api.io.ResourceType;
 import org.kie.api.runtime.KieContainer;
+import org.kie.internal.conf.ConstraintJittingThresholdOption;
 import org.kie.internal.io.ResourceFactory;
 
 import java.nio.charset.StandardCharsets;
@@ -92,7 +94,15 @@ public final class RuleCompiler {
             return new Result(null, errors);
         }
         KieContainer container = ks.newKieContainer(builder.getKieModule().getReleaseId());
-        return new Result(RuleSet.of(digest(sorted), sorted, container.getKieBase(), policy), List.of());
+        KieBaseConfiguration configuration = ks.newKieBaseConfiguration();
+        if (checked.stream().anyMatch(DrlSandbox.Checked::interpretOnly)) {
+            // Drools 10.2.0 compiles a constraint to bytecode after 20 evaluations, and the bytecode of its str[...]
+            // operator calls a method that no longer exists (NoSuchMethodError). Interpreted, the set's rules take
+            // about 2 µs more per evaluation (docs/benchmarks.md); sets without str[...] keep the bytecode.
+            configuration.setOption(ConstraintJittingThresholdOption.get(-1));
+        }
+        return new Result(RuleSet.of(digest(sorted), sorted, container.newKieBase(configuration), policy),
+                List.of());
     }
 
     /** The file names rule sets are made of, by format. */

@@ -176,6 +176,25 @@ class FormatsTest {
         });
     }
 
+    @Test
+    void prefixAndSuffixConditionsKeepWorkingOnceDroolsCompilesThemToBytecode() {
+        // Drools turns a constraint into bytecode after 20 evaluations; its str[...] operator then fails with a
+        // NoSuchMethodError in 10.2.0, which is why the JSON format does not generate it.
+        RuleSet rules = RuleCompiler.compile(Map.of("staff.json", """
+                { "rules": [ { "name": "deny-staff",
+                    "when": [ { "field": "userId", "op": "startsWith", "value": "staff-" },
+                              { "field": "segment", "op": "endsWith", "value": "_frequency" } ],
+                    "then": { "action": "deny", "reason": "staff" } } ] }
+                """), GuardrailRulesTest.FIELDS).ruleSet();
+        for (int i = 0; i < 200; i++) {
+            boolean staff = i % 2 == 0;
+            Verdict v = rules.evaluate(new Arrival("demo", (staff ? "staff-" : "user-") + i, "high_frequency",
+                    Map.of(), Map.of(), Set.of()), levels(new SplittableRandom(i)), new CouponHistory(0, true),
+                    new DayTotals(0, 0, 0));
+            assertThat(v.isDenied()).as("arrival %d", i).isEqualTo(staff);
+        }
+    }
+
     private static void assertCaps(RuleSet rules) {
         Verdict high = rules.evaluate(new Arrival("demo", "u", "high_frequency", Map.of(), Map.of(), Set.of()),
                 levels(new SplittableRandom(3)), new CouponHistory(0, true), new DayTotals(0, 0, 0));

@@ -137,6 +137,25 @@ class RuntimeContainmentTest {
         assertThat(slow.health().failureCount()).isEqualTo(1);
     }
 
+    @Test
+    void anErrorRatherThanAnExceptionIsContainedToo() {
+        RuleSet failing = Unsandboxed.compile(Map.of(), """
+                package dev.allot.guardrails;
+                import dev.allot.rules.*;
+                rule "overflows"
+                when
+                    Arrival( segment == "churned" )
+                then
+                    if (true) { throw new StackOverflowError(); }
+                end
+                """);
+
+        assertThatThrownBy(() -> evaluate(failing, "churned")).isInstanceOf(RuleFailure.class)
+                .hasMessageContaining("StackOverflowError");
+        assertThat(failing.health().failureCount()).isEqualTo(1);
+        assertThat(evaluate(failing, "regular").isDenied()).isFalse();
+    }
+
     private static Verdict evaluate(RuleSet rules, String segment) {
         List<LevelCandidate> levels = new ArrayList<>();
         double[] coupons = {0, 2, 4, 6, 8, 10};

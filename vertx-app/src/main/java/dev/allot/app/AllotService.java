@@ -12,6 +12,7 @@ import dev.allot.app.decision.DecisionService;
 import dev.allot.app.decision.OutcomeService;
 import dev.allot.app.http.HttpVerticle;
 import dev.allot.app.metrics.Metrics;
+import dev.allot.app.rules.RuleVersionStore;
 import dev.allot.control.PidTicker;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.RedisClients;
@@ -26,6 +27,8 @@ import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -57,63 +60,70 @@ public final class AllotService {
      * @param rulesPollMillis how often the rule directory is checked for changes (0: never)
      * @param rulePolicy    when a failing rule set is abandoned for the last good one
      * @param identitiesFile named tokens, scopes and JWT verification; null for {@code adminToken} alone
+     * @param fourEyes      rule sets need approval by someone other than their author before activation
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, long bodyLimit,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
-                           Path identitiesFile) {
+                           Path identitiesFile, boolean fourEyes) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     64 * 1024, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
-                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null);
+                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false);
         }
 
         public Settings withPort(int port) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withHost(String host) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withAdminToken(String token) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, token, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withClock(Clock clock) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+        }
+
+        /** Whether a rule set needs an approver other than its author before it may be activated. */
+        public Settings withFourEyes(boolean fourEyes) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         /** Named tokens and JWT settings (see {@link Identities}); null for the admin token alone. */
         public Settings withIdentities(Path identitiesFile) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         /** When a rule set fails often enough that the replica falls back to the last good one. */
         public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
     }
 
@@ -151,7 +161,8 @@ public final class AllotService {
     /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
     private record Loaded(Map<String, CityRuntime> cities, GuardrailRules rules, RedisClient redis,
                           StatefulRedisConnection<String, String> requests,
-                          StatefulRedisConnection<String, String> writes) {
+                          StatefulRedisConnection<String, String> writes,
+                          StatefulRedisPubSubConnection<String, String> events) {
     }
 
     public static Future<AllotService> start(Vertx vertx, Settings settings) {
@@ -186,7 +197,7 @@ public final class AllotService {
         }
         RedisClient redis = RedisClients.create(settings.redisUrl(), Duration.ofMillis(250));
         try {
-            return new Loaded(cities, rules, redis, redis.connect(), redis.connect());
+            return new Loaded(cities, rules, redis, redis.connect(), redis.connect(), redis.connectPubSub());
         } catch (RuntimeException e) {
             redis.shutdown();
             throw new ConfigException("cannot connect to Redis at " + settings.redisUrl() + ": " + e.getMessage(), e);
@@ -220,11 +231,23 @@ public final class AllotService {
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
         RuleSetStore ruleStore = new RuleSetStore(loaded.requests());
+        // A set stored by another replica is announced: apply it now (a worker compiles it), not at the next poll.
+        loaded.events().addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String version) {
+                vertx.executeBlocking(() -> {
+                    ruleStore.applyIfNew(loaded.rules());
+                    return null;
+                }, false);
+            }
+        });
+        loaded.events().async().subscribe(RuleSetStore.CHANNEL);
         Identities identities = Identities.load(vertx, settings.adminToken(), settings.identitiesFile());
         AuditLog audit = new AuditLog(loaded.requests(), settings.clock(), metrics);
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
                 ruleStore, models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(),
-                identities, audit);
+                identities, audit, new RuleVersionStore(loaded.requests()), settings.fourEyes(),
+                settings.clock());
         List<HttpVerticle> https = new ArrayList<>();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
@@ -251,7 +274,7 @@ public final class AllotService {
                     int port = https.get(0).actualPort();
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
-                    return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes()),
+                    return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes(), loaded.events()),
                             deployments, decisions, outcomes, controller, loaded.rules(), ruleStore, models, metrics,
                             port);
                 });

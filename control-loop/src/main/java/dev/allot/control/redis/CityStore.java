@@ -3,6 +3,8 @@ package dev.allot.control.redis;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidState;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
@@ -79,6 +81,18 @@ public final class CityStore implements CityStateStore {
     @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
         return redis.hgetall(RedisKeys.decision(city, decisionId));
+    }
+
+    /** The newest {@code count} entries of the city's decision stream, oldest first (what a dry-run replays). */
+    public CompletionStage<List<Map<String, String>>> recentDecisions(String city, int count) {
+        return redis.xrevrange(RedisKeys.decisions(city), Range.create("-", "+"), Limit.from(count))
+                .thenApply(messages -> {
+                    List<Map<String, String>> out = new ArrayList<>(messages.size());
+                    for (int i = messages.size() - 1; i >= 0; i--) {
+                        out.add(messages.get(i).getBody());
+                    }
+                    return out;
+                });
     }
 
     @Override

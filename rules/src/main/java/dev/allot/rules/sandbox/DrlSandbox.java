@@ -96,8 +96,17 @@ public final class DrlSandbox {
     public static final String VERDICT_BINDING = "$v";
     private static final Pattern UNICODE_ESCAPE = Pattern.compile("\\\\+u");
 
-    /** A checked file: the descriptor to compile, or the reasons it may not be. */
-    public record Checked(String file, PackageDescr descr, List<RuleError> errors) {
+    /**
+     * A checked file: the descriptor to compile, or the reasons it may not be.
+     *
+     * @param interpretOnly the file uses {@code str[...]}, whose bytecode form is broken in Drools 10.2.0: its
+     *                      constraints must stay interpreted
+     */
+    public record Checked(String file, PackageDescr descr, List<RuleError> errors, boolean interpretOnly) {
+        public Checked(String file, PackageDescr descr, List<RuleError> errors) {
+            this(file, descr, errors, false);
+        }
+
         public boolean ok() {
             return errors.isEmpty();
         }
@@ -149,7 +158,8 @@ public final class DrlSandbox {
             }
             return new Checked(file, null, errors);
         }
-        new FileCheck(file, drl, errors).check(pkg);
+        FileCheck walk = new FileCheck(file, drl, errors);
+        walk.check(pkg);
         if (!errors.isEmpty()) {
             return new Checked(file, null, errors);
         }
@@ -161,7 +171,7 @@ public final class DrlSandbox {
                 pkg.addImport(new ImportDescr(fact.type.getName()));
             }
         }
-        return new Checked(file, pkg, List.of());
+        return new Checked(file, pkg, List.of(), walk.strOperator);
     }
 
     private static int firstLine(int[] lines) {
@@ -186,6 +196,7 @@ public final class DrlSandbox {
         private final String file;
         private final List<String> lines;
         private final List<RuleError> errors;
+        private boolean strOperator;
         private final JavaParser java = new JavaParser(new ParserConfiguration()
                 .setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_17));
 
@@ -450,6 +461,7 @@ public final class DrlSandbox {
                     boolean prefixOrSuffix = operator.equals("str") && relation.getParameters() != null
                             && relation.getParameters().size() == 1
                             && STR_OPERATIONS.contains(relation.getParameters().get(0));
+                    strOperator |= prefixOrSuffix;
                     if (!OPERATORS.contains(operator) && !prefixOrSuffix) {
                         refuse(at, what + "operator " + operator + " is not allowed (allowed: "
                                 + String.join(" ", new TreeSet<>(OPERATORS)) + " str[startsWith] str[endsWith])"

@@ -38,6 +38,10 @@ public final class ServeCommand implements Callable<Integer> {
             + " (default: env ALLOT_IDENTITIES_FILE; ALLOT_ADMIN_TOKEN is always one identity with every scope)")
     Path identities;
 
+    @Option(names = "--four-eyes", description = "Rule sets need approval by someone other than their author"
+            + " before activation; direct activation of files is then refused (409)")
+    boolean fourEyes;
+
     @Option(names = "--rules-max-error-rate", defaultValue = "0.01",
             description = "Share of rule evaluations that may fail (in windows of 1,000, from the 10th failure)"
                     + " before the replica falls back to the last good rule set (default: ${DEFAULT-VALUE})")
@@ -56,7 +60,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit)
                 .withRulePolicy(new RuleHealth.Policy(rulesMaxErrorRate, RuleHealth.Policy.DEFAULT.window(),
                         RuleHealth.Policy.DEFAULT.minFailures()))
-                .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"));
+                .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"))
+                .withFourEyes(fourEyes);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {

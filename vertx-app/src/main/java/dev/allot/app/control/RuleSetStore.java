@@ -18,13 +18,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The rule set activated through the admin API, kept in Redis so that every replica applies it: a replica
- * activates locally, stores the set, and the others pick it up on their next rule poll. The rule directory
+ * activates locally, stores the set and announces it on {@link #CHANNEL}; the others apply it when the
+ * announcement arrives, or at their next rule poll if they missed it. The rule directory
  * (a ConfigMap in Kubernetes) remains the other source; whichever changed last is what runs.
  */
 public final class RuleSetStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleSetStore.class);
     public static final String KEY = "allot:rules:active";
+    /** Where a replica announces the set it stored, so the others apply it at once rather than at their next poll. */
+    public static final String CHANNEL = "allot:rules:events";
     private static final TypeReference<Map<String, String>> FILES = new TypeReference<>() {
     };
 
@@ -48,7 +51,8 @@ public final class RuleSetStore {
         }
         lastApplied = ruleSet.version();
         return redis.hset(KEY, Map.of("version", ruleSet.version(), "files", files, "activatedAt",
-                Instant.now().toString(), "source", source));
+                        Instant.now().toString(), "source", source))
+                .thenCompose(n -> redis.publish(CHANNEL, ruleSet.version()));
     }
 
     /** Blocking form of {@link #store}, for the worker's poll; a Redis failure is logged, not thrown. */

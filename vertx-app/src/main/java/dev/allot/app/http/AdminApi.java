@@ -9,8 +9,6 @@ import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.PidGains;
 import dev.allot.engine.Json;
-import dev.allot.rules.RuleError;
-import dev.allot.rules.RuleSet;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,7 +26,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The admin API: PID and λ for ops, rule sets for business users, the audit trail for everyone who may read.
+ * The admin API: PID, λ and models for ops, the audit trail for everyone who may read; rule sets are
+ * {@link RulesApi}'s.
  * Each route names the scope it needs; each change is appended to the {@link AuditLog} with who made it and the
  * state before and after.
  */
@@ -56,15 +55,7 @@ final class AdminApi {
                 .handler(this::setLambda0);
         router.put("/v1/admin/cities/:city/model").handler(body).handler(require(services, Scope.OPS))
                 .handler(this::swapModel);
-        router.get("/v1/admin/rules").handler(require(services, Scope.READ)).handler(this::ruleVersions);
-        router.post("/v1/admin/rules/validate").handler(body).handler(require(services, Scope.RULES_EDIT))
-                .handler(this::validateRules);
-        router.post("/v1/admin/rules/activate").handler(body).handler(require(services, Scope.RULES_APPROVE))
-                .handler(this::activateRules);
-        router.post("/v1/admin/rules/reload").handler(require(services, Scope.RULES_APPROVE))
-                .handler(this::reloadRules);
-        router.post("/v1/admin/rules/rollback").handler(require(services, Scope.RULES_APPROVE))
-                .handler(this::rollbackRules);
+        new RulesApi(vertx, context, services).mount(router, body);
         router.get("/v1/admin/audit").handler(require(services, Scope.READ)).handler(this::audit);
         // Anything else under /v1/admin still needs a caller, so probing for routes says nothing to strangers.
         router.route("/v1/admin/*").handler(require(services, null));
@@ -96,17 +87,22 @@ final class AdminApi {
         };
     }
 
-    private static Identity who(RoutingContext ctx) {
+    static Identity who(RoutingContext ctx) {
         return ctx.get(IDENTITY);
     }
 
-    /** Appends the change to the audit trail, then answers with {@code body} and whether the entry was written. */
     private void audited(RoutingContext ctx, String action, String target, Object before, Object after,
                          Map<String, Object> body) {
+        audited(ctx, services, context, 200, action, target, before, after, body);
+    }
+
+    /** Appends the change to the audit trail, then answers with {@code body} and whether the entry was written. */
+    static void audited(RoutingContext ctx, HttpVerticle.Services services, Context context, int status,
+                        String action, String target, Object before, Object after, Map<String, Object> body) {
         services.audit().append(who(ctx), action, target, before, after, context).onComplete(ar -> {
             Map<String, Object> out = new LinkedHashMap<>(body);
             out.put("audited", ar.succeeded() && ar.result());
-            Responses.json(ctx, 200, out);
+            Responses.json(ctx, status, out);
         });
     }
 
@@ -189,70 +185,6 @@ final class AdminApi {
                         ? new ApiException.ModelRejected(e.getMessage()) : e));
     }
 
-    private void ruleVersions(RoutingContext ctx) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("active", services.rules().active().map(RuleSet::version).orElse(null));
-        out.put("versions", services.rules().versions());
-        out.put("directory", services.rules().directory().toString());
-        out.put("lastErrors", errors(services.rules().lastErrors()));
-        Responses.json(ctx, 200, out);
-    }
-
-    private void validateRules(RoutingContext ctx) {
-        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
-        vertx.executeBlocking(() -> services.rules().validate(files)).onSuccess(result -> {
-            if (!result.ok()) {
-                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
-            } else {
-                Responses.json(ctx, 200, Map.of("valid", true, "version", result.ruleSet().version(),
-                        "rules", result.ruleSet().ruleCount()));
-            }
-        }).onFailure(ctx::fail);
-    }
-
-    private void activateRules(RoutingContext ctx) {
-        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()));
-        String before = activeVersion();
-        vertx.executeBlocking(() -> services.rules().activate(files)).onSuccess(result -> {
-            if (!result.errors().isEmpty()) {
-                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
-                return;
-            }
-            RuleSet activated = result.activated().orElseThrow();
-            Future.fromCompletionStage(services.ruleStore().store(activated, who(ctx).name()), context)
-                    .onSuccess(v -> audited(ctx, "rules.activate", "rules", Map.of("version", String.valueOf(before)),
-                            Map.of("version", activated.version(), "files", files.keySet()),
-                            Map.of("active", activated.version(), "rules", activated.ruleCount(),
-                                    "replicas", "all, within one rule poll")))
-                    .onFailure(ctx::fail);
-        }).onFailure(ctx::fail);
-    }
-
-    private void reloadRules(RoutingContext ctx) {
-        String before = activeVersion();
-        vertx.executeBlocking(services.rules()::reloadIfChanged).onSuccess(result -> {
-            if (!result.errors().isEmpty()) {
-                Responses.error(ctx, new ApiException.RulesRejected(errors(result.errors())), services.metrics());
-            } else if (result.activated().isPresent()) {
-                audited(ctx, "rules.reload", "rules", Map.of("version", String.valueOf(before)),
-                        Map.of("version", activeVersion()), Map.of("changed", true, "active", activeVersion()));
-            } else {
-                Responses.json(ctx, 200, Map.of("changed", false, "active", activeVersion()));
-            }
-        }).onFailure(ctx::fail);
-    }
-
-    private void rollbackRules(RoutingContext ctx) {
-        String before = activeVersion();
-        services.rules().rollback().ifPresentOrElse(
-                r -> Future.fromCompletionStage(services.ruleStore().store(r, "rollback"), context)
-                        .onSuccess(v -> audited(ctx, "rules.rollback", "rules", Map.of("version", before),
-                                Map.of("version", r.version()), Map.of("active", r.version())))
-                        .onFailure(ctx::fail),
-                () -> Responses.error(ctx, new ApiException.NotFound(null, "no earlier rule set to roll back to"),
-                        services.metrics()));
-    }
-
     private void audit(RoutingContext ctx) {
         var q = ctx.queryParams();
         Instant since = null;
@@ -277,14 +209,5 @@ final class AdminApi {
                         context)
                 .onSuccess(entries -> Responses.json(ctx, 200, Map.of("entries", entries)))
                 .onFailure(ctx::fail);
-    }
-
-    private String activeVersion() {
-        return services.rules().active().map(RuleSet::version).orElse("none");
-    }
-
-    static List<Map<String, Object>> errors(List<RuleError> errors) {
-        return errors.stream().map(e -> Map.<String, Object>of("file", e.file(), "line", e.line(),
-                "column", e.column(), "message", e.message())).toList();
     }
 }

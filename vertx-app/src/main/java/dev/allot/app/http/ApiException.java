@@ -76,6 +76,13 @@ public class ApiException extends RuntimeException {
     }
 
     /** 422: a model that cannot serve this city (corrupt, or trained for another schema or ladder). */
+    /** 409: the change conflicts with the rule set's state (unapproved, self-approved, failing examples). */
+    public static final class Conflict extends ApiException {
+        public Conflict(String code, String message) {
+            super(409, code, message, null, null);
+        }
+    }
+
     public static final class ModelRejected extends ApiException {
         public ModelRejected(String message) {
             super(422, "model_rejected", message, "path", null);

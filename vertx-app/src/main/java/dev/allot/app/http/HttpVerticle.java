@@ -11,6 +11,7 @@ import dev.allot.app.decision.DecisionService;
 import dev.allot.app.decision.OutcomeRequest;
 import dev.allot.app.decision.OutcomeService;
 import dev.allot.app.metrics.Metrics;
+import dev.allot.app.rules.RuleVersionStore;
 import dev.allot.control.redis.CityStore;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.rules.GuardrailRules;
@@ -24,6 +25,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,7 +41,7 @@ public final class HttpVerticle extends VerticleBase {
     public record Services(DecisionService decisions, OutcomeService outcomes, CityController controller,
                            GuardrailRules rules, RuleSetStore ruleStore, ModelSwapper models, CityStore store,
                            Metrics metrics, String host, int port, long bodyLimit, Identities identities,
-                           AuditLog audit) {
+                           AuditLog audit, RuleVersionStore versions, boolean fourEyes, Clock clock) {
     }
 
     private final Services services;

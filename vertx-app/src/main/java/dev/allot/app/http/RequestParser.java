@@ -127,7 +127,12 @@ public final class RequestParser {
      * or .xlsx sent base64-encoded).
      */
     public static Map<String, String> ruleFiles(JsonNode body) {
-        rejectUnknown(body, Set.of("files"));
+        return ruleFiles(body, Set.of("files"));
+    }
+
+    /** As {@link #ruleFiles(JsonNode)}, in a body that may also hold {@code allowedKeys}. */
+    public static Map<String, String> ruleFiles(JsonNode body, Set<String> allowedKeys) {
+        rejectUnknown(body, allowedKeys);
         JsonNode files = body.get("files");
         if (files == null || !files.isObject() || files.isEmpty()) {
             throw invalid("files", "files must be an object of rule file names to their text");
