@@ -21,7 +21,8 @@ import dev.allot.engine.CitySetup;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.engine.config.ConfigException;
 import dev.allot.engine.config.ConfigLoader;
-import dev.allot.rules.GuardrailRules;
+import dev.allot.rules.CityRules;
+import dev.allot.rules.RuleVocabulary;
 import dev.allot.rules.RuleHealth;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
@@ -43,6 +44,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -134,7 +136,7 @@ public final class AllotService {
     private final DecisionService decisions;
     private final OutcomeService outcomes;
     private final CityController controller;
-    private final GuardrailRules rules;
+    private final CityRules rules;
     private final RuleSetStore ruleStore;
     private final ModelSwapper models;
     private final Metrics metrics;
@@ -142,7 +144,7 @@ public final class AllotService {
 
     private AllotService(Vertx vertx, RedisClient redis, List<StatefulRedisConnection<String, String>> connections,
                          List<String> deployments, DecisionService decisions, OutcomeService outcomes,
-                         CityController controller, GuardrailRules rules, RuleSetStore ruleStore,
+                         CityController controller, CityRules rules, RuleSetStore ruleStore,
                          ModelSwapper models, Metrics metrics, int port) {
         this.vertx = vertx;
         this.redis = redis;
@@ -159,7 +161,7 @@ public final class AllotService {
     }
 
     /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
-    private record Loaded(Map<String, CityRuntime> cities, GuardrailRules rules, RedisClient redis,
+    private record Loaded(Map<String, CityRuntime> cities, CityRules rules, RedisClient redis,
                           StatefulRedisConnection<String, String> requests,
                           StatefulRedisConnection<String, String> writes,
                           StatefulRedisPubSubConnection<String, String> events) {
@@ -187,13 +189,16 @@ public final class AllotService {
             LOG.info("City {}: model {} ({} trees), ladder {}", config.city(), model.version(),
                     model.evaluator().trees(), config.ladder());
         }
-        // One rule set serves every city, so it may name only what every city declares.
-        GuardrailRules rules = new GuardrailRules(settings.rulesDir(), CitySetup.sharedVocabulary(
-                cities.values().stream().map(CityRuntime::setup).toList()), settings.rulePolicy());
-        var loaded = rules.reloadIfChanged();
-        if (rules.active().isEmpty()) {
-            throw new ConfigException("guardrail rules in " + settings.rulesDir().toAbsolutePath()
-                    + " do not compile: " + loaded.errors());
+        // Each city checks the rules against the fields it declares.
+        Map<String, RuleVocabulary> vocabularies = new TreeMap<>();
+        cities.forEach((name, city) -> vocabularies.put(name, city.setup().ruleVocabulary()));
+        CityRules rules = new CityRules(settings.rulesDir(), vocabularies, settings.rulePolicy());
+        for (var city : rules.byCity().entrySet()) {
+            var loaded = city.getValue().reloadIfChanged();
+            if (city.getValue().active().isEmpty()) {
+                throw new ConfigException("guardrail rules in " + settings.rulesDir().toAbsolutePath()
+                        + " are refused for city " + city.getKey() + ": " + loaded.errors());
+            }
         }
         RedisClient redis = RedisClients.create(settings.redisUrl(), Duration.ofMillis(250));
         try {
@@ -225,9 +230,11 @@ public final class AllotService {
         loaded.cities().values().forEach(c -> metrics.gauge("allot.lambda", c.city(), c::lambda));
         metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
-        metrics.gauge("allot.rules.fallback", () -> loaded.rules().fallback().isPresent() ? 1 : 0);
-        metrics.gauge("allot.rules.evaluation.failures",
-                () -> loaded.rules().active().map(r -> r.health().failureCount()).orElse(0L));
+        loaded.rules().byCity().forEach((city, rules) -> {
+            metrics.gauge("allot.rules.fallback", city, () -> rules.fallback().isPresent() ? 1 : 0);
+            metrics.gauge("allot.rules.evaluation.failures", city,
+                    () -> rules.active().map(r -> r.health().failureCount()).orElse(0L));
+        });
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
         RuleSetStore ruleStore = new RuleSetStore(loaded.requests());
@@ -306,7 +313,7 @@ public final class AllotService {
         return controller;
     }
 
-    public GuardrailRules rules() {
+    public CityRules rules() {
         return rules;
     }
 
@@ -314,10 +321,11 @@ public final class AllotService {
      * Blocking, on a worker: the rule directory, the rule set stored by the admin API, and the model
      * directories, each applied when it changed.
      */
-    private static void pollFiles(GuardrailRules rules, RuleSetStore ruleStore, ModelSwapper models) {
+    private static void pollFiles(CityRules rules, RuleSetStore ruleStore, ModelSwapper models) {
         // A changed directory is the newest change: store it, so replicas started later do not go back to an
         // older set activated through the API.
-        rules.reloadIfChanged().activated().ifPresent(changed -> ruleStore.storeNow(changed, "directory"));
+        rules.byCity().forEach((city, cityRules) -> cityRules.reloadIfChanged().activated()
+                .ifPresent(changed -> ruleStore.storeNow(city, changed, "directory")));
         ruleStore.applyIfNew(rules);
         models.reloadChanged();
     }

@@ -273,10 +273,10 @@ class AdminAndRulesTest {
         ServiceFixture.Response ready = service.get("/health/ready");
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.body().get("status").asText()).isEqualTo("degraded");
-        assertThat(ready.body().get("rules").get("fallback").get("from").asText()).isEqualTo(buggy);
-        assertThat(ready.body().get("rules").get("fallback").get("to").asText()).isEqualTo(good);
-        assertThat(ready.body().get("rules").get("fallback").get("failures").get("buggy-for-churned").asLong())
-                .isEqualTo(10);
+        JsonNode fallback = ready.body().get("rules").get("demo").get("fallback");
+        assertThat(fallback.get("from").asText()).isEqualTo(buggy);
+        assertThat(fallback.get("to").asText()).isEqualTo(good);
+        assertThat(fallback.get("failures").get("buggy-for-churned").asLong()).isEqualTo(10);
         assertThat(service.state("demo").body().get("rules").get("fallback").get("from").asText())
                 .isEqualTo(buggy);
         assertThat(service.get("/metrics").text()).containsPattern("allot_rules_fallback\\S* 1\\.0");

@@ -93,7 +93,7 @@ class HostileRulesTest {
     void aHostileSetWrittenStraightIntoRedisIsNotApplied() throws Exception {
         try (StatefulRedisConnection<String, String> redis = REDIS.connect()) {
             for (Hostile hostile : hostile()) {
-                redis.sync().hset(RuleSetStore.KEY, Map.of("version", "rules-" + hostile.file(), "files",
+                redis.sync().hset(RuleSetStore.key("demo"), Map.of("version", "rules-" + hostile.file(), "files",
                         Json.MAPPER.writeValueAsString(withShipped(hostile)), "source", "attacker"));
                 service.service().pollNow().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
@@ -109,7 +109,7 @@ class HostileRulesTest {
                 assertThat(restarted.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"u\"}").status())
                         .isEqualTo(200);
             } finally {
-                redis.sync().del(RuleSetStore.KEY);
+                redis.sync().del(RuleSetStore.key("demo"));
             }
         }
         assertNothingRan();

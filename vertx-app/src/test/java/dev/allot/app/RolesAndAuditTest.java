@@ -204,9 +204,11 @@ class RolesAndAuditTest {
         JsonNode rules = service.admin("GET", "/v1/admin/audit?action=rules.&who=bob", null, READER).body()
                 .get("entries");
         assertThat(rules).extracting(e -> e.get("action").asText()).startsWith("rules.rollback", "rules.activate");
-        assertThat(rules.get(1).get("before").get("version").asText()).isEqualTo(before);
+        assertThat(rules.get(1).get("target").asText()).isEqualTo("demo");
+        assertThat(rules.get(1).get("before").get("versions").get("demo").asText()).isEqualTo(before);
         assertThat(rules.get(1).get("after").get("version").asText()).isEqualTo(activated);
-        assertThat(rules.get(0).get("after").get("version").asText()).isEqualTo(before);
+        assertThat(rules.get(0).get("before").get("versions").get("demo").asText()).isEqualTo(activated);
+        assertThat(rules.get(0).get("after").get("versions").get("demo").asText()).isEqualTo(before);
 
         JsonNode olga = service.admin("GET", "/v1/admin/audit?who=olga", null, READER).body().get("entries");
         assertThat(olga).extracting(e -> e.get("action").asText())

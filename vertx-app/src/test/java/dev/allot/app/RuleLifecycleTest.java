@@ -104,8 +104,8 @@ class RuleLifecycleTest {
         assertThat(draft.body().get("exampleResults")).hasSize(2);
 
         // Not approved yet: activation is refused, and so is the author approving his own set.
-        assertThat(call("POST", "/v1/admin/rules/versions/" + version + "/activate", null, BOB).status())
-                .isEqualTo(409);
+        ServiceFixture.Response early = call("POST", "/v1/admin/rules/versions/" + version + "/activate", null, BOB);
+        assertThat(early.status()).as(early.text()).isEqualTo(409);
         ServiceFixture.Response self = call("POST", "/v1/admin/rules/versions/" + version + "/approve", null, BOB);
         assertThat(self.status()).isEqualTo(409);
         assertThat(self.body().get("error").asText()).isEqualTo("four_eyes");

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -120,10 +121,18 @@ public final class ServiceFixture implements AutoCloseable {
     /** As {@link #start(EmbeddedRedisExtension, String)}, with the test's own changes to the settings. */
     public static ServiceFixture start(EmbeddedRedisExtension redis, String cityJson,
                                        UnaryOperator<AllotService.Settings> customize) throws Exception {
+        return start(redis, List.of(cityJson), customize);
+    }
+
+    /** A service serving several cities, one config each. */
+    public static ServiceFixture start(EmbeddedRedisExtension redis, List<String> cityJsons,
+                                       UnaryOperator<AllotService.Settings> customize) throws Exception {
         Path root = Files.createTempDirectory("allot-test");
         Path config = Files.createDirectories(root.resolve("cities"));
-        Files.writeString(config.resolve("city.json"),
-                cityJson.replace("MODEL", SHIPPED_MODEL.toString().replace("\\", "\\\\")));
+        for (int i = 0; i < cityJsons.size(); i++) {
+            Files.writeString(config.resolve("city" + i + ".json"),
+                    cityJsons.get(i).replace("MODEL", SHIPPED_MODEL.toString().replace("\\", "\\\\")));
+        }
         Path rules = Files.createDirectories(root.resolve("rules"));
         try (Stream<Path> files = Files.list(SHIPPED_RULES)) {
             for (Path f : files.toList()) {

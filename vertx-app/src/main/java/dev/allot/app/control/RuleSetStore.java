@@ -3,6 +3,7 @@ package dev.allot.app.control;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.allot.engine.Json;
+import dev.allot.rules.CityRules;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -14,18 +15,18 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The rule set activated through the admin API, kept in Redis so that every replica applies it: a replica
- * activates locally, stores the set and announces it on {@link #CHANNEL}; the others apply it when the
- * announcement arrives, or at their next rule poll if they missed it. The rule directory
+ * The rule set activated through the admin API in each city, kept in Redis so that every replica applies it: a
+ * replica activates locally, stores the set under the city's key and announces it on {@link #CHANNEL}; the others
+ * apply it when the announcement arrives, or at their next rule poll if they missed it. The rule directory
  * (a ConfigMap in Kubernetes) remains the other source; whichever changed last is what runs.
  */
 public final class RuleSetStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RuleSetStore.class);
-    public static final String KEY = "allot:rules:active";
     /** Where a replica announces the set it stored, so the others apply it at once rather than at their next poll. */
     public static final String CHANNEL = "allot:rules:events";
     private static final TypeReference<Map<String, String>> FILES = new TypeReference<>() {
@@ -36,57 +37,69 @@ public final class RuleSetStore {
     }
 
     private final RedisAsyncCommands<String, String> redis;
-    private volatile String lastApplied;
+    private final Map<String, String> lastApplied = new ConcurrentHashMap<>();
 
     public RuleSetStore(StatefulRedisConnection<String, String> connection) {
         this.redis = connection.async();
     }
 
-    public CompletionStage<Long> store(RuleSet ruleSet, String source) {
+    /** The hash holding a city's active rule set. */
+    public static String key(String city) {
+        return "allot:rules:active:" + city;
+    }
+
+    public CompletionStage<Long> store(String city, RuleSet ruleSet, String source) {
         String files;
         try {
             files = Json.MAPPER.writeValueAsString(ruleSet.sources());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise rule files", e);
         }
-        lastApplied = ruleSet.version();
-        return redis.hset(KEY, Map.of("version", ruleSet.version(), "files", files, "activatedAt",
+        lastApplied.put(city, ruleSet.version());
+        return redis.hset(key(city), Map.of("version", ruleSet.version(), "files", files, "activatedAt",
                         Instant.now().toString(), "source", source))
-                .thenCompose(n -> redis.publish(CHANNEL, ruleSet.version()));
+                .thenCompose(n -> redis.publish(CHANNEL, city));
     }
 
     /** Blocking form of {@link #store}, for the worker's poll; a Redis failure is logged, not thrown. */
-    public void storeNow(RuleSet ruleSet, String source) {
+    public void storeNow(String city, RuleSet ruleSet, String source) {
         try {
-            store(ruleSet, source).toCompletableFuture().get(2, TimeUnit.SECONDS);
+            store(city, ruleSet, source).toCompletableFuture().get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
-            LOG.warn("Could not store rule set {}: {}", ruleSet.version(), e.toString());
+            LOG.warn("Could not store rule set {} of {}: {}", ruleSet.version(), city, e.toString());
         }
     }
 
     /**
-     * Blocking (a worker's rule poll): applies the stored set if it is new to this replica. A stored set that
-     * does not compile here is reported and not retried until another is stored.
+     * Blocking (a worker's rule poll): applies each city's stored set if it is new to this replica. A stored set
+     * that does not pass the sandbox or compile here is reported and not retried until another is stored.
      */
-    public void applyIfNew(GuardrailRules rules) {
+    public void applyIfNew(CityRules rules) {
+        rules.byCity().forEach(this::applyIfNew);
+    }
+
+    // Synchronized: the announcement and the poll may both find the same new set; the later caller must wait until
+    // the first has activated it, or it would report the set applied while the old one still serves.
+    private synchronized void applyIfNew(String city, GuardrailRules rules) {
         Map<String, String> stored;
         try {
-            stored = redis.hgetall(KEY).toCompletableFuture().get(2, TimeUnit.SECONDS);
+            stored = redis.hgetall(key(city)).toCompletableFuture().get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.debug("Rule set store unreachable: {}", e.toString());
             return;
         }
         Optional<Stored> set = parse(stored);
-        if (set.isEmpty() || set.get().version().equals(lastApplied)) {
+        if (set.isEmpty() || set.get().version().equals(lastApplied.get(city))) {
             return;
         }
-        lastApplied = set.get().version();
+        lastApplied.put(city, set.get().version());
         if (rules.active().map(RuleSet::version).filter(set.get().version()::equals).isPresent()) {
             return;
         }
         GuardrailRules.LoadResult result = rules.activate(set.get().files());
         if (!result.errors().isEmpty()) {
-            LOG.error("Stored rule set {} does not compile on this replica: {}", set.get().version(), result.errors());
+            LOG.error("Stored rule set {} of {} is refused on this replica: {}", set.get().version(), city,
+                    result.errors());
         }
     }
 

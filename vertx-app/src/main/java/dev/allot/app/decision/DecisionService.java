@@ -16,6 +16,7 @@ import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
 import dev.allot.engine.Json;
 import dev.allot.rules.CouponHistory;
+import dev.allot.rules.CityRules;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ConversionCurve;
@@ -50,7 +51,7 @@ public final class DecisionService {
     }
 
     private final Map<String, CityRuntime> cities;
-    private final GuardrailRules rules;
+    private final CityRules rules;
     private final CityStore store;
     private final WriteBehindLog log;
     private final Metrics metrics;
@@ -65,7 +66,7 @@ public final class DecisionService {
                 }
             });
 
-    public DecisionService(Map<String, CityRuntime> cities, GuardrailRules rules, CityStore store, WriteBehindLog log,
+    public DecisionService(Map<String, CityRuntime> cities, CityRules rules, CityStore store, WriteBehindLog log,
                            Metrics metrics, RedisHealth health, Clock clock) {
         this.cities = Map.copyOf(cities);
         this.rules = rules;
@@ -95,7 +96,8 @@ public final class DecisionService {
         RuleSet ruleSet;
         try {
             city = city(request.city());
-            ruleSet = rules.active().orElseThrow(() -> new ApiException.Unavailable("no guardrail rules loaded"));
+            ruleSet = rules.of(city.city()).flatMap(GuardrailRules::active)
+                    .orElseThrow(() -> new ApiException.Unavailable("no guardrail rules loaded"));
         } catch (ApiException e) {
             return Future.failedFuture(e);
         }

@@ -8,7 +8,6 @@ import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.PidGains;
-import dev.allot.engine.Json;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -172,8 +171,7 @@ final class AdminApi {
 
     private void swapModel(RoutingContext ctx) {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
-        JsonNode body = ctx.body().length() == 0 ? Json.MAPPER.createObjectNode()
-                : RequestParser.parse(ctx.body().buffer());
+        JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
         Path directory = body.hasNonNull("path") ? Path.of(body.get("path").asText())
                 : city.setup().model().directory();
         vertx.executeBlocking(() -> services.models().swap(city, directory))

@@ -14,6 +14,7 @@ import dev.allot.app.metrics.Metrics;
 import dev.allot.app.rules.RuleVersionStore;
 import dev.allot.control.redis.CityStore;
 import dev.allot.engine.DecisionRequest;
+import dev.allot.rules.CityRules;
 import dev.allot.rules.GuardrailRules;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The HTTP API (DESIGN §4). The routing table is at the top of {@link #router()}; each handler parses, calls
@@ -39,7 +42,7 @@ public final class HttpVerticle extends VerticleBase {
 
     /** What the handlers need; shared by every instance of this verticle. */
     public record Services(DecisionService decisions, OutcomeService outcomes, CityController controller,
-                           GuardrailRules rules, RuleSetStore ruleStore, ModelSwapper models, CityStore store,
+                           CityRules rules, RuleSetStore ruleStore, ModelSwapper models, CityStore store,
                            Metrics metrics, String host, int port, long bodyLimit, Identities identities,
                            AuditLog audit, RuleVersionStore versions, boolean fourEyes, Clock clock) {
     }
@@ -103,24 +106,24 @@ public final class HttpVerticle extends VerticleBase {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
         services.controller().state(city, context)
                 .onSuccess(state -> {
-                    state.put("rules", rulesStatus());
+                    state.put("rules", rulesStatus(services.rules().of(city.city()).orElseThrow()));
                     json(ctx, 200, state);
                 })
                 .onFailure(ctx::fail);
     }
 
     /**
-     * The rules as this replica runs them: version, failures of the active set by rule, and the fallback in force
-     * when the replica abandoned a failing set.
+     * A city's rules as this replica runs them: version, failures of the active set by rule, and the fallback in
+     * force when the replica abandoned a failing set.
      */
-    private Map<String, Object> rulesStatus() {
+    private static Map<String, Object> rulesStatus(GuardrailRules rules) {
         Map<String, Object> out = new LinkedHashMap<>();
-        services.rules().active().ifPresent(set -> {
+        rules.active().ifPresent(set -> {
             out.put("version", set.version());
             out.put("evaluations", set.health().evaluations());
             out.put("failures", set.health().failures());
         });
-        services.rules().fallback().ifPresent(f -> {
+        rules.fallback().ifPresent(f -> {
             Map<String, Object> fallback = new LinkedHashMap<>();
             fallback.put("from", f.from());
             fallback.put("to", f.to());
@@ -132,19 +135,24 @@ public final class HttpVerticle extends VerticleBase {
     }
 
     private void ready(RoutingContext ctx) {
-        if (services.rules().active().isEmpty()) {
-            error(ctx, new ApiException.Unavailable("no guardrail rules loaded: "
-                    + services.rules().lastErrors()));
-            return;
+        Map<String, Object> rules = new LinkedHashMap<>();
+        for (var city : services.rules().byCity().entrySet()) {
+            if (city.getValue().active().isEmpty()) {
+                error(ctx, new ApiException.Unavailable("no guardrail rules loaded for " + city.getKey() + ": "
+                        + city.getValue().lastErrors()));
+                return;
+            }
+            rules.put(city.getKey(), rulesStatus(city.getValue()));
         }
         Map<String, Object> models = new LinkedHashMap<>();
         services.decisions().cities().forEach((name, c) -> models.put(name, c.setup().model().version()));
         // A fallback keeps the replica ready: it serves the last good set, and taking every replica out of the
         // load balancer for one bad rule set would turn a rules bug into an outage. The body says so.
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", services.rules().fallback().isPresent() ? "degraded" : "ready");
-        out.put("rulesVersion", services.rules().active().get().version());
-        out.put("rules", rulesStatus());
+        out.put("status", services.rules().anyFallback() ? "degraded" : "ready");
+        Set<String> versions = new TreeSet<>(services.rules().activeVersions().values());
+        out.put("rulesVersion", versions.size() == 1 ? versions.iterator().next() : services.rules().activeVersions());
+        out.put("rules", rules);
         out.put("models", models);
         json(ctx, 200, out);
     }

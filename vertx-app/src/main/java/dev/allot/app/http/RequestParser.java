@@ -32,6 +32,11 @@ public final class RequestParser {
     private RequestParser() {
     }
 
+    /** A body that may be left out: no body is an empty object. */
+    public static JsonNode parseOptional(Buffer body) {
+        return body == null || body.length() == 0 ? Json.MAPPER.createObjectNode() : parse(body);
+    }
+
     public static JsonNode parse(Buffer body) {
         if (body == null || body.length() == 0) {
             throw invalidJson("request body is empty; expected a JSON object");

@@ -66,7 +66,7 @@ final class RulesApi {
                 .handler(AdminApi.require(services, Scope.RULES_EDIT)).handler(this::dryRun);
         router.post("/v1/admin/rules/versions/:version/approve")
                 .handler(AdminApi.require(services, Scope.RULES_APPROVE)).handler(this::approve);
-        router.post("/v1/admin/rules/versions/:version/activate")
+        router.post("/v1/admin/rules/versions/:version/activate").handler(body)
                 .handler(AdminApi.require(services, Scope.RULES_APPROVE)).handler(this::activateVersion);
         router.post("/v1/admin/rules/activate").handler(body).handler(AdminApi.require(services, Scope.RULES_APPROVE))
                 .handler(this::activateFiles);
@@ -78,29 +78,65 @@ final class RulesApi {
 
     private void overview(RoutingContext ctx) {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("active", services.rules().active().map(RuleSet::version).orElse(null));
-        out.put("versions", services.rules().versions());
-        out.put("directory", services.rules().directory().toString());
-        out.put("lastErrors", errors(services.rules().lastErrors()));
+        Set<String> versions = new TreeSet<>(services.rules().activeVersions().values());
+        out.put("active", versions.size() == 1 ? versions.iterator().next() : null);
+        Map<String, Object> cities = new TreeMap<>();
+        List<RuleError> lastErrors = new ArrayList<>();
+        services.rules().byCity().forEach((city, rules) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("active", rules.active().map(RuleSet::version).orElse(null));
+            row.put("versions", rules.versions());
+            rules.fallback().ifPresent(f -> row.put("fallbackFrom", f.from()));
+            cities.put(city, row);
+            rules.lastErrors().stream().filter(e -> !lastErrors.contains(e)).forEach(lastErrors::add);
+        });
+        out.put("cities", cities);
+        out.put("directory", services.rules().byCity().values().iterator().next().directory().toString());
+        out.put("lastErrors", errors(lastErrors));
         out.put("fourEyes", services.fourEyes());
         Responses.json(ctx, 200, out);
     }
 
-    /** What a body of files and examples compiles to, and how the examples fare; nothing is stored. */
-    private record Checked(Map<String, String> files, JsonNode examples, RuleCompiler.Result compiled,
-                           List<Examples.Result> results) {
+    /** What a body of files and examples compiles to, for which cities, and how the examples fare. */
+    private record Checked(Map<String, String> files, List<String> cities, JsonNode examples,
+                           RuleCompiler.Result compiled, List<Examples.Result> results) {
     }
 
     private Future<Checked> check(JsonNode body) {
-        Map<String, String> files = RequestParser.ruleFiles(body, Set.of("files", "examples", "description"));
+        Map<String, String> files = RequestParser.ruleFiles(body, Set.of("files", "examples", "description",
+                "cities"));
+        List<String> cities = cities(body);
         JsonNode examples = body.get("examples");
         Examples.validate(examples, services.decisions().cities());
         return vertx.executeBlocking(() -> {
-            RuleCompiler.Result compiled = services.rules().validate(files);
+            RuleCompiler.Result compiled = services.rules().validate(files, scope(cities));
             List<Examples.Result> results = compiled.ok()
                     ? Examples.run(examples, compiled.ruleSet(), services.decisions().cities()) : List.of();
-            return new Checked(files, examples, compiled, results);
+            return new Checked(files, cities, examples, compiled, results);
         });
+    }
+
+    /** The {@code cities} a body names, as given (empty: all). */
+    private List<String> cities(JsonNode body) {
+        JsonNode node = body == null ? null : body.get("cities");
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw new ApiException.BadRequest("invalid_request", "cities", "cities must be a list of city names");
+        }
+        List<String> out = new ArrayList<>();
+        node.forEach(c -> out.add(c.asText()));
+        scope(out);
+        return List.copyOf(new TreeSet<>(out));
+    }
+
+    private List<String> scope(List<String> cities) {
+        try {
+            return services.rules().scope(cities);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException.BadRequest("invalid_request", "cities", e.getMessage());
+        }
     }
 
     private void validate(RoutingContext ctx) {
@@ -129,7 +165,7 @@ final class RulesApi {
             String version = checked.compiled().ruleSet().version();
             return services.versions().get(version, context).compose(existing -> {
                 // Same files, same version: the first author stays the author, and an approval stands.
-                RuleVersion saved = new RuleVersion(version, checked.files(),
+                RuleVersion saved = new RuleVersion(version, checked.files(), checked.cities(),
                         existing.map(RuleVersion::author).orElse(who.name()),
                         existing.map(RuleVersion::createdAt).orElse(now()),
                         body.path("description").asText(existing.map(RuleVersion::description).orElse("")),
@@ -149,12 +185,15 @@ final class RulesApi {
 
     private void versions(RoutingContext ctx) {
         int limit = limit(ctx.queryParams().get("limit"), 50, 1000);
-        String active = services.rules().active().map(RuleSet::version).orElse(null);
+        Map<String, String> active = services.rules().activeVersions();
         services.versions().list(limit, context).onSuccess(list -> {
             List<Map<String, Object>> out = new ArrayList<>();
             for (RuleVersion v : list) {
                 Map<String, Object> row = new LinkedHashMap<>(v.summary());
-                row.put("active", v.version().equals(active));
+                List<String> activeIn = active.entrySet().stream().filter(e -> v.version().equals(e.getValue()))
+                        .map(Map.Entry::getKey).toList();
+                row.put("active", !activeIn.isEmpty());
+                row.put("activeIn", activeIn);
                 out.add(row);
             }
             Responses.json(ctx, 200, Map.of("versions", out));
@@ -203,15 +242,21 @@ final class RulesApi {
     }
 
     private void dryRun(RoutingContext ctx) {
-        JsonNode body = ctx.body().length() == 0 ? null : RequestParser.parse(ctx.body().buffer());
-        String cityName = body == null || !body.hasNonNull("city") ? services.decisions().cities().keySet()
+        JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
+        String cityName = !body.hasNonNull("city") ? services.decisions().cities().keySet()
                 .iterator().next() : body.get("city").asText();
         CityRuntime city = services.decisions().city(cityName);
-        int last = limit(body == null || !body.has("last") ? null : body.get("last").asText(), 10_000, MAX_DRY_RUN);
-        find(ctx.pathParam("version")).compose(v -> Future.fromCompletionStage(
+        int last = limit(!body.has("last") ? null : body.get("last").asText(), 10_000, MAX_DRY_RUN);
+        find(ctx.pathParam("version")).compose(v -> {
+            if (!v.cities().isEmpty() && !v.cities().contains(city.city())) {
+                return Future.failedFuture(new ApiException.BadRequest("invalid_request", "city", v.version()
+                        + " is for " + v.cities() + ", not " + city.city()));
+            }
+            return Future.succeededFuture(v);
+        }).compose(v -> Future.fromCompletionStage(
                         services.store().recentDecisions(city.city(), last), context)
                 .compose(entries -> vertx.executeBlocking(() -> {
-                    RuleCompiler.Result compiled = services.rules().validate(v.files());
+                    RuleCompiler.Result compiled = services.rules().validate(v.files(), List.of(city.city()));
                     if (!compiled.ok()) {
                         throw new ApiException.RulesRejected(errors(compiled.errors()));
                     }
@@ -251,7 +296,12 @@ final class RulesApi {
     }
 
     private void activateVersion(RoutingContext ctx) {
+        List<String> requested = cities(RequestParser.parseOptional(ctx.body().buffer()));
         find(ctx.pathParam("version")).compose(v -> {
+            if (!v.cities().isEmpty() && !v.cities().containsAll(scope(requested))) {
+                return Future.failedFuture(new ApiException.BadRequest("invalid_request", "cities", v.version()
+                        + " was checked for " + v.cities() + " only"));
+            }
             if (services.fourEyes() && !v.approved()) {
                 return Future.failedFuture(new ApiException.Conflict("not_approved", v.version()
                         + " is not approved; four-eyes approval is on"));
@@ -260,7 +310,8 @@ final class RulesApi {
                 return Future.failedFuture(failingExamples(v));
             }
             return Future.succeededFuture(v);
-        }).onSuccess(v -> activate(ctx, v.version(), v.files())).onFailure(ctx::fail);
+        }).onSuccess(v -> activate(ctx, v.version(), v.files(), scope(requested.isEmpty() ? v.cities() : requested)))
+                .onFailure(ctx::fail);
     }
 
     private void activateFiles(RoutingContext ctx) {
@@ -268,9 +319,11 @@ final class RulesApi {
             throw new ApiException.Conflict("not_approved", "four-eyes approval is on: submit a draft"
                     + " (POST /v1/admin/rules/drafts), have someone else approve it, then activate the version");
         }
-        Map<String, String> files = RequestParser.ruleFiles(RequestParser.parse(ctx.body().buffer()), Set.of("files"));
+        JsonNode body = RequestParser.parse(ctx.body().buffer());
+        Map<String, String> files = RequestParser.ruleFiles(body, Set.of("files", "cities"));
+        List<String> cities = cities(body);
         Identity who = AdminApi.who(ctx);
-        vertx.executeBlocking(() -> services.rules().validate(files)).compose(compiled -> {
+        vertx.executeBlocking(() -> services.rules().validate(files, scope(cities))).compose(compiled -> {
             if (!compiled.ok()) {
                 return Future.failedFuture(new ApiException.RulesRejected(errors(compiled.errors())));
             }
@@ -278,65 +331,111 @@ final class RulesApi {
             // Kept as a version like any other, approved by its activator, so it can be listed, diffed, re-activated.
             return services.versions().get(version, context).compose(existing -> existing.isPresent()
                     ? Future.succeededFuture(version)
-                    : services.versions().save(new RuleVersion(version, files, who.name(), now(), "activated directly",
+                    : services.versions().save(new RuleVersion(version, files, cities, who.name(), now(),
+                            "activated directly",
                             null, List.of(), who.name(), now(), null, null), System.currentTimeMillis(), context)
                     .map(x -> version));
-        }).onSuccess(version -> activate(ctx, version, files)).onFailure(ctx::fail);
+        }).onSuccess(version -> activate(ctx, version, files, scope(cities))).onFailure(ctx::fail);
     }
 
-    /** Activates here, stores and announces the set for the other replicas, records and audits the activation. */
-    private void activate(RoutingContext ctx, String version, Map<String, String> files) {
+    /**
+     * Activates in each of {@code cities} here, stores and announces the set for the other replicas, records and
+     * audits the activation. A city that refuses the set (its own fields) stops the activation before any other
+     * city changes, since the files were checked for every city first.
+     */
+    private void activate(RoutingContext ctx, String version, Map<String, String> files, List<String> cities) {
         Identity who = AdminApi.who(ctx);
-        String before = activeVersion();
-        vertx.executeBlocking(() -> services.rules().activate(files)).compose(result -> {
-            if (!result.errors().isEmpty()) {
-                return Future.failedFuture(new ApiException.RulesRejected(errors(result.errors())));
+        Map<String, String> before = new TreeMap<>(services.rules().activeVersions());
+        before.keySet().retainAll(cities);
+        vertx.executeBlocking(() -> {
+            RuleCompiler.Result checked = services.rules().validate(files, cities);
+            if (!checked.ok()) {
+                throw new ApiException.RulesRejected(errors(checked.errors()));
             }
-            RuleSet activated = result.activated().orElseThrow();
-            return Future.fromCompletionStage(services.ruleStore().store(activated, who.name()), context)
+            Map<String, RuleSet> activated = new TreeMap<>();
+            for (String city : cities) {
+                var result = services.rules().of(city).orElseThrow().activate(files);
+                if (!result.errors().isEmpty()) {
+                    throw new ApiException.RulesRejected(errors(result.errors()));
+                }
+                activated.put(city, result.activated().orElseThrow());
+            }
+            return activated;
+        }).compose(activated -> {
+            List<Future<Long>> stored = new ArrayList<>();
+            activated.forEach((city, set) -> stored.add(Future.fromCompletionStage(
+                    services.ruleStore().store(city, set, who.name()), context)));
+            return Future.all(stored)
                     .compose(x -> services.versions().update(version, Map.of("activatedBy", who.name(),
                             "activatedAt", now()), context))
                     .map(x -> activated);
-        }).onSuccess(activated -> AdminApi.audited(ctx, services, context, 200, "rules.activate", "rules",
-                        Map.of("version", before), Map.of("version", activated.version(), "files", files.keySet()),
-                        Map.of("active", activated.version(), "rules", activated.ruleCount(),
-                                "replicas", "all, within a second")))
-                .onFailure(ctx::fail);
+        }).onSuccess(activated -> {
+            RuleSet any = activated.values().iterator().next();
+            AdminApi.audited(ctx, services, context, 200, "rules.activate", String.join(",", cities),
+                    Map.of("versions", before), Map.of("version", any.version(), "files", files.keySet()),
+                    Map.of("active", any.version(), "cities", cities, "rules", any.ruleCount(),
+                            "replicas", "all, within a second"));
+        }).onFailure(ctx::fail);
     }
 
     private void reload(RoutingContext ctx) {
-        String before = activeVersion();
-        vertx.executeBlocking(services.rules()::reloadIfChanged).onSuccess(result -> {
-            if (!result.errors().isEmpty()) {
-                rejected(ctx, result.errors());
-            } else if (result.activated().isPresent()) {
-                AdminApi.audited(ctx, services, context, 200, "rules.reload", "rules", Map.of("version", before),
-                        Map.of("version", activeVersion()), Map.of("changed", true, "active", activeVersion()));
+        Map<String, String> before = services.rules().activeVersions();
+        vertx.executeBlocking(() -> {
+            List<RuleError> refused = new ArrayList<>();
+            boolean changed = false;
+            for (var city : services.rules().byCity().entrySet()) {
+                var result = city.getValue().reloadIfChanged();
+                refused.addAll(result.errors());
+                if (result.activated().isPresent()) {
+                    changed = true;
+                    services.ruleStore().storeNow(city.getKey(), result.activated().get(), "directory");
+                }
+            }
+            if (!refused.isEmpty()) {
+                throw new ApiException.RulesRejected(errors(refused));
+            }
+            return changed;
+        }).onSuccess(changed -> {
+            Map<String, String> after = services.rules().activeVersions();
+            if (changed) {
+                AdminApi.audited(ctx, services, context, 200, "rules.reload", "all", Map.of("versions", before),
+                        Map.of("versions", after), Map.of("changed", true, "active", after));
             } else {
-                Responses.json(ctx, 200, Map.of("changed", false, "active", activeVersion()));
+                Responses.json(ctx, 200, Map.of("changed", false, "active", after));
             }
         }).onFailure(ctx::fail);
     }
 
+    /** Rolls back each city named by {@code ?city=} (all when absent) to the set it ran before. */
     private void rollback(RoutingContext ctx) {
-        String before = activeVersion();
-        services.rules().rollback().ifPresentOrElse(
-                r -> Future.fromCompletionStage(services.ruleStore().store(r, "rollback by "
-                                + AdminApi.who(ctx).name()), context)
-                        .onSuccess(v -> AdminApi.audited(ctx, services, context, 200, "rules.rollback", "rules",
-                                Map.of("version", before), Map.of("version", r.version()),
-                                Map.of("active", r.version())))
-                        .onFailure(ctx::fail),
-                () -> Responses.error(ctx, new ApiException.NotFound(null, "no earlier rule set to roll back to"),
-                        services.metrics()));
+        String only = ctx.queryParams().get("city");
+        List<String> cities = scope(only == null ? List.of() : List.of(only));
+        Map<String, String> before = new TreeMap<>(services.rules().activeVersions());
+        before.keySet().retainAll(cities);
+        Map<String, RuleSet> rolled = new TreeMap<>();
+        for (String city : cities) {
+            services.rules().of(city).orElseThrow().rollback().ifPresent(r -> rolled.put(city, r));
+        }
+        if (rolled.isEmpty()) {
+            Responses.error(ctx, new ApiException.NotFound(null, "no earlier rule set to roll back to"),
+                    services.metrics());
+            return;
+        }
+        String by = "rollback by " + AdminApi.who(ctx).name();
+        List<Future<Long>> stored = new ArrayList<>();
+        rolled.forEach((city, set) -> stored.add(Future.fromCompletionStage(services.ruleStore().store(city, set, by),
+                context)));
+        Map<String, String> after = new TreeMap<>();
+        rolled.forEach((city, set) -> after.put(city, set.version()));
+        Set<String> versions = new TreeSet<>(after.values());
+        Future.all(stored).onSuccess(x -> AdminApi.audited(ctx, services, context, 200, "rules.rollback",
+                        String.join(",", rolled.keySet()), Map.of("versions", before), Map.of("versions", after),
+                        Map.of("active", versions.size() == 1 ? versions.iterator().next() : after)))
+                .onFailure(ctx::fail);
     }
 
     private void rejected(RoutingContext ctx, List<RuleError> errors) {
         Responses.error(ctx, new ApiException.RulesRejected(errors(errors)), services.metrics());
-    }
-
-    private String activeVersion() {
-        return services.rules().active().map(RuleSet::version).orElse("none");
     }
 
     private String now() {

@@ -10,13 +10,14 @@ import java.util.Map;
  * expected, and who approved and activated it. The version is the digest of the files, the same string every
  * decision made with the set records.
  *
+ * @param cities         the cities the set was checked for and may be activated in (empty: all)
  * @param examples       example arrivals with their expected verdicts, as submitted
  * @param exampleResults each example's outcome at validation
  * @param approvedBy     null until approved
  * @param activatedBy    null until activated (the last activation)
  */
-public record RuleVersion(String version, Map<String, String> files, String author, String createdAt,
-                          String description, JsonNode examples, List<Examples.Result> exampleResults,
+public record RuleVersion(String version, Map<String, String> files, List<String> cities, String author,
+                          String createdAt, String description, JsonNode examples, List<Examples.Result> exampleResults,
                           String approvedBy, String approvedAt, String activatedBy, String activatedAt) {
 
     public boolean examplesPassed() {
@@ -32,6 +33,7 @@ public record RuleVersion(String version, Map<String, String> files, String auth
         Map<String, Object> out = new java.util.LinkedHashMap<>();
         out.put("version", version);
         out.put("files", files.keySet().stream().sorted().toList());
+        out.put("cities", cities.isEmpty() ? "all" : cities);
         out.put("author", author);
         out.put("createdAt", createdAt);
         out.put("description", description);

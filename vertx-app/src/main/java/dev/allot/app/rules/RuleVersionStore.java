@@ -27,6 +27,8 @@ public final class RuleVersionStore {
     static final String INDEX = "allot:rules:versions";
     private static final TypeReference<Map<String, String>> FILES = new TypeReference<>() {
     };
+    private static final TypeReference<List<String>> CITIES = new TypeReference<>() {
+    };
     private static final TypeReference<List<Examples.Result>> RESULTS = new TypeReference<>() {
     };
 
@@ -44,6 +46,7 @@ public final class RuleVersionStore {
         Map<String, String> fields = new HashMap<>();
         fields.put("version", v.version());
         fields.put("files", json(v.files()));
+        fields.put("cities", json(v.cities()));
         fields.put("author", v.author());
         fields.put("createdAt", v.createdAt());
         fields.put("description", v.description() == null ? "" : v.description());
@@ -96,7 +99,8 @@ public final class RuleVersionStore {
     private static RuleVersion read(Map<String, String> h) {
         try {
             JsonNode examples = Json.MAPPER.readTree(h.getOrDefault("examples", "null"));
-            return new RuleVersion(h.get("version"), Json.MAPPER.readValue(h.get("files"), FILES), h.get("author"),
+            return new RuleVersion(h.get("version"), Json.MAPPER.readValue(h.get("files"), FILES),
+                    Json.MAPPER.readValue(h.getOrDefault("cities", "[]"), CITIES), h.get("author"),
                     h.get("createdAt"), h.get("description"), examples,
                     Json.MAPPER.readValue(h.getOrDefault("exampleResults", "[]"), RESULTS), h.get("approvedBy"),
                     h.get("approvedAt"), h.get("activatedBy"), h.get("activatedAt"));
