@@ -8,7 +8,6 @@ import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.rules.RuleVocabulary;
 
-import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,11 +45,5 @@ public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer s
         features.addAll(model.card().schema().names());
         features.remove(model.card().schema().couponFeature());
         return new RuleVocabulary(config.ruleFields().attributes(), features);
-    }
-
-    /** What rules shared by all of {@code cities} may name: the fields every one of them declares. */
-    public static RuleVocabulary sharedVocabulary(Collection<CitySetup> cities) {
-        return cities.stream().map(CitySetup::ruleVocabulary).reduce(RuleVocabulary::intersect)
-                .orElse(RuleVocabulary.EMPTY);
     }
 }

@@ -46,20 +46,4 @@ public record RuleVocabulary(Map<String, Type> attributes, Set<String> features)
         attributes = Map.copyOf(new TreeMap<>(attributes));
         features = Set.copyOf(new TreeSet<>(features));
     }
-
-    /**
-     * What rules shared by two cities may name: fields both declare, with the same type. A shared rule set
-     * naming a field one city lacks would silently never fire there.
-     */
-    public RuleVocabulary intersect(RuleVocabulary other) {
-        Map<String, Type> both = new TreeMap<>();
-        attributes.forEach((name, type) -> {
-            if (type == other.attributes.get(name)) {
-                both.put(name, type);
-            }
-        });
-        Set<String> features = new TreeSet<>(this.features);
-        features.retainAll(other.features);
-        return new RuleVocabulary(both, features);
-    }
 }
