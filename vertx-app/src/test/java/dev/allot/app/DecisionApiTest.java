@@ -190,6 +190,30 @@ class DecisionApiTest {
     }
 
     @Test
+    void aRequestIdReusedForAnotherRequestIsRefusedAndNeverReturnsTheFirstDecision() throws Exception {
+        String mine = "{\"requestId\":\"shared-1\",\"city\":\"demo\",\"userId\":\"u-alice\","
+                + "\"features\":{\"rides_30d\":3}}";
+        String theirs = mine.replace("u-alice", "u-bob");
+        ServiceFixture.Response first = service.post("/v1/decisions", mine);
+        assertThat(first.status()).isEqualTo(200);
+
+        ServiceFixture.Response reused = service.post("/v1/decisions", theirs);
+        assertThat(reused.status()).isEqualTo(409);
+        assertThat(reused.body().get("field").asText()).isEqualTo("requestId");
+        assertThat(reused.text()).doesNotContain("u-alice").doesNotContain(first.body().get("decisionId").asText());
+
+        // The same request, fields in another order, is a retry and gets its decision.
+        String reordered = "{\"features\":{\"rides_30d\":3},\"userId\":\"u-alice\",\"city\":\"demo\","
+                + "\"requestId\":\"shared-1\"}";
+        assertThat(service.post("/v1/decisions", reordered).text()).isEqualTo(first.text());
+        // Another replica, without this one's memory, answers the same from Redis.
+        try (ServiceFixture other = ServiceFixture.start(REDIS, CITY)) {
+            assertThat(other.post("/v1/decisions", theirs).status()).isEqualTo(409);
+            assertThat(other.post("/v1/decisions", mine).text()).isEqualTo(first.text());
+        }
+    }
+
+    @Test
     void redisTotalsEqualTheSumOverTheResponses() throws Exception {
         double conversions = 0;
         double revenue = 0;

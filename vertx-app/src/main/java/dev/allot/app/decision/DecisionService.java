@@ -102,16 +102,21 @@ public final class DecisionService {
             return Future.failedFuture(e);
         }
         String localKey = request.requestId() == null ? null : request.city() + '\u0000' + request.requestId();
+        String fingerprint = localKey == null ? null : Idempotency.fingerprint(request);
         if (localKey != null) {
             String local = localResponses.get(localKey);
             if (local != null) {
-                return Future.succeededFuture(local);
+                try {
+                    return Future.succeededFuture(Idempotency.responseFor(fingerprint, local));
+                } catch (ApiException e) {
+                    return Future.failedFuture(e);
+                }
             }
         }
         Instant now = clock.instant();
         return prepare(request, now, context).compose(prepared -> {
             if (prepared.stored().isPresent()) {
-                return Future.succeededFuture(prepared.stored().get());
+                return Future.succeededFuture(Idempotency.responseFor(fingerprint, prepared.stored().get()));
             }
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);
@@ -125,14 +130,14 @@ public final class DecisionService {
             // it first: then its response is ours and this decision is neither counted nor logged.
             Future<Optional<String>> earlier = request.requestId() == null
                     ? Future.succeededFuture(Optional.empty())
-                    : claim(request, body, context);
+                    : claim(request, Idempotency.bind(fingerprint, body), context);
             return earlier.map(previous -> {
+                String response = previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
                 if (previous.isEmpty()) {
                     record(result, started);
                 }
-                String response = previous.orElse(body);
                 if (localKey != null) {
-                    localResponses.put(localKey, response);
+                    localResponses.put(localKey, previous.orElse(Idempotency.bind(fingerprint, body)));
                 }
                 return response;
             });

@@ -79,7 +79,11 @@ public class ApiException extends RuntimeException {
     /** 409: the change conflicts with the rule set's state (unapproved, self-approved, failing examples). */
     public static final class Conflict extends ApiException {
         public Conflict(String code, String message) {
-            super(409, code, message, null, null);
+            this(code, null, message);
+        }
+
+        public Conflict(String code, String field, String message) {
+            super(409, code, message, field, null);
         }
     }
 
