@@ -141,8 +141,10 @@ public final class GuardrailRules {
         if (before.previous().isEmpty()) {
             return Optional.empty();
         }
-        LOG.info("Rolled back guardrail rules {} to {}", before.active().version(), before.previous().get(0).version());
-        return Optional.of(before.previous().get(0));
+        RuleSet restored = before.previous().get(0);
+        restored.health().rearm();
+        LOG.info("Rolled back guardrail rules {} to {}", before.active().version(), restored.version());
+        return Optional.of(restored);
     }
 
     /** Versions, newest first: the active one, then the ones it replaced. */

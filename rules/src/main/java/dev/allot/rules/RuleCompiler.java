@@ -16,6 +16,7 @@ import org.kie.api.runtime.KieContainer;
 import org.kie.internal.conf.ConstraintJittingThresholdOption;
 import org.kie.internal.io.ResourceFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -43,6 +44,8 @@ public final class RuleCompiler {
 
     private static final String RESOURCE_ROOT = "src/main/resources/dev/allot/guardrails/";
     private static final String DESCR_SUFFIX = ".descr";
+    /** Rules in one set that may join several ladder levels (see {@code DrlSandbox.MAX_LEVEL_PATTERNS}). */
+    static final int MAX_JOIN_RULES = 20;
 
     private RuleCompiler() {
     }
@@ -63,10 +66,24 @@ public final class RuleCompiler {
         List<RuleError> refused = new ArrayList<>();
         List<DrlSandbox.Checked> checked = new ArrayList<>();
         sorted.forEach((name, content) -> {
+            int nul = content.indexOf('\0');
+            if (nul >= 0) {
+                // The version digest frames files with lengths, but no rule format has a use for NUL either.
+                refused.add(new RuleError(name, (int) content.substring(0, nul).lines().count(), 0,
+                        "the file contains a NUL character"));
+                return;
+            }
             DrlSandbox.Checked file = check(sandbox, vocabulary, name, content);
             refused.addAll(file.errors());
             checked.add(file);
         });
+        int joins = checked.stream().mapToInt(DrlSandbox.Checked::joinRules).sum();
+        if (refused.isEmpty() && joins > MAX_JOIN_RULES) {
+            // Matching is not bounded by the firing and time checks (nothing fires while Drools joins), so the
+            // costly joins are bounded here: each tries up to (ladder size)^3 combinations per arrival.
+            refused.add(new RuleError(checked.get(0).file(), 1, 0, joins + " rules join several LevelCandidate"
+                    + " patterns; a rule set may have at most " + MAX_JOIN_RULES));
+        }
         if (!refused.isEmpty()) {
             return new Result(null, refused);
         }
@@ -151,18 +168,25 @@ public final class RuleCompiler {
         return new DrlSandbox.Checked(name, null, atCells);
     }
 
+    /**
+     * The version of a set of files: a SHA-256 over each name and content, each prefixed by its length, so no two
+     * different sets of files share a version (128 bits kept: no collision search reaches it).
+     */
     static String digest(Map<String, String> sorted) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sorted.forEach((name, drl) -> {
-                sha.update(name.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
-                sha.update(drl.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) 0);
+            sorted.forEach((name, content) -> {
+                frame(sha, name.getBytes(StandardCharsets.UTF_8));
+                frame(sha, content.getBytes(StandardCharsets.UTF_8));
             });
-            return "rules-" + HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+            return "rules-" + HexFormat.of().formatHex(sha.digest()).substring(0, 32);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void frame(MessageDigest sha, byte[] bytes) {
+        sha.update(ByteBuffer.allocate(8).putLong(bytes.length).array());
+        sha.update(bytes);
     }
 }

@@ -73,6 +73,13 @@ public final class RuleHealth {
         }
     }
 
+    /** A set brought back on purpose (a rollback) gets a clean window, so it can fall back again if it fails. */
+    void rearm() {
+        windowEvaluations.set(0);
+        windowFailures.set(0);
+        tripped.set(false);
+    }
+
     public long evaluations() {
         return evaluations.sum();
     }

@@ -195,6 +195,37 @@ class SandboxTest {
         assertThat(withImports.errors()).isEmpty();
     }
 
+    @Test
+    void aSetWithManyLevelJoinsIsRefusedSinceMatchingIsNotBoundedByFirings() {
+        StringBuilder drl = new StringBuilder();
+        for (int i = 0; i <= RuleCompiler.MAX_JOIN_RULES; i++) {
+            drl.append("rule \"join-").append(i).append("\"\nwhen\n    LevelCandidate( $a : level )\n")
+                    .append("    LevelCandidate( level > $a, coupon > ").append(i).append(" )\nthen\n")
+                    .append("    $v.capMaxLevel(5);\nend\n");
+        }
+        assertThat(compile(drl.toString()).errors()).singleElement().satisfies(e -> assertThat(e.message())
+                .contains((RuleCompiler.MAX_JOIN_RULES + 1) + " rules join several LevelCandidate patterns"));
+    }
+
+    @Test
+    void aFileNestedTooDeeplyIsRefusedNotAFailureOfTheService() {
+        String deep = "(".repeat(20_000) + "1" + ")".repeat(20_000);
+        RuleCompiler.Result result = compile("rule \"deep\"\nwhen\n    Arrival( " + deep + " > 0 )\nthen\n"
+                + "    $v.deny(\"x\");\nend\n");
+        assertThat(result.ok()).isFalse();
+        assertThat(result.errors()).isNotEmpty();
+    }
+
+    @Test
+    void aNulCharacterIsRefusedSoTwoSetsOfFilesNeverShareAVersion() {
+        String rule = "rule \"r\"\nwhen\n    Arrival( segment == \"x\" )\nthen\n    $v.deny(\"x\");\nend\n";
+        assertThat(RuleCompiler.compile(Map.of("a.drl", rule + "//\0b.drl\0"), GuardrailRulesTest.FIELDS).errors())
+                .singleElement().satisfies(e -> assertThat(e.message()).contains("NUL"));
+        assertThat(RuleCompiler.digest(new TreeMap<>(Map.of("a.drl", "x", "b.drl", "y"))))
+                .isNotEqualTo(RuleCompiler.digest(new TreeMap<>(Map.of("a.drl", "x\0b.drl\0y"))))
+                .hasSize("rules-".length() + 32);
+    }
+
     private static RuleCompiler.Result compile(String drl) {
         return RuleCompiler.compile(Map.of("rules.drl", drl), GuardrailRulesTest.FIELDS);
     }

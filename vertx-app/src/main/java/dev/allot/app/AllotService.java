@@ -10,6 +10,7 @@ import dev.allot.app.control.RuleSetStore;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.app.decision.DecisionService;
 import dev.allot.app.decision.OutcomeService;
+import dev.allot.app.http.HttpLimits;
 import dev.allot.app.http.HttpVerticle;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.app.rules.RuleVersionStore;
@@ -64,67 +65,71 @@ public final class AllotService {
      * @param identitiesFile named tokens, scopes and JWT verification; null for {@code adminToken} alone
      * @param fourEyes      rule sets need approval by someone other than their author before activation
      */
-    public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, long bodyLimit,
+    public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
                            Path identitiesFile, boolean fourEyes) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
-                    64 * 1024, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
+                    HttpLimits.DEFAULT, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false);
         }
 
         public Settings withPort(int port) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withHost(String host) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withAdminToken(String token) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, token, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, token, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withClock(Clock clock) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         /** Whether a rule set needs an approver other than its author before it may be activated. */
         public Settings withFourEyes(boolean fourEyes) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         /** Named tokens and JWT settings (see {@link Identities}); null for the admin token alone. */
         public Settings withIdentities(Path identitiesFile) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         /** When a rule set fails often enough that the replica falls back to the last good one. */
         public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, bodyLimit, adminToken, httpInstances,
+            return withHttp(http.withBodyLimit(bodyLimit));
+        }
+
+        public Settings withHttp(HttpLimits http) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
                     flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
         }
     }
@@ -252,7 +257,7 @@ public final class AllotService {
         Identities identities = Identities.load(vertx, settings.adminToken(), settings.identitiesFile());
         AuditLog audit = new AuditLog(loaded.requests(), settings.clock(), metrics);
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
-                ruleStore, models, store, metrics, settings.host(), settings.port(), settings.bodyLimit(),
+                ruleStore, models, store, metrics, settings.host(), settings.port(), settings.http(),
                 identities, audit, new RuleVersionStore(loaded.requests()), settings.fourEyes(),
                 settings.clock());
         List<HttpVerticle> https = new ArrayList<>();

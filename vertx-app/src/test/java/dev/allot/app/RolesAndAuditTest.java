@@ -1,7 +1,9 @@
 package dev.allot.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.allot.app.auth.Identities;
 import dev.allot.control.redis.EmbeddedRedisExtension;
+import dev.allot.engine.config.ConfigException;
 import dev.allot.engine.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Identities and scopes on the admin API (static tokens from an identities file, JWTs verified with the identity
@@ -164,6 +167,14 @@ class RolesAndAuditTest {
                 .as("signed by another key").isEqualTo(401);
         assertThat(status("GET", "/v1/admin/rules", null, jwt(idp, "late", "read", -120)))
                 .as("expired").isEqualTo(401);
+        String forever = idp.generateToken(new JsonObject().put("sub", "eve").put("scope", "read"),
+                new JWTOptions().setAlgorithm("RS256").setIssuer("https://idp.example").addAudience("allot")
+                        .setNoTimestamp(true));
+        assertThat(status("GET", "/v1/admin/rules", null, forever)).as("no expiry").isEqualTo(401);
+        String elsewhere = idp.generateToken(new JsonObject().put("sub", "eve").put("scope", "read"),
+                new JWTOptions().setAlgorithm("RS256").setIssuer("https://idp.example").addAudience("payroll")
+                        .setExpiresInSeconds(300));
+        assertThat(status("GET", "/v1/admin/rules", null, elsewhere)).as("another audience").isEqualTo(401);
 
         JsonNode entries = service.admin("GET", "/v1/admin/audit?who=oscar@example.com", null, READER).body()
                 .get("entries");
@@ -215,5 +226,22 @@ class RolesAndAuditTest {
                 .contains("pid.set", "lambda.set", "lambda0.set", "model.swap");
         assertThat(service.admin("GET", "/v1/admin/audit?limit=0", null, READER).body().get("field").asText())
                 .isEqualTo("limit");
+    }
+
+    @Test
+    void aJwtConfigurationThatWouldAcceptUnsignedOrForeignTokensIsRefusedAtStart() throws Exception {
+        Path dir = Files.createTempDirectory("allot-bad-identities");
+        Files.writeString(dir.resolve("empty.json"), "{\"keys\": []}");
+        Files.writeString(dir.resolve("no-keys.json"), """
+                { "jwt": { "jwks": "empty.json", "issuer": "https://idp.example", "audience": "allot" } }
+                """);
+        Files.writeString(dir.resolve("idp.pem"), pem("PUBLIC KEY", rsa().getPublic().getEncoded()));
+        Files.writeString(dir.resolve("no-audience.json"), """
+                { "jwt": { "publicKey": "idp.pem", "issuer": "https://idp.example" } }
+                """);
+        assertThatThrownBy(() -> Identities.load(signer, null, dir.resolve("no-keys.json")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no usable key");
+        assertThatThrownBy(() -> Identities.load(signer, null, dir.resolve("no-audience.json")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("issuer and audience");
     }
 }

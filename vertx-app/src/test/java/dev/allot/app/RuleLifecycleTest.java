@@ -114,6 +114,12 @@ class RuleLifecycleTest {
         assertThat(call("POST", "/v1/admin/rules/versions/" + version + "/approve", null, CAROL).status())
                 .isEqualTo(200);
 
+        // The approval covers these files for all cities; re-drafting them for fewer or other cities is refused.
+        ServiceFixture.Response narrowed = call("POST", "/v1/admin/rules/drafts", Map.of("files",
+                withStaffRule("staff account"), "cities", List.of("demo")), ALICE);
+        assertThat(narrowed.status()).isEqualTo(409);
+        assertThat(narrowed.body().get("field").asText()).isEqualTo("cities");
+
         ServiceFixture.Response activated = call("POST", "/v1/admin/rules/versions/" + version + "/activate", null,
                 CAROL);
         assertThat(activated.status()).as(activated.text()).isEqualTo(200);

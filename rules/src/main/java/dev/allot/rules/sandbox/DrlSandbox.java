@@ -101,10 +101,12 @@ public final class DrlSandbox {
      *
      * @param interpretOnly the file uses {@code str[...]}, whose bytecode form is broken in Drools 10.2.0: its
      *                      constraints must stay interpreted
+     * @param joinRules     rules joining two or more {@code LevelCandidate} patterns (the costly ones to match)
      */
-    public record Checked(String file, PackageDescr descr, List<RuleError> errors, boolean interpretOnly) {
+    public record Checked(String file, PackageDescr descr, List<RuleError> errors, boolean interpretOnly,
+                          int joinRules) {
         public Checked(String file, PackageDescr descr, List<RuleError> errors) {
-            this(file, descr, errors, false);
+            this(file, descr, errors, false, 0);
         }
 
         public boolean ok() {
@@ -119,6 +121,16 @@ public final class DrlSandbox {
     }
 
     public Checked check(String file, String drl) {
+        try {
+            return checkFile(file, drl);
+        } catch (StackOverflowError e) {
+            // Thousands of nested parentheses overflow a recursive parser: the file's fault, not the service's.
+            return new Checked(file, null, List.of(new RuleError(file, 1, 0, "the file is nested too deeply to be"
+                    + " read")));
+        }
+    }
+
+    private Checked checkFile(String file, String drl) {
         List<RuleError> errors = new ArrayList<>();
         if (drl.length() > MAX_FILE_CHARS) {
             errors.add(new RuleError(file, 1, 0, "the file has " + drl.length() + " characters; at most "
@@ -171,7 +183,7 @@ public final class DrlSandbox {
                 pkg.addImport(new ImportDescr(fact.type.getName()));
             }
         }
-        return new Checked(file, pkg, List.of(), walk.strOperator);
+        return new Checked(file, pkg, List.of(), walk.strOperator, walk.joinRules);
     }
 
     private static int firstLine(int[] lines) {
@@ -197,6 +209,7 @@ public final class DrlSandbox {
         private final List<String> lines;
         private final List<RuleError> errors;
         private boolean strOperator;
+        private int joinRules;
         private final JavaParser java = new JavaParser(new ParserConfiguration()
                 .setLanguageLevel(ParserConfiguration.LanguageLevel.JAVA_17));
 
@@ -284,6 +297,9 @@ public final class DrlSandbox {
                 }
                 bindVerdict();
                 lhs(rule.getLhs());
+                if (levelPatterns > 1) {
+                    joinRules++;
+                }
                 if (levelPatterns > MAX_LEVEL_PATTERNS) {
                     refuse(rule, what + levelPatterns + " LevelCandidate patterns; at most " + MAX_LEVEL_PATTERNS
                             + " (each multiplies the matches to try)");
@@ -326,14 +342,17 @@ public final class DrlSandbox {
             }
 
             private void lhs(BaseDescr descr) {
-                if (descr instanceof AndDescr || descr instanceof OrDescr || descr instanceof NotDescr
-                        || descr instanceof ExistsDescr || descr instanceof ForallDescr) {
+                // Exact classes, not instanceof: a subclass (GroupByDescr extends AccumulateDescr) may carry code
+                // this walker does not know to look at, so anything unknown is refused.
+                Class<?> kind = descr == null ? null : descr.getClass();
+                if (kind == AndDescr.class || kind == OrDescr.class || kind == NotDescr.class
+                        || kind == ExistsDescr.class || kind == ForallDescr.class) {
                     for (BaseDescr child : ((org.drools.drl.ast.descr.ConditionalElementDescr) descr).getDescrs()
                             .stream().map(BaseDescr.class::cast).toList()) {
                         lhs(child);
                     }
-                } else if (descr instanceof PatternDescr pattern) {
-                    pattern(pattern);
+                } else if (kind == PatternDescr.class) {
+                    pattern((PatternDescr) descr);
                 } else {
                     refuse(descr, "rule \"" + rule.getName() + "\": " + construct(descr) + " is not allowed in a"
                             + " condition");
@@ -347,6 +366,7 @@ public final class DrlSandbox {
                     case "from" -> "from";
                     case "collect" -> "collect";
                     case "conditionalbranch" -> "if ... do[...]";
+                    case "groupby" -> "groupby";
                     case "namedconsequence" -> "do[...]";
                     default -> simple;
                 };
@@ -355,8 +375,8 @@ public final class DrlSandbox {
             private void pattern(PatternDescr pattern) {
                 patterns++;
                 String what = "rule \"" + rule.getName() + "\": ";
-                if (pattern.getSource() instanceof AccumulateDescr accumulate) {
-                    accumulate(pattern, accumulate);
+                if (pattern.getSource() != null && pattern.getSource().getClass() == AccumulateDescr.class) {
+                    accumulate(pattern, (AccumulateDescr) pattern.getSource());
                     return;
                 }
                 if (pattern.getSource() != null) {
@@ -429,11 +449,12 @@ public final class DrlSandbox {
             }
 
             private void constraint(BaseDescr constraint, FactModel fact) {
-                if (!(constraint instanceof ExprConstraintDescr expr)) {
+                if (constraint == null || constraint.getClass() != ExprConstraintDescr.class) {
                     refuse(constraint, "rule \"" + rule.getName() + "\": " + construct(constraint)
                             + " is not allowed in a pattern");
                     return;
                 }
+                ExprConstraintDescr expr = (ExprConstraintDescr) constraint;
                 DrlExprParser parser = DrlExprParserFactory.getDrlExprParser(DrlParser.DEFAULT_LANGUAGE_LEVEL);
                 ConstraintConnectiveDescr tree = parser.parse(expr.getExpression());
                 if (parser.hasErrors() || tree == null) {
@@ -446,17 +467,21 @@ public final class DrlSandbox {
 
             private void connective(ExprConstraintDescr at, BaseDescr node, FactModel fact) {
                 String what = "rule \"" + rule.getName() + "\": ";
-                if (node instanceof ConstraintConnectiveDescr connective) {
+                Class<?> kind = node == null ? null : node.getClass();
+                if (kind == ConstraintConnectiveDescr.class) {
+                    ConstraintConnectiveDescr connective = (ConstraintConnectiveDescr) node;
                     for (BaseDescr child : connective.getDescrs()) {
                         connective(at, child, fact);
                     }
-                } else if (node instanceof BindingDescr binding) {
+                } else if (kind == BindingDescr.class) {
+                    BindingDescr binding = (BindingDescr) node;
                     if (binding.isUnification()) {
                         refuse(at, what + "unification (:=) is not allowed");
                     }
                     expression(at, binding.getExpression(), fact, false);
                     valueBindings.add(binding.getVariable());
-                } else if (node instanceof RelationalExprDescr relation) {
+                } else if (kind == RelationalExprDescr.class) {
+                    RelationalExprDescr relation = (RelationalExprDescr) node;
                     String operator = relation.getOperator();
                     boolean prefixOrSuffix = operator.equals("str") && relation.getParameters() != null
                             && relation.getParameters().size() == 1
@@ -472,7 +497,8 @@ public final class DrlSandbox {
                     }
                     connective(at, relation.getLeft(), fact);
                     connective(at, relation.getRight(), fact);
-                } else if (node instanceof AtomicExprDescr atom) {
+                } else if (kind == AtomicExprDescr.class) {
+                    AtomicExprDescr atom = (AtomicExprDescr) node;
                     expression(at, atom.getExpression(), fact, false);
                 } else {
                     refuse(at, what + construct(node) + " is not allowed in a constraint");

@@ -131,13 +131,19 @@ public final class Identities {
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read the JWT key: " + e.getMessage(), e);
         }
+        boolean noKey = (options.getPubSecKeys() == null || options.getPubSecKeys().isEmpty())
+                && (options.getJwks() == null || options.getJwks().isEmpty());
+        if (noKey) {
+            // With no key, Vert.x verifies nothing and accepts unsigned tokens ("alg": "none").
+            throw new ConfigException(file + ": jwt has no usable key: every token would be accepted unsigned");
+        }
+        if (!j.hasNonNull("issuer") || !j.hasNonNull("audience")) {
+            // Without both, a token the same identity provider issued for another application would be accepted.
+            throw new ConfigException(file + ": jwt needs issuer and audience");
+        }
         JWTOptions verify = new JWTOptions();
-        if (j.hasNonNull("issuer")) {
-            verify.setIssuer(j.get("issuer").asText());
-        }
-        if (j.hasNonNull("audience")) {
-            verify.addAudience(j.get("audience").asText());
-        }
+        verify.setIssuer(j.get("issuer").asText());
+        verify.addAudience(j.get("audience").asText());
         verify.setLeeway(j.path("leewaySeconds").asInt(30));
         options.setJWTOptions(verify);
         try {
@@ -210,6 +216,12 @@ public final class Identities {
 
     private Identity fromJwt(User user) {
         JsonObject claims = user.principal();
+        // Vert.x moves exp, iat and nbf from the claims to the user's attributes.
+        Object exp = claims.getValue("exp") != null ? claims.getValue("exp") : user.attributes().getValue("exp");
+        if (!(exp instanceof Number)) {
+            // Vert.x checks an expiry only when there is one: a token that never expires is not accepted.
+            throw new IllegalArgumentException("the token has no expiry (exp)");
+        }
         Set<Scope> scopes = EnumSet.noneOf(Scope.class);
         Object value = claims.getValue(scopesClaim);
         List<String> names = new ArrayList<>();

@@ -37,7 +37,8 @@ public final class RuleSetStore {
     }
 
     private final RedisAsyncCommands<String, String> redis;
-    private final Map<String, String> lastApplied = new ConcurrentHashMap<>();
+    /** The stored set each city last refused here: not retried until another is stored. */
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
 
     public RuleSetStore(StatefulRedisConnection<String, String> connection) {
         this.redis = connection.async();
@@ -55,7 +56,6 @@ public final class RuleSetStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise rule files", e);
         }
-        lastApplied.put(city, ruleSet.version());
         return redis.hset(key(city), Map.of("version", ruleSet.version(), "files", files, "activatedAt",
                         Instant.now().toString(), "source", source))
                 .thenCompose(n -> redis.publish(CHANNEL, city));
@@ -89,17 +89,21 @@ public final class RuleSetStore {
             return;
         }
         Optional<Stored> set = parse(stored);
-        if (set.isEmpty() || set.get().version().equals(lastApplied.get(city))) {
+        if (set.isEmpty()) {
             return;
         }
-        lastApplied.put(city, set.get().version());
-        if (rules.active().map(RuleSet::version).filter(set.get().version()::equals).isPresent()) {
+        String version = set.get().version();
+        // Compared with what runs here, not with what this replica last stored: two replicas activating at once
+        // must end on the set Redis holds. A set refused here, or abandoned here for failing, is not retried.
+        boolean running = rules.active().map(RuleSet::version).filter(version::equals).isPresent();
+        boolean abandoned = rules.fallback().map(GuardrailRules.Fallback::from).filter(version::equals).isPresent();
+        if (running || abandoned || version.equals(refused.get(city))) {
             return;
         }
         GuardrailRules.LoadResult result = rules.activate(set.get().files());
         if (!result.errors().isEmpty()) {
-            LOG.error("Stored rule set {} of {} is refused on this replica: {}", set.get().version(), city,
-                    result.errors());
+            refused.put(city, version);
+            LOG.error("Stored rule set {} of {} is refused on this replica: {}", version, city, result.errors());
         }
     }
 

@@ -76,6 +76,13 @@ public class ApiException extends RuntimeException {
     }
 
     /** 422: a model that cannot serve this city (corrupt, or trained for another schema or ladder). */
+    /** 408: the request was not complete (or not answered) within its time limit. */
+    public static final class RequestTimeout extends ApiException {
+        public RequestTimeout() {
+            super(408, "request_timeout", "the request was not complete within its time limit", null, null);
+        }
+    }
+
     /** 409: the change conflicts with the rule set's state (unapproved, self-approved, failing examples). */
     public static final class Conflict extends ApiException {
         public Conflict(String code, String message) {

@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.TimeoutHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ public final class HttpVerticle extends VerticleBase {
     /** What the handlers need; shared by every instance of this verticle. */
     public record Services(DecisionService decisions, OutcomeService outcomes, CityController controller,
                            CityRules rules, RuleSetStore ruleStore, ModelSwapper models, CityStore store,
-                           Metrics metrics, String host, int port, long bodyLimit, Identities identities,
+                           Metrics metrics, String host, int port, HttpLimits limits, Identities identities,
                            AuditLog audit, RuleVersionStore versions, boolean fourEyes, Clock clock) {
     }
 
@@ -67,7 +68,12 @@ public final class HttpVerticle extends VerticleBase {
 
     Router router() {
         Router router = Router.router(vertx);
-        BodyHandler body = BodyHandler.create(false).setBodyLimit(services.bodyLimit());
+        // A body trickled in (or a handler stuck) gets 408 rather than holding the request; admin calls may compile
+        // rules or replay recorded decisions, and get longer.
+        router.routeWithRegex("^(?!/v1/admin/).*").handler(TimeoutHandler.create(
+                services.limits().requestTimeoutMillis(), 408));
+        router.route("/v1/admin/*").handler(TimeoutHandler.create(services.limits().adminTimeoutMillis(), 408));
+        BodyHandler body = BodyHandler.create(false).setBodyLimit(services.limits().bodyLimit());
         router.post("/v1/decisions").handler(body).handler(this::decide);
         router.post("/v1/outcomes").handler(body).handler(this::outcome);
         router.get("/v1/cities/:city/state").handler(services.identities().publicState() ? RoutingContext::next
@@ -167,9 +173,21 @@ public final class HttpVerticle extends VerticleBase {
         if (failure instanceof ApiException api) {
             error(ctx, api);
         } else if (ctx.statusCode() == 413) {
-            error(ctx, new ApiException.PayloadTooLarge(services.bodyLimit()));
+            error(ctx, new ApiException.PayloadTooLarge(services.limits().bodyLimit()));
         } else if (ctx.statusCode() == 400) {
             error(ctx, new ApiException.BadRequest("invalid_request", null, "malformed request"));
+        } else if (ctx.statusCode() == 408) {
+            LOG.info("{} {} not complete within its time limit: answered 408", ctx.request().method(),
+                    ctx.request().path());
+            error(ctx, new ApiException.RequestTimeout());
+        } else if (ctx.response().closed() || !ctx.request().isEnded()) {
+            // The client's side of the request failed while its body was read: broken chunked framing, an upload
+            // aborted half-way. Its error, not ours: a line at INFO, no stack; answered if the connection is open.
+            LOG.info("{} {}: the request body could not be read ({})", ctx.request().method(),
+                    ctx.request().path(), failure == null ? "closed" : failure.toString());
+            if (!ctx.response().closed()) {
+                error(ctx, new ApiException.BadRequest("invalid_request", null, "malformed request body"));
+            }
         } else {
             LOG.error("Unexpected failure on {} {}", ctx.request().method(), ctx.request().path(), failure);
             error(ctx, new ApiException.Internal());

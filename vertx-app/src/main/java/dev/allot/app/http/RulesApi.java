@@ -20,6 +20,8 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,6 +39,8 @@ import java.util.TreeSet;
  * scripts: a draft, approved and activated in one call, refused (409) when four-eyes is on.
  */
 final class RulesApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RulesApi.class);
 
     /** Recorded decisions a dry-run reads at most. */
     static final int MAX_DRY_RUN = 100_000;
@@ -164,6 +168,13 @@ final class RulesApi {
             }
             String version = checked.compiled().ruleSet().version();
             return services.versions().get(version, context).compose(existing -> {
+                if (existing.filter(RuleVersion::approved).filter(v -> !v.cities().equals(checked.cities()))
+                        .isPresent()) {
+                    // An approval covers the files and the cities they were approved for, nothing wider.
+                    return Future.failedFuture(new ApiException.Conflict("approved", "cities", version
+                            + " is approved for " + (existing.get().cities().isEmpty() ? "all cities"
+                            : existing.get().cities()) + "; other cities need another version"));
+                }
                 // Same files, same version: the first author stays the author, and an approval stands.
                 RuleVersion saved = new RuleVersion(version, checked.files(), checked.cities(),
                         existing.map(RuleVersion::author).orElse(who.name()),
@@ -362,19 +373,28 @@ final class RulesApi {
             }
             return activated;
         }).compose(activated -> {
+            // The set runs here from now on: a Redis failure below is reported, not turned into a 500 that would
+            // leave a live change unaudited. Other replicas get it at their next poll once Redis is back.
             List<Future<Long>> stored = new ArrayList<>();
             activated.forEach((city, set) -> stored.add(Future.fromCompletionStage(
                     services.ruleStore().store(city, set, who.name()), context)));
-            return Future.all(stored)
-                    .compose(x -> services.versions().update(version, Map.of("activatedBy", who.name(),
-                            "activatedAt", now()), context))
-                    .map(x -> activated);
-        }).onSuccess(activated -> {
-            RuleSet any = activated.values().iterator().next();
+            return Future.all(stored).map(x -> true)
+                    .recover(e -> {
+                        LOG.warn("Rule set {} activated here but not stored for the other replicas: {}", version,
+                                e.toString());
+                        return Future.succeededFuture(false);
+                    })
+                    .compose(announced -> services.versions().update(version, Map.of("activatedBy", who.name(),
+                            "activatedAt", now()), context).map(x -> announced)
+                            .recover(e -> Future.succeededFuture(announced)))
+                    .map(announced -> Map.entry(activated, announced));
+        }).onSuccess(done -> {
+            RuleSet any = done.getKey().values().iterator().next();
             AdminApi.audited(ctx, services, context, 200, "rules.activate", String.join(",", cities),
                     Map.of("versions", before), Map.of("version", any.version(), "files", files.keySet()),
                     Map.of("active", any.version(), "cities", cities, "rules", any.ruleCount(),
-                            "replicas", "all, within a second"));
+                            "replicas", done.getValue() ? "all, within a second"
+                                    : "this one only until Redis is reachable"));
         }).onFailure(ctx::fail);
     }
 
