@@ -55,6 +55,9 @@ public interface CityStateStore {
     /** Takes or renews the city's controller lock for {@code owner}; true when held. */
     CompletionStage<Boolean> lock(String city, String owner, long ttlMillis);
 
+    /** Gives the city's controller lock up if {@code owner} holds it (a replica stopping); true when released. */
+    CompletionStage<Boolean> unlock(String city, String owner);
+
     /** Writes a controller step if {@code owner} still holds the city's lock. */
     CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis);
 }

@@ -10,7 +10,8 @@ import java.util.concurrent.CompletionStage;
  * One controller tick for one city, against the state all replicas share: take (or renew) the city's lock,
  * read the day's totals and the controller state, step the {@link PidController}, write lambda and state
  * back if the lock is still ours. A replica that does not hold the lock does nothing, so each city is
- * steered by exactly one replica at a time; if that replica dies its lock expires and another takes over.
+ * steered by exactly one replica at a time; the lock is a short lease the holder renews, released when the holder
+ * stops, so if that replica stops or dies another takes over within a lease.
  */
 public final class PidTicker {
 
@@ -32,8 +33,7 @@ public final class PidTicker {
      */
     public CompletionStage<Tick> tick(String city, String day, BudgetConstraint constraint, PidGains gains,
                                       double initialLambda, boolean realized, long nowMillis) {
-        long ttl = Math.max(1_000L, (long) (gains.intervalSeconds() * 3_000));
-        return store.lock(city, owner, ttl).thenCompose(held -> {
+        return store.lock(city, owner, leaseMillis(gains)).thenCompose(held -> {
             if (!held) {
                 return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, CityTotals.EMPTY));
             }
@@ -53,6 +53,30 @@ public final class PidTicker {
                         .thenApply(written -> new Tick(written ? Optional.of(next) : Optional.empty(), error, t));
             });
         });
+    }
+
+    /** The replica this ticker steers for, as the lock records it. */
+    public String owner() {
+        return owner;
+    }
+
+    /**
+     * How long the city's lock outlives its holder's last renewal: one interval, between 1 and 6 seconds. The
+     * holder renews it every third of that ({@link #renew}), so a replica that stops or dies is replaced within
+     * one lease and a renewal, under two intervals and under 10 seconds.
+     */
+    public static long leaseMillis(PidGains gains) {
+        return Math.max(1_000L, Math.min(6_000L, Math.round(gains.intervalSeconds() * 1000)));
+    }
+
+    /** Takes or renews the city's lock between ticks; true while this replica holds it. */
+    public CompletionStage<Boolean> renew(String city, PidGains gains) {
+        return store.lock(city, owner, leaseMillis(gains));
+    }
+
+    /** Gives the lock up (a replica stopping), so another takes over at its next renewal. */
+    public CompletionStage<Boolean> release(String city) {
+        return store.unlock(city, owner);
     }
 
     /**

@@ -77,6 +77,15 @@ public abstract class CityStateStoreContract {
     }
 
     @Test
+    void aReleasedLockIsTakenAtOnceAndOnlyItsHolderCanReleaseIt() throws Exception {
+        assertThat(get(store().lock("c", "replica-a", 60_000))).isTrue();
+        assertThat(get(store().unlock("c", "replica-b"))).isFalse();
+        assertThat(get(store().lock("c", "replica-b", 60_000))).isFalse();
+        assertThat(get(store().unlock("c", "replica-a"))).isTrue();
+        assertThat(get(store().lock("c", "replica-b", 60_000))).isTrue();
+    }
+
+    @Test
     void onlyTheReplicaHoldingTheLockTicksACity() throws Exception {
         PidGains gains = new PidGains(0.1, 0, 0, 10, 0, 5);
         var constraint = new BudgetConstraint.AveragePriceFloor(14);

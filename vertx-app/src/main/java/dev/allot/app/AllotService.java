@@ -306,6 +306,11 @@ public final class AllotService {
         return port;
     }
 
+    /** This replica's name in the controller locks. */
+    public String replica() {
+        return controller.replica();
+    }
+
     public DecisionService decisions() {
         return decisions;
     }

@@ -205,6 +205,16 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
     }
 
     @Override
+    public synchronized CompletionStage<Boolean> unlock(String city, String owner) {
+        City c = city(city);
+        if (c.lock != null && c.lock.owner().equals(owner)) {
+            c.lock = null;
+            return done(true);
+        }
+        return done(false);
+    }
+
+    @Override
     public synchronized CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state,
                                                           long nowMillis) {
         City c = city(city);

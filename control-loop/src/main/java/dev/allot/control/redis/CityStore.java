@@ -118,6 +118,13 @@ public final class CityStore implements CityStateStore {
     }
 
     @Override
+    public CompletionStage<Boolean> unlock(String city, String owner) {
+        CompletionStage<Long> reply = redis.eval(Scripts.UNLOCK, ScriptOutputType.INTEGER,
+                new String[]{RedisKeys.pidLock(city)}, owner);
+        return reply.thenApply(r -> r == 1L);
+    }
+
+    @Override
     public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis) {
         List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda())));
         state.fields(day, nowMillis).forEach((field, value) -> {

@@ -95,6 +95,12 @@ final class Scripts {
             return 0
             """;
 
+    /** Deletes the lock only if ARGV[1] holds it. KEYS: lock. */
+    static final String UNLOCK = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+            return 0
+            """;
+
     /**
      * Writes a PID step only while still holding the lock (a replica that lost it mid-tick writes nothing).
      * KEYS: lock, pid hash, lambda. ARGV: owner, lambda, then pid field/value pairs.

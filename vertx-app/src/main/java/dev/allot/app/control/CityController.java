@@ -107,6 +107,23 @@ public final class CityController {
                 });
     }
 
+    /** This replica's name in the controller locks. */
+    public String replica() {
+        return ticker.owner();
+    }
+
+    /** Renews (or takes, when free) the city's controller lease; failures only mean no lease this time. */
+    public Future<Boolean> renewLease(CityRuntime city, Context context) {
+        return Future.fromCompletionStage(ticker.renew(city.city(), city.gains()), context)
+                .recover(error -> Future.succeededFuture(false));
+    }
+
+    /** Gives the city's controller lease up, so another replica takes over at once rather than after it lapses. */
+    public Future<Boolean> releaseLease(CityRuntime city, Context context) {
+        return Future.fromCompletionStage(ticker.release(city.city()), context)
+                .recover(error -> Future.succeededFuture(false));
+    }
+
     /** Gains stored by the admin API override the file's; an invalid stored set is ignored. */
     static PidGains gains(Map<String, String> fields, CityRuntime city) {
         PidGains file = city.setup().config().pid();

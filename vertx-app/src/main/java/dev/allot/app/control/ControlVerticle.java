@@ -1,14 +1,18 @@
 package dev.allot.app.control;
 
 import dev.allot.app.decision.CityRuntime;
+import dev.allot.control.PidTicker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Timers only: flush the write-behind log every few milliseconds, refresh each city's view of Redis, and tick
- * each city's PID at its (possibly admin-changed) interval. The work is in {@link CityController}.
+ * Timers only: flush the write-behind log every few milliseconds, refresh each city's view of Redis, tick each
+ * city's PID at its interval (rescheduled as soon as ops change it), and keep the city's controller lease. The
+ * work is in {@link CityController}.
  */
 public final class ControlVerticle extends VerticleBase {
 
@@ -16,6 +20,11 @@ public final class ControlVerticle extends VerticleBase {
     private final Collection<CityRuntime> cities;
     private final long flushMillis;
     private final long refreshMillis;
+    /** The pending tick of each city, and the interval it was scheduled with. */
+    private final Map<String, Scheduled> scheduled = new HashMap<>();
+
+    private record Scheduled(long timer, double intervalSeconds) {
+    }
 
     public ControlVerticle(CityController controller, Collection<CityRuntime> cities, long flushMillis,
                            long refreshMillis) {
@@ -28,20 +37,44 @@ public final class ControlVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         vertx.setPeriodic(flushMillis, id -> controller.flush(context));
-        vertx.setPeriodic(refreshMillis, id -> cities.forEach(c -> controller.refresh(c, context)));
-        cities.forEach(this::scheduleTick);
+        vertx.setPeriodic(refreshMillis, id -> cities.forEach(c -> {
+            controller.refresh(c, context);
+            rescheduleIfIntervalChanged(c);
+        }));
+        for (CityRuntime city : cities) {
+            scheduleTick(city);
+            renewLease(city);
+        }
         return Future.all(cities.stream().map(c -> controller.refresh(c, context).recover(e -> Future.succeededFuture()))
                 .toList());
     }
 
     private void scheduleTick(CityRuntime city) {
-        long delay = Math.max(100L, Math.round(city.gains().intervalSeconds() * 1000));
-        vertx.setTimer(delay, id -> controller.tick(city, context).onComplete(ar -> scheduleTick(city)));
+        double interval = city.gains().intervalSeconds();
+        long delay = Math.max(100L, Math.round(interval * 1000));
+        long timer = vertx.setTimer(delay, id -> controller.tick(city, context).onComplete(ar -> scheduleTick(city)));
+        scheduled.put(city.city(), new Scheduled(timer, interval));
+    }
+
+    /** An interval changed by ops takes effect now, not after the old interval's pending tick. */
+    private void rescheduleIfIntervalChanged(CityRuntime city) {
+        Scheduled pending = scheduled.get(city.city());
+        if (pending != null && pending.intervalSeconds() != city.gains().intervalSeconds()
+                && vertx.cancelTimer(pending.timer())) {
+            scheduleTick(city);
+        }
+    }
+
+    /** The lease is renewed three times per lease, whatever the tick interval, and taken by a waiting replica. */
+    private void renewLease(CityRuntime city) {
+        long every = Math.max(100L, PidTicker.leaseMillis(city.gains()) / 3);
+        vertx.setTimer(every, id -> controller.renewLease(city, context).onComplete(ar -> renewLease(city)));
     }
 
     @Override
     public Future<?> stop() {
-        // Whatever is still pending goes out before the replica leaves.
-        return controller.flush(context);
+        // Give the cities' leases up so another replica steers at once, then send what is still pending.
+        return Future.all(cities.stream().map(c -> controller.releaseLease(c, context)).toList())
+                .transform(ar -> controller.flush(context));
     }
 }
