@@ -64,64 +64,82 @@ public final class AllotService {
      * @param rulePolicy    when a failing rule set is abandoned for the last good one
      * @param identitiesFile named tokens, scopes and JWT verification; null for {@code adminToken} alone
      * @param fourEyes      rule sets need approval by someone other than their author before activation
+     * @param maxPendingWrites decisions and outcomes that may wait in memory for Redis (about 4 KB each)
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
-                           Path identitiesFile, boolean fourEyes) {
+                           Path identitiesFile, boolean fourEyes, int maxPendingWrites) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     HttpLimits.DEFAULT, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
-                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false);
+                    Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
+                    WriteBehindLog.Settings.defaults().maxPending());
         }
 
         public Settings withPort(int port) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withHost(String host) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withAdminToken(String token) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, token, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withClock(Clock clock) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
+        }
+
+        /** Decisions and outcomes that may wait in memory for Redis before new ones are refused with 503. */
+        public Settings withMaxPendingWrites(int maxPendingWrites) {
+            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         /** Whether a rule set needs an approver other than its author before it may be activated. */
         public Settings withFourEyes(boolean fourEyes) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         /** Named tokens and JWT settings (see {@link Identities}); null for the admin token alone. */
         public Settings withIdentities(Path identitiesFile) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         /** When a rule set fails often enough that the replica falls back to the last good one. */
         public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
@@ -130,7 +148,8 @@ public final class AllotService {
 
         public Settings withHttp(HttpLimits http) {
             return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes);
+                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
+                    maxPendingWrites);
         }
     }
 
@@ -226,7 +245,8 @@ public final class AllotService {
         Metrics metrics = new Metrics();
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.requests());
-        WriteBehindLog log = new WriteBehindLog(loaded.writes(), WriteBehindLog.Settings.defaults());
+        WriteBehindLog log = new WriteBehindLog(loaded.writes(),
+                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites()));
         DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
                 settings.clock());
         OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());

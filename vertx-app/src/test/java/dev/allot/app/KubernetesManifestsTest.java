@@ -50,6 +50,13 @@ class KubernetesManifestsTest {
         List<String> env = new ArrayList<>();
         container.get("env").forEach(e -> env.add(e.get("name").asText()));
         assertThat(env).contains("REDIS_URL", "ALLOT_ADMIN_TOKEN_FILE");
+        // A JVM out of heap must die and be restarted, not linger half-alive with its buffer lost anyway.
+        container.get("env").forEach(e -> {
+            if (e.get("name").asText().equals("JAVA_TOOL_OPTIONS")) {
+                assertThat(e.get("value").asText()).contains("-XX:+ExitOnOutOfMemoryError");
+            }
+        });
+        assertThat(env).contains("JAVA_TOOL_OPTIONS");
 
         JsonNode service = documents("service.yaml").get(0);
         assertThat(service.get("spec").get("selector")).isEqualTo(spec.get("selector").get("matchLabels"));

@@ -34,11 +34,19 @@ public final class WriteBehindLog implements DecisionSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriteBehindLog.class);
 
-    /** Settings: how long markers, totals and decision records live; stream length; batch size. */
+    /**
+     * Settings: how long markers, totals and decision records live; stream length; batch size; and how many
+     * decisions and outcomes may wait for Redis in memory (about 4 KB of heap each) before new ones are refused.
+     */
     public record Settings(long markerTtlSeconds, long totalsTtlSeconds, long recordTtlSeconds, long streamMaxLength,
-                           int maxBatch) {
+                           int maxBatch, int maxPending) {
         public static Settings defaults() {
-            return new Settings(86_400, 40 * 86_400, 8 * 86_400, 5_000_000, 500);
+            return new Settings(86_400, 40 * 86_400, 8 * 86_400, 5_000_000, 500, 50_000);
+        }
+
+        public Settings withMaxPending(int maxPending) {
+            return new Settings(markerTtlSeconds, totalsTtlSeconds, recordTtlSeconds, streamMaxLength, maxBatch,
+                    maxPending);
         }
     }
 
@@ -106,6 +114,16 @@ public final class WriteBehindLog implements DecisionSink {
             batch.events().add(event);
             event.totals().forEach((field, delta) -> batch.totals().merge(field, delta, Double::sum));
             pending++;
+        }
+    }
+
+    /**
+     * Whether the buffer holds as many decisions and outcomes as it may: the service then refuses new ones (503)
+     * rather than answering decisions it could not keep, or growing until the heap runs out.
+     */
+    public boolean full() {
+        synchronized (lock) {
+            return pending + outcomes.size() >= settings.maxPending();
         }
     }
 

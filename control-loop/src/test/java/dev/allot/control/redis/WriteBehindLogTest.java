@@ -29,7 +29,7 @@ class WriteBehindLogTest {
     void setUp() {
         REDIS.flushAll();
         connection = REDIS.connect();
-        log = new WriteBehindLog(connection, new WriteBehindLog.Settings(3600, 3600, 3600, 1000, 7));
+        log = new WriteBehindLog(connection, new WriteBehindLog.Settings(3600, 3600, 3600, 1000, 7, 100_000));
         store = new CityStore(connection);
     }
 

@@ -38,6 +38,11 @@ public final class ServeCommand implements Callable<Integer> {
             + " (default: env ALLOT_IDENTITIES_FILE; ALLOT_ADMIN_TOKEN is always one identity with every scope)")
     Path identities;
 
+    @Option(names = "--max-pending-writes", defaultValue = "50000",
+            description = "Decisions and outcomes that may wait in memory for Redis (about 4 KB each); beyond it"
+                    + " requests get 503 (default: ${DEFAULT-VALUE})")
+    int maxPendingWrites;
+
     @Option(names = "--four-eyes", description = "Rule sets need approval by someone other than their author"
             + " before activation; direct activation of files is then refused (409)")
     boolean fourEyes;
@@ -61,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withRulePolicy(new RuleHealth.Policy(rulesMaxErrorRate, RuleHealth.Policy.DEFAULT.window(),
                         RuleHealth.Policy.DEFAULT.minFailures()))
                 .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"))
-                .withFourEyes(fourEyes);
+                .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {

@@ -52,6 +52,8 @@ public final class DecisionService {
 
     private final Map<String, CityRuntime> cities;
     private final CityRules rules;
+    static final ApiException BUFFER_FULL = new ApiException.Unavailable("buffer_full", "Redis has been"
+            + " unreachable long enough that this replica's write buffer is full: retry later");
     private final CityStore store;
     private final WriteBehindLog log;
     private final Metrics metrics;
@@ -98,6 +100,12 @@ public final class DecisionService {
             city = city(request.city());
             ruleSet = rules.of(city.city()).flatMap(GuardrailRules::active)
                     .orElseThrow(() -> new ApiException.Unavailable("no guardrail rules loaded"));
+            if (log.full()) {
+                // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a
+                // decision answered now could not be kept, so none is given, and the client can fall back.
+                metrics.shed("decision");
+                throw BUFFER_FULL;
+            }
         } catch (ApiException e) {
             return Future.failedFuture(e);
         }

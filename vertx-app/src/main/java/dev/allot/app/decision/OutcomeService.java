@@ -67,6 +67,10 @@ public final class OutcomeService {
                     }
                     health.failed(error);
                     metrics.redisError("outcome");
+                    if (log.full()) {
+                        metrics.shed("outcome");
+                        return Future.failedFuture(DecisionService.BUFFER_FULL);
+                    }
                     log.appendOutcome(new WriteBehindLog.OutcomeEvent(city, id, outcome.converted(),
                             outcome.revenue() == null ? Double.NaN : outcome.revenue(), now));
                     return Future.succeededFuture(Status.QUEUED);

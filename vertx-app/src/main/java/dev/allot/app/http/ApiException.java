@@ -103,7 +103,11 @@ public class ApiException extends RuntimeException {
     /** 503: not ready to decide (no model or no rules loaded for the city). */
     public static final class Unavailable extends ApiException {
         public Unavailable(String message) {
-            super(503, "unavailable", message, null, null);
+            this("unavailable", message);
+        }
+
+        public Unavailable(String code, String message) {
+            super(503, code, message, null, null);
         }
     }
 

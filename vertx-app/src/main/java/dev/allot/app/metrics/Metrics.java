@@ -29,6 +29,13 @@ public final class Metrics {
             registry.counter("allot.redis.errors", "operation", operation);
         }
         registry.counter("allot.audit.failures");
+        registry.counter("allot.writebehind.shed", "kind", "decision");
+        registry.counter("allot.writebehind.shed", "kind", "outcome");
+    }
+
+    /** A request refused because the write-behind buffer was full. */
+    public void shed(String kind) {
+        registry.counter("allot.writebehind.shed", "kind", kind).increment();
     }
 
     /** An admin change whose audit entry could not be written. */
