@@ -72,6 +72,8 @@ class ControlLeaseTest {
                 next = holder(redis);
             }
             long handover = (System.nanoTime() - stopped) / 1_000_000;
+            System.out.println("lease: " + ticked + " ticks in 5 s by one holder; handover after stop " + handover
+                    + " ms");
             assertThat(next).isNotNull().isNotEqualTo(first);
             assertThat(handover).as("ms until another replica held the lease").isLessThan(2_000);
             long afterHandover = ticks(redis);
@@ -102,6 +104,7 @@ class ControlLeaseTest {
                 Thread.sleep(50);
             }
             long millis = (System.nanoTime() - changed) / 1_000_000;
+            System.out.println("interval 600 s -> 1 s: first tick after " + millis + " ms");
             assertThat(ticks(redis)).isGreaterThan(before);
             assertThat(millis).as("ms until the first tick at the new interval").isLessThan(2_500);
         }
