@@ -68,6 +68,7 @@ public final class CityController {
         Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
         Future<Optional<Double>> lambda0 = Future.fromCompletionStage(store.lambda0(city.city(), day), context);
         return Future.all(pid, totals, lambda0).<Void>map(all -> {
+            health.succeeded();
             Map<String, String> fields = pid.result();
             city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
                     clock.millis());

@@ -153,6 +153,10 @@ public final class DecisionService {
     }
 
     private Future<Prepared> prepare(DecisionRequest request, Instant now, Context context) {
+        if (health.circuitOpen()) {
+            metrics.redisSkipped("prepare");
+            return Future.succeededFuture(new Prepared(Optional.empty(), new CouponHistory(0, false)));
+        }
         CompletionStage<CityStateStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
                 request.userId(), now.toEpochMilli() - HISTORY_WINDOW_MILLIS);
         return Future.fromCompletionStage(stage, context)
@@ -167,6 +171,11 @@ public final class DecisionService {
     }
 
     private Future<Optional<String>> claim(DecisionRequest request, String body, Context context) {
+        if (health.circuitOpen()) {
+            // This replica's own memory still answers a retry it saw; across replicas, ids are not checked now.
+            metrics.redisSkipped("claim");
+            return Future.succeededFuture(Optional.empty());
+        }
         return Future.fromCompletionStage(store.claim(request.city(), request.requestId(), body), context)
                 .recover(error -> {
                     redisFailed("claim", error);

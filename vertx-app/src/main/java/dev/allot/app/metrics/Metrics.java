@@ -65,6 +65,11 @@ public final class Metrics {
         registry.counter("allot.curve.repaired", "city", city).increment();
     }
 
+    /** A request-path Redis call left out while the circuit is open. */
+    public void redisSkipped(String operation) {
+        registry.counter("allot.redis.skipped", "operation", operation).increment();
+    }
+
     public void redisError(String operation) {
         registry.counter("allot.redis.errors", "operation", operation).increment();
     }
