@@ -91,7 +91,7 @@ public class DecisionBenchmark {
                 new BudgetConstraint.AveragePriceFloor(14.5), 0.0, 0.0, 0, new PidGains(0.15, 0, 30, 60, 0, 10),
                 0.6, false, new TradingDay(ZoneId.of("Asia/Shanghai"), LocalTime.of(4, 0)), Path.of("."),
                 new RuleVocabulary(Map.of("fraud_risk", RuleVocabulary.Type.BOOLEAN,
-                        "has_subscription", RuleVocabulary.Type.BOOLEAN), Set.of()));
+                        "has_subscription", RuleVocabulary.Type.BOOLEAN), Set.of()), "local");
         city = new CityRuntime(CitySetup.of(config, new ModelBundle(card, evaluator, Path.of("."))));
         GuardrailRules guardrails = new GuardrailRules(Path.of(rulesDir), city.setup().ruleVocabulary());
         if (!guardrails.reloadIfChanged().errors().isEmpty()) {

@@ -121,7 +121,7 @@ public final class Simulation {
         return new CityConfig(CITY, "CNY", ladder, objective, scenario.unitCost() == null ? 0 : scenario.unitCost(),
                 new BudgetConstraint.AveragePriceFloor(scenario.minAveragePrice()), 0, 0, 0,
                 new PidGains(p.kp(), p.ki(), p.kd(), 86_400.0 / p.ticksPerDay(), 0, p.lambdaMax()), 0, p.realized(),
-                new TradingDay(ZoneOffset.UTC, LocalTime.MIDNIGHT), Path.of("."), ruleFields(scenario));
+                new TradingDay(ZoneOffset.UTC, LocalTime.MIDNIGHT), Path.of("."), ruleFields(scenario), "unknown");
     }
 
     /** The scenario's attributes are flags; its features are the market's. */

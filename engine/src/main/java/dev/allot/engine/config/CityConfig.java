@@ -20,11 +20,15 @@ import java.nio.file.Path;
  * @param model            model directory, absolute or relative to the config file
  * @param ruleFields       attributes and features the guardrail rules may name (the model's features are
  *                         added when the city is set up)
+ * @param historyWhenUnknown what the rules see as a user's coupon history while Redis cannot be asked:
+ *                         {@code local} (the default: the coupons this replica granted the user in the window,
+ *                         as a known history, so caps still bind) or {@code unknown} (rules see an unknown history
+ *                         and decide themselves)
  */
 public record CityConfig(String city, String currency, Ladder ladder, Objective objective, double unitCost,
                          BudgetConstraint constraint, double explorationShare, double holdoutShare,
                          int holdoutLevel, PidGains pid, double initialLambda, boolean realizedSteering,
-                         TradingDay tradingDay, Path model, RuleVocabulary ruleFields) {
+                         TradingDay tradingDay, Path model, RuleVocabulary ruleFields, String historyWhenUnknown) {
 
     public Pricing pricing() {
         return new Pricing(ladder, objective, constraint, unitCost);
@@ -32,7 +36,13 @@ public record CityConfig(String city, String currency, Ladder ladder, Objective 
 
     public CityConfig withPid(PidGains gains) {
         return new CityConfig(city, currency, ladder, objective, unitCost, constraint, explorationShare,
-                holdoutShare, holdoutLevel, gains, initialLambda, realizedSteering, tradingDay, model, ruleFields);
+                holdoutShare, holdoutLevel, gains, initialLambda, realizedSteering, tradingDay, model, ruleFields,
+                historyWhenUnknown);
+    }
+
+    /** Whether this replica's own grants stand in for the coupon history while Redis cannot be asked. */
+    public boolean localHistoryWhenUnknown() {
+        return "local".equals(historyWhenUnknown);
     }
 
     /** The level whose coupon is zero, or -1: what a denied arrival gets. */
@@ -44,7 +54,7 @@ public record CityConfig(String city, String currency, Ladder ladder, Objective 
     record File(String city, String currency, Double basePrice, double[] ladder, String objective, Double unitCost,
                 Constraint constraint, Double explorationShare, Double holdoutShare, Integer holdoutLevel, Pid pid,
                 Double initialLambda, String steerOn, String dayStart, String timezone, String model,
-                RuleFields ruleFields) {
+                RuleFields ruleFields, String historyWhenUnknown) {
     }
 
     record RuleFields(java.util.Map<String, String> attributes, java.util.List<String> features) {

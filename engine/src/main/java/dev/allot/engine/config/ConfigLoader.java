@@ -114,7 +114,15 @@ public final class ConfigLoader {
         Path model = base.resolve(require(f.model(), "model")).normalize();
         return new CityConfig(city, f.currency() == null ? "CNY" : f.currency(), ladder, objective, unitCost,
                 constraint, exploration, holdout, holdoutLevel, gains, initialLambda, steerOn.equals("realized"),
-                day, model, ruleFields(f.ruleFields()));
+                day, model, ruleFields(f.ruleFields()), historyWhenUnknown(f.historyWhenUnknown()));
+    }
+
+    private static String historyWhenUnknown(String value) {
+        String mode = value == null ? "local" : value;
+        if (!mode.equals("local") && !mode.equals("unknown")) {
+            throw new IllegalArgumentException("historyWhenUnknown must be local or unknown, got '" + value + "'");
+        }
+        return mode;
     }
 
     private static RuleVocabulary ruleFields(CityConfig.RuleFields fields) {

@@ -52,6 +52,7 @@ public final class DecisionService {
 
     private final Map<String, CityRuntime> cities;
     private final CityRules rules;
+    private final LocalGrants grants = new LocalGrants(200_000);
     static final ApiException BUFFER_FULL = new ApiException.Unavailable("buffer_full", "Redis has been"
             + " unreachable long enough that this replica's write buffer is full: retry later");
     private final CityStore store;
@@ -155,7 +156,7 @@ public final class DecisionService {
     private Future<Prepared> prepare(DecisionRequest request, Instant now, Context context) {
         if (health.circuitOpen()) {
             metrics.redisSkipped("prepare");
-            return Future.succeededFuture(new Prepared(Optional.empty(), new CouponHistory(0, false)));
+            return Future.succeededFuture(new Prepared(Optional.empty(), historyWithoutRedis(request, now)));
         }
         CompletionStage<CityStateStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
                 request.userId(), now.toEpochMilli() - HISTORY_WINDOW_MILLIS);
@@ -166,8 +167,17 @@ public final class DecisionService {
                 })
                 .recover(error -> {
                     redisFailed("prepare", error);
-                    return Future.succeededFuture(new Prepared(Optional.empty(), new CouponHistory(0, false)));
+                    return Future.succeededFuture(new Prepared(Optional.empty(), historyWithoutRedis(request, now)));
                 });
+    }
+
+    /** The city's choice for a history Redis cannot give: this replica's own grants, or unknown to the rules. */
+    private CouponHistory historyWithoutRedis(DecisionRequest request, Instant now) {
+        if (!cities.get(request.city()).setup().config().localHistoryWhenUnknown()) {
+            return new CouponHistory(0, false);
+        }
+        return new CouponHistory(grants.since(request.city(), request.userId(),
+                now.toEpochMilli() - HISTORY_WINDOW_MILLIS), true);
     }
 
     private Future<Optional<String>> claim(DecisionRequest request, String body, Context context) {
@@ -185,6 +195,9 @@ public final class DecisionService {
 
     private void record(DecisionEngine.Result result, long started) {
         DecisionRecord r = result.record();
+        if (r.coupon() > 0) {
+            grants.granted(r.city(), r.userId(), r.timestampMillis());
+        }
         log.append(r.event(DecisionCodec.toStream(r)));
         metrics.decided(r.city(), r.group(), r.level(), System.nanoTime() - started);
         metrics.ruleHits(r.reasons());
