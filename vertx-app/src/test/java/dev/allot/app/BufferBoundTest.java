@@ -6,8 +6,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,20 +46,7 @@ class BufferBoundTest {
             assertThat(answered).isEqualTo(40);
             assertThat(shed).isEqualTo(20);
 
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try {
-                    service.flushAndRefresh();
-                    if (service.service().controller().log().pendingDecisions() == 0) {
-                        break;
-                    }
-                } catch (ExecutionException e) {
-                    if (System.nanoTime() > deadline) {
-                        throw e;
-                    }
-                }
-                Thread.sleep(50);
-            }
+            service.drainAfterOutage();
             assertThat(service.service().decisions().city("demo").totals().decisions()).isEqualTo(answered);
             try (StatefulRedisConnection<String, String> redis = REDIS.connect()) {
                 assertThat(redis.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(answered);

@@ -19,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -316,23 +314,7 @@ class DecisionApiTest {
         } finally {
             REDIS.start();
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (service.service().controller().log().pendingDecisions()
-                + service.service().controller().log().pendingOutcomes() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        // The request connection reconnects on its own schedule, which can trail the write connection's.
-        while (true) {
-            try {
-                service.flushAndRefresh();
-                break;
-            } catch (ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
-        }
+        service.drainAfterOutage();
         CityTotals totals = service.service().decisions().city("demo").totals();
         // Redis came back empty (no persistence in tests): exactly the outage's decisions and outcome are there.
         assertThat(totals.decisions()).isEqualTo(25);

@@ -21,6 +21,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -205,6 +206,31 @@ public final class ServiceFixture implements AutoCloseable {
         controller.flush(context).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         for (var city : service.decisions().cities().values()) {
             controller.refresh(city, context).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * After Redis comes back: flushes and refreshes until nothing waits in the write buffer, tolerating the
+     * connections' reconnects (each on its own schedule), for at most 30 seconds.
+     */
+    public void drainAfterOutage() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                flushAndRefresh();
+                var log = service.controller().log();
+                if (log.pendingDecisions() + log.pendingOutcomes() == 0) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("writes still pending after 30 s");
+            }
+            Thread.sleep(50);
         }
     }
 
