@@ -75,7 +75,8 @@ class ControlLeaseTest {
             System.out.println("lease: " + ticked + " ticks in 5 s by one holder; handover after stop " + handover
                     + " ms");
             assertThat(next).isNotNull().isNotEqualTo(first);
-            assertThat(handover).as("ms until another replica held the lease").isLessThan(2_000);
+            // A lease lapses after 1 s here: a handover much faster than that shows the stopping holder released it.
+            assertThat(handover).as("ms until another replica held the lease").isLessThan(500);
             long afterHandover = ticks(redis);
             Thread.sleep(2_500);
             assertThat(ticks(redis) - afterHandover).as("the new holder ticks").isBetween(1L, 3L);

@@ -3,6 +3,7 @@ package dev.allot.app.cli;
 import dev.allot.app.AllotService;
 import dev.allot.rules.RuleHealth;
 import io.vertx.core.Vertx;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,6 +60,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (redisUrl == null || redisUrl.isBlank()) {
             embedded = EmbeddedRedis.start();
             redisUrl = embedded.url();
+        }
+        if (maxPendingWrites < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--max-pending-writes must be at least 1,"
+                    + " got " + maxPendingWrites);
         }
         int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)

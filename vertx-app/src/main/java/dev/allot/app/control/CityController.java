@@ -33,6 +33,7 @@ public final class CityController {
     private final RedisHealth health;
     private final Metrics metrics;
     private final Clock clock;
+    private volatile boolean steering = true;
 
     public CityController(CityStore store, WriteBehindLog log, PidTicker ticker, RedisHealth health, Metrics metrics,
                           Clock clock) {
@@ -92,9 +93,11 @@ public final class CityController {
     public Future<Optional<PidState>> tick(CityRuntime city, Context context) {
         var config = city.setup().config();
         String day = config.tradingDay().keyOf(clock.instant());
-        return flush(context).compose(report -> Future.fromCompletionStage(
-                ticker.tick(city.city(), day, config.constraint(), city.gains(), config.initialLambda(),
-                        config.realizedSteering(), clock.millis()), context))
+        return flush(context).compose(report -> steering
+                        ? Future.fromCompletionStage(ticker.tick(city.city(), day, config.constraint(), city.gains(),
+                                config.initialLambda(), config.realizedSteering(), clock.millis()), context)
+                        // Stopping: a tick that was waiting for the flush must not take the released lease back.
+                        : Future.succeededFuture(new PidTicker.Tick(Optional.empty(), Double.NaN, CityTotals.EMPTY)))
                 .map(tick -> {
                     tick.state().ifPresent(s -> {
                         city.observeLambda(s.lambda());
@@ -115,8 +118,16 @@ public final class CityController {
 
     /** Renews (or takes, when free) the city's controller lease; failures only mean no lease this time. */
     public Future<Boolean> renewLease(CityRuntime city, Context context) {
+        if (!steering) {
+            return Future.succeededFuture(false);
+        }
         return Future.fromCompletionStage(ticker.renew(city.city(), city.gains()), context)
                 .recover(error -> Future.succeededFuture(false));
+    }
+
+    /** Stops this replica steering: no tick or lease renewal from now on, whatever is in flight. */
+    public void stopSteering() {
+        steering = false;
     }
 
     /** Gives the city's controller lease up, so another replica takes over at once rather than after it lapses. */

@@ -22,6 +22,8 @@ public final class ControlVerticle extends VerticleBase {
     private final long refreshMillis;
     /** The pending tick of each city, and the interval it was scheduled with. */
     private final Map<String, Scheduled> scheduled = new HashMap<>();
+    /** Set when stopping: no tick, renewal or rescheduling after the leases are given up. */
+    private boolean stopped;
 
     private record Scheduled(long timer, double intervalSeconds) {
     }
@@ -50,14 +52,24 @@ public final class ControlVerticle extends VerticleBase {
     }
 
     private void scheduleTick(CityRuntime city) {
+        if (stopped) {
+            return;
+        }
         double interval = city.gains().intervalSeconds();
         long delay = Math.max(100L, Math.round(interval * 1000));
-        long timer = vertx.setTimer(delay, id -> controller.tick(city, context).onComplete(ar -> scheduleTick(city)));
+        long timer = vertx.setTimer(delay, id -> {
+            if (!stopped) {
+                controller.tick(city, context).onComplete(ar -> scheduleTick(city));
+            }
+        });
         scheduled.put(city.city(), new Scheduled(timer, interval));
     }
 
     /** An interval changed by ops takes effect now, not after the old interval's pending tick. */
     private void rescheduleIfIntervalChanged(CityRuntime city) {
+        if (stopped) {
+            return;
+        }
         Scheduled pending = scheduled.get(city.city());
         if (pending != null && pending.intervalSeconds() != city.gains().intervalSeconds()
                 && vertx.cancelTimer(pending.timer())) {
@@ -67,12 +79,23 @@ public final class ControlVerticle extends VerticleBase {
 
     /** The lease is renewed three times per lease, whatever the tick interval, and taken by a waiting replica. */
     private void renewLease(CityRuntime city) {
+        if (stopped) {
+            return;
+        }
         long every = Math.max(100L, PidTicker.leaseMillis(city.gains()) / 3);
-        vertx.setTimer(every, id -> controller.renewLease(city, context).onComplete(ar -> renewLease(city)));
+        vertx.setTimer(every, id -> {
+            if (!stopped) {
+                controller.renewLease(city, context).onComplete(ar -> renewLease(city));
+            }
+        });
     }
 
     @Override
     public Future<?> stop() {
+        // Stop ticking and renewing first, or a timer firing during the flush below would take a lease back.
+        stopped = true;
+        controller.stopSteering();
+        scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
         // Give the cities' leases up so another replica steers at once, then send what is still pending.
         return Future.all(cities.stream().map(c -> controller.releaseLease(c, context)).toList())
                 .transform(ar -> controller.flush(context));

@@ -1,12 +1,17 @@
 package dev.allot.app.control;
 
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Whether the last Redis call failed. While degraded, decisions go on with the last known lambda and totals,
  * writes wait in the write-behind log, and the state endpoint says so.
  *
- * <p>A failure also opens a circuit for {@link #OPEN_NANOS}: while it is open the request path does not call
+ * <p>A failure that says Redis is unreachable (a timeout, a lost connection) also opens a circuit for
+ * {@link #OPEN_NANOS}: while it is open the request path does not call
  * Redis at all, so a hung Redis costs one command timeout, not one per decision. The background calls (flush,
  * refresh every half second) keep trying, and the first that succeeds closes it.
  */
@@ -20,7 +25,24 @@ public final class RedisHealth {
 
     public void failed(Throwable error) {
         lastError.set(error.getClass().getSimpleName() + ": " + error.getMessage());
-        openUntil = System.nanoTime() + OPEN_NANOS;
+        if (unavailable(error)) {
+            openUntil = System.nanoTime() + OPEN_NANOS;
+        }
+    }
+
+    /**
+     * Whether the error says Redis cannot be reached in time (a timeout, a lost or refused connection), as opposed
+     * to an error of one command, which says nothing about the next.
+     */
+    static boolean unavailable(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RedisCommandTimeoutException || t instanceof RedisConnectionException
+                    || t instanceof java.io.IOException
+                    || t instanceof RedisException && String.valueOf(t.getMessage()).contains("not connected")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void succeeded() {

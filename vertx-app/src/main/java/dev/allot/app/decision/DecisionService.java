@@ -101,12 +101,6 @@ public final class DecisionService {
             city = city(request.city());
             ruleSet = rules.of(city.city()).flatMap(GuardrailRules::active)
                     .orElseThrow(() -> new ApiException.Unavailable("no guardrail rules loaded"));
-            if (log.full()) {
-                // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a
-                // decision answered now could not be kept, so none is given, and the client can fall back.
-                metrics.shed("decision");
-                throw BUFFER_FULL;
-            }
         } catch (ApiException e) {
             return Future.failedFuture(e);
         }
@@ -126,6 +120,13 @@ public final class DecisionService {
         return prepare(request, now, context).compose(prepared -> {
             if (prepared.stored().isPresent()) {
                 return Future.succeededFuture(Idempotency.responseFor(fingerprint, prepared.stored().get()));
+            }
+            if (log.full()) {
+                // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a
+                // new decision answered now could not be kept, so none is given and the client falls back. A
+                // retry of a decision already answered was served above, from memory or Redis.
+                metrics.shed("decision");
+                return Future.failedFuture(BUFFER_FULL);
             }
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);

@@ -6,6 +6,7 @@ import dev.allot.app.metrics.Metrics;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.WriteBehindLog;
+import io.lettuce.core.RedisConnectionException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -39,6 +40,9 @@ public final class OutcomeService {
         this.clock = clock;
     }
 
+    /** Stands for the Redis call not made while the circuit is open. */
+    private static final RedisConnectionException CIRCUIT_OPEN = new RedisConnectionException("circuit open");
+
     public Future<Status> record(OutcomeRequest outcome, Context context) {
         String id = outcome.decisionId();
         int dot = id.indexOf('.');
@@ -47,7 +51,10 @@ public final class OutcomeService {
             return Future.failedFuture(unknown(id));
         }
         long now = clock.millis();
-        return lookup(city, id, context)
+        // With the circuit open, the lookup would only wait for a timeout: the outcome is queued at once.
+        Future<Map<String, String>> found = health.circuitOpen() ? Future.failedFuture(CIRCUIT_OPEN)
+                : lookup(city, id, context);
+        return found
                 .compose(record -> {
                     if (record.isEmpty()) {
                         return Future.failedFuture(unknown(id));
@@ -65,8 +72,12 @@ public final class OutcomeService {
                     if (error instanceof ApiException) {
                         return Future.failedFuture(error);
                     }
-                    health.failed(error);
-                    metrics.redisError("outcome");
+                    if (error == CIRCUIT_OPEN) {
+                        metrics.redisSkipped("outcome");
+                    } else {
+                        health.failed(error);
+                        metrics.redisError("outcome");
+                    }
                     if (log.full()) {
                         metrics.shed("outcome");
                         return Future.failedFuture(DecisionService.BUFFER_FULL);
