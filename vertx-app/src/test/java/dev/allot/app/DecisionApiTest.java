@@ -6,7 +6,6 @@ import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.control.redis.RedisKeys;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionRecord;
-import dev.allot.engine.Json;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
