@@ -7,6 +7,9 @@ import org.kie.api.runtime.KieSession;
 import org.kie.api.runtime.StatelessKieSession;
 import org.kie.api.runtime.rule.ConsequenceException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,13 +27,16 @@ import java.util.Map;
 public record RuleSet(String version, Map<String, String> sources, Instant compiledAt, KieBase kieBase,
                       StatelessKieSession session, RuleHealth health) implements Guardrails {
 
+    private static final Logger LOG = LoggerFactory.getLogger(RuleSet.class);
+
     /** Firings one evaluation may take: the shipped rules take at most a dozen. */
     public static final int MAX_FIRINGS = 1_000;
     /**
-     * Time one evaluation may take, checked at every firing (the shipped rules take a few microseconds). A
-     * sandboxed condition cannot loop, so between two firings the time is bounded too.
+     * Time one evaluation may take, checked at every firing. A sandboxed rule cannot loop, so this is the last
+     * wall, set well above what a cold rule set (Drools compiles a consequence at its first firing) or a long GC
+     * pause can take: the shipped rules take a few microseconds warm.
      */
-    public static final long TIME_BUDGET_NANOS = 50_000_000L;
+    public static final long TIME_BUDGET_NANOS = 1_000_000_000L;
 
     /** The evaluation running on this thread (a stateless execution runs on its caller's thread). */
     private static final ThreadLocal<Evaluation> EVALUATION = ThreadLocal.withInitial(Evaluation::new);
@@ -111,6 +117,11 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
 
     private RuleFailure failure(String rule, String message, Throwable cause) {
         health.failed(rule);
+        if (health.failures().getOrDefault(rule, 0L) == 1) {
+            // The first failure of each rule is worth a line; the rest are counted (metrics, /health/ready).
+            LOG.warn("Guardrail rules {}: {} (first failure of {}; arrivals it fails get no coupon)", version, message,
+                    rule);
+        }
         return new RuleFailure(rule, message, cause);
     }
 
