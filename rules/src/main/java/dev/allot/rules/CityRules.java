@@ -57,23 +57,53 @@ public final class CityRules {
      * several).
      */
     public RuleCompiler.Result validate(Map<String, String> files, List<String> cities) {
-        RuleCompiler.Result first = null;
+        Compiled compiled = compile(files, cities);
+        return compiled.errors().isEmpty() ? compiled.sets().values().iterator().next()
+                : new RuleCompiler.Result(null, compiled.errors());
+    }
+
+    /** What {@link #activate} did: the set now active in each city, or the errors that changed nothing. */
+    public record Activation(Map<String, RuleSet> activated, List<RuleError> errors) {
+    }
+
+    /**
+     * Blocking: compiles {@code files} for every city in {@code cities} and, only if every city accepts them,
+     * makes them active in all of them; otherwise no city changes.
+     */
+    public Activation activate(Map<String, String> files, List<String> cities) {
+        Compiled compiled = compile(files, cities);
+        if (!compiled.errors().isEmpty()) {
+            return new Activation(Map.of(), compiled.errors());
+        }
+        Map<String, RuleSet> activated = new TreeMap<>();
+        compiled.sets().forEach((city, result) -> {
+            byCity.get(city).install(result.ruleSet());
+            activated.put(city, result.ruleSet());
+        });
+        return new Activation(activated, List.of());
+    }
+
+    private record Compiled(Map<String, RuleCompiler.Result> sets, List<RuleError> errors) {
+    }
+
+    private Compiled compile(Map<String, String> files, List<String> cities) {
+        Map<String, RuleCompiler.Result> sets = new TreeMap<>();
         List<RuleError> errors = new ArrayList<>();
         for (String city : cities) {
             RuleCompiler.Result result = byCity.get(city).validate(files);
-            if (!result.ok()) {
-                for (RuleError e : result.errors()) {
-                    RuleError named = cities.size() == 1 ? e
-                            : new RuleError(e.file(), e.line(), e.column(), "city " + city + ": " + e.message());
-                    if (!errors.contains(named)) {
-                        errors.add(named);
-                    }
+            if (result.ok()) {
+                sets.put(city, result);
+                continue;
+            }
+            for (RuleError e : result.errors()) {
+                RuleError named = cities.size() == 1 ? e
+                        : new RuleError(e.file(), e.line(), e.column(), "city " + city + ": " + e.message());
+                if (!errors.contains(named)) {
+                    errors.add(named);
                 }
-            } else if (first == null) {
-                first = result;
             }
         }
-        return errors.isEmpty() ? first : new RuleCompiler.Result(null, errors);
+        return new Compiled(sets, errors);
     }
 
     /** The active set's version in each city. */

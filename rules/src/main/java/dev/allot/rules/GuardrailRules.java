@@ -126,12 +126,16 @@ public final class GuardrailRules {
                     active().map(RuleSet::version).orElse("nothing"));
             return new LoadResult(true, Optional.empty(), result.errors());
         }
+        return install(result.ruleSet());
+    }
+
+    /** Makes {@code compiled}, a set this city's {@link #validate} produced, the active one. */
+    public synchronized LoadResult install(RuleSet compiled) {
         lastErrors = List.of();
-        RuleSet activated = result.ruleSet();
-        activated.health().onTrip(() -> fallBackFrom(activated));
-        state.updateAndGet(s -> new State(activated, push(s.active(), s.previous()), null));
-        LOG.info("Activated guardrail rules {} ({} rules)", activated.version(), activated.ruleCount());
-        return new LoadResult(true, Optional.of(activated), List.of());
+        compiled.health().onTrip(() -> fallBackFrom(compiled));
+        state.updateAndGet(s -> new State(compiled, push(s.active(), s.previous()), null));
+        LOG.info("Activated guardrail rules {} ({} rules)", compiled.version(), compiled.ruleCount());
+        return new LoadResult(true, Optional.of(compiled), List.of());
     }
 
     /** Reactivates the set that was active before the current one. */

@@ -20,6 +20,21 @@ public final class HostileRuleSets {
     /** The system property some payloads set: it must stay unset. */
     public static final String PWNED = "allot.pwned";
 
+    /**
+     * Not hostile but buggy: passes the sandbox, then divides by zero for arrivals of the "churned" segment. What
+     * the runtime containment tests (here and in the service) fail with.
+     */
+    public static final String BUGGY_FOR_CHURNED = """
+            rule "buggy-division"
+            when
+                $v : Verdict()
+                Arrival( segment == "churned" )
+                LevelCandidate( level == 0, $zero : level )
+            then
+                $v.capMaxLevel(5 / $zero);
+            end
+            """;
+
     /** One hostile file, its text with {@code MARKER} replaced, and the words its refusal must contain. */
     public record Hostile(String file, String text, String expected) {
         @Override

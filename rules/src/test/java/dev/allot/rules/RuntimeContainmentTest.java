@@ -16,17 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** What a rule set that passed the sandbox can still do wrong at run time, and what the replica does about it. */
 class RuntimeContainmentTest {
 
-    /** Passes the sandbox; divides by zero for arrivals of the "churned" segment. */
-    static final String BUGGY = """
-            rule "buggy-division"
-            when
-                $v : Verdict()
-                Arrival( segment == "churned" )
-                LevelCandidate( level == 0, $zero : level )
-            then
-                $v.capMaxLevel(5 / $zero);
-            end
-            """;
+    static final String BUGGY = HostileRuleSets.BUGGY_FOR_CHURNED;
 
     @TempDir
     Path dir;

@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Wiring: loads cities, models and rules (on a worker thread), connects to Redis, and deploys the HTTP and
@@ -79,67 +80,54 @@ public final class AllotService {
         }
 
         public Settings withPort(int port) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.port = port);
         }
 
         public Settings withHost(String host) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.host = host);
         }
 
         public Settings withDirectories(Path configDir, Path rulesDir) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> {
+                b.configDir = configDir;
+                b.rulesDir = rulesDir;
+            });
         }
 
         public Settings withAdminToken(String token) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, token, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.adminToken = token);
         }
 
         public Settings withTimers(long flushMillis, long refreshMillis, long rulesPollMillis) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> {
+                b.flushMillis = flushMillis;
+                b.refreshMillis = refreshMillis;
+                b.rulesPollMillis = rulesPollMillis;
+            });
         }
 
         public Settings withClock(Clock clock) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.clock = clock);
         }
 
         /** Decisions and outcomes that may wait in memory for Redis before new ones are refused with 503. */
         public Settings withMaxPendingWrites(int maxPendingWrites) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.maxPendingWrites = maxPendingWrites);
         }
 
         /** Whether a rule set needs an approver other than its author before it may be activated. */
         public Settings withFourEyes(boolean fourEyes) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.fourEyes = fourEyes);
         }
 
         /** Named tokens and JWT settings (see {@link Identities}); null for the admin token alone. */
         public Settings withIdentities(Path identitiesFile) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.identitiesFile = identitiesFile);
         }
 
         /** When a rule set fails often enough that the replica falls back to the last good one. */
         public Settings withRulePolicy(RuleHealth.Policy rulePolicy) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.rulePolicy = rulePolicy);
         }
 
         public Settings withBodyLimit(long bodyLimit) {
@@ -147,9 +135,55 @@ public final class AllotService {
         }
 
         public Settings withHttp(HttpLimits http) {
-            return new Settings(host, port, redisUrl, configDir, rulesDir, http, adminToken, httpInstances,
-                    flushMillis, refreshMillis, rulesPollMillis, clock, rulePolicy, identitiesFile, fourEyes,
-                    maxPendingWrites);
+            return with(b -> b.http = http);
+        }
+
+        /** A copy with {@code change} applied: one place that lists every field, whatever the wither. */
+        private Settings with(Consumer<Copy> change) {
+            Copy b = new Copy(this);
+            change.accept(b);
+            return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
+                    b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
+                    b.identitiesFile, b.fourEyes, b.maxPendingWrites);
+        }
+
+        /** The fields of a settings being copied, open to change. */
+        private static final class Copy {
+            String host;
+            int port;
+            String redisUrl;
+            Path configDir;
+            Path rulesDir;
+            HttpLimits http;
+            String adminToken;
+            int httpInstances;
+            long flushMillis;
+            long refreshMillis;
+            long rulesPollMillis;
+            Clock clock;
+            RuleHealth.Policy rulePolicy;
+            Path identitiesFile;
+            boolean fourEyes;
+            int maxPendingWrites;
+
+            Copy(Settings s) {
+                host = s.host;
+                port = s.port;
+                redisUrl = s.redisUrl;
+                configDir = s.configDir;
+                rulesDir = s.rulesDir;
+                http = s.http;
+                adminToken = s.adminToken;
+                httpInstances = s.httpInstances;
+                flushMillis = s.flushMillis;
+                refreshMillis = s.refreshMillis;
+                rulesPollMillis = s.rulesPollMillis;
+                clock = s.clock;
+                rulePolicy = s.rulePolicy;
+                identitiesFile = s.identitiesFile;
+                fourEyes = s.fourEyes;
+                maxPendingWrites = s.maxPendingWrites;
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.allot.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.engine.Json;
+import dev.allot.rules.HostileRuleSets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,16 +244,7 @@ class AdminAndRulesTest {
     @Test
     void aRuleSetThatFailsTooOftenIsReplacedByTheLastGoodOneAndReadinessSaysSo() throws Exception {
         java.util.Map<String, String> files = ServiceFixture.shippedRuleFiles();
-        files.put("zz-buggy.drl", """
-                rule "buggy-for-churned"
-                when
-                    $v : Verdict()
-                    Arrival( segment == "churned" )
-                    LevelCandidate( level == 0, $zero : level )
-                then
-                    $v.capMaxLevel(5 / $zero);
-                end
-                """);
+        files.put("zz-buggy.drl", HostileRuleSets.BUGGY_FOR_CHURNED);
         String good = admin("GET", "/v1/admin/rules", null).body().get("active").asText();
         ServiceFixture.Response activated = admin("POST", "/v1/admin/rules/activate",
                 Json.MAPPER.writeValueAsString(java.util.Map.of("files", files)));
@@ -276,7 +268,7 @@ class AdminAndRulesTest {
         JsonNode fallback = ready.body().get("rules").get("demo").get("fallback");
         assertThat(fallback.get("from").asText()).isEqualTo(buggy);
         assertThat(fallback.get("to").asText()).isEqualTo(good);
-        assertThat(fallback.get("failures").get("buggy-for-churned").asLong()).isEqualTo(10);
+        assertThat(fallback.get("failures").get("buggy-division").asLong()).isEqualTo(10);
         assertThat(service.state("demo").body().get("rules").get("fallback").get("from").asText())
                 .isEqualTo(buggy);
         assertThat(service.get("/metrics").text()).containsPattern("allot_rules_fallback\\S* 1\\.0");

@@ -11,6 +11,7 @@ import dev.allot.app.rules.RuleVersion;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.replay.Replay;
+import dev.allot.rules.CityRules;
 import dev.allot.rules.RuleCompiler;
 import dev.allot.rules.RuleError;
 import dev.allot.rules.RuleSet;
@@ -352,26 +353,18 @@ final class RulesApi {
     /**
      * Activates in each of {@code cities} here, stores and announces the set for the other replicas, records and
      * audits the activation. A city that refuses the set (its own fields) stops the activation before any other
-     * city changes, since the files were checked for every city first.
+     * city changes ({@link CityRules#activate}).
      */
     private void activate(RoutingContext ctx, String version, Map<String, String> files, List<String> cities) {
         Identity who = AdminApi.who(ctx);
         Map<String, String> before = new TreeMap<>(services.rules().activeVersions());
         before.keySet().retainAll(cities);
         vertx.executeBlocking(() -> {
-            RuleCompiler.Result checked = services.rules().validate(files, cities);
-            if (!checked.ok()) {
-                throw new ApiException.RulesRejected(errors(checked.errors()));
+            CityRules.Activation activation = services.rules().activate(files, cities);
+            if (!activation.errors().isEmpty()) {
+                throw new ApiException.RulesRejected(errors(activation.errors()));
             }
-            Map<String, RuleSet> activated = new TreeMap<>();
-            for (String city : cities) {
-                var result = services.rules().of(city).orElseThrow().activate(files);
-                if (!result.errors().isEmpty()) {
-                    throw new ApiException.RulesRejected(errors(result.errors()));
-                }
-                activated.put(city, result.activated().orElseThrow());
-            }
-            return activated;
+            return activation.activated();
         }).compose(activated -> {
             // The set runs here from now on: a Redis failure below is reported, not turned into a 500 that would
             // leave a live change unaudited. Other replicas get it at their next poll once Redis is back.
