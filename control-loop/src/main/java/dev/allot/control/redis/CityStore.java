@@ -7,7 +7,6 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,16 +23,20 @@ public final class CityStore implements CityStateStore {
 
     private static final long REQUEST_TTL_SECONDS = 86_400;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisLink link;
+
+    public CityStore(RedisLink link) {
+        this.link = link;
+    }
 
     public CityStore(StatefulRedisConnection<String, String> connection) {
-        this.redis = connection.async();
+        this(RedisLink.of(connection));
     }
 
     @Override
     public CompletionStage<Preparation> prepare(String city, String requestId, String userId, long sinceMillis) {
         String requestKey = requestId == null ? RedisKeys.request(city, "-") : RedisKeys.request(city, requestId);
-        CompletionStage<List<Object>> reply = redis.eval(Scripts.PREPARE, ScriptOutputType.MULTI,
+        CompletionStage<List<Object>> reply = Scripts.PREPARE.run(link, ScriptOutputType.MULTI,
                 new String[]{requestKey, RedisKeys.couponHistory(city, userId)},
                 requestId == null ? "0" : "1", Long.toString(sinceMillis));
         return reply.thenApply(r -> new Preparation(Optional.ofNullable((String) r.get(0)),
@@ -42,50 +45,50 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Optional<String>> claim(String city, String requestId, String response) {
-        CompletionStage<String> reply = redis.eval(Scripts.CLAIM, ScriptOutputType.VALUE,
+        CompletionStage<String> reply = Scripts.CLAIM.run(link, ScriptOutputType.VALUE,
                 new String[]{RedisKeys.request(city, requestId)}, response, Long.toString(REQUEST_TTL_SECONDS));
         return reply.thenApply(Optional::ofNullable);
     }
 
     @Override
     public CompletionStage<CityTotals> totals(String city, String day) {
-        return redis.hgetall(RedisKeys.totals(city, day)).thenApply(CityStore::toTotals);
+        return link.call(r -> r.hgetall(RedisKeys.totals(city, day))).thenApply(CityStore::toTotals);
     }
 
     @Override
     public CompletionStage<Optional<Double>> lambda(String city) {
-        return redis.get(RedisKeys.lambda(city)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
+        return link.call(r -> r.get(RedisKeys.lambda(city))).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
     }
 
     @Override
     public CompletionStage<String> setLambda(String city, double lambda) {
-        return redis.set(RedisKeys.lambda(city), Double.toString(lambda));
+        return link.call(r -> r.set(RedisKeys.lambda(city), Double.toString(lambda)));
     }
 
     @Override
     public CompletionStage<Optional<Double>> lambda0(String city, String day) {
-        return redis.get(RedisKeys.lambda0(city, day)).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
+        return link.call(r -> r.get(RedisKeys.lambda0(city, day))).thenApply(v -> Optional.ofNullable(v).map(Double::parseDouble));
     }
 
     /** Stores the offline lambda for a day; kept a week, long enough to plan days ahead. */
     @Override
     public CompletionStage<String> setLambda0(String city, String day, double lambda) {
-        return redis.setex(RedisKeys.lambda0(city, day), 7 * 86_400, Double.toString(lambda));
+        return link.call(r -> r.setex(RedisKeys.lambda0(city, day), 7 * 86_400, Double.toString(lambda)));
     }
 
     @Override
     public CompletionStage<Map<String, String>> pidFields(String city) {
-        return redis.hgetall(RedisKeys.pid(city));
+        return link.call(r -> r.hgetall(RedisKeys.pid(city)));
     }
 
     @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
-        return redis.hgetall(RedisKeys.decision(city, decisionId));
+        return link.call(r -> r.hgetall(RedisKeys.decision(city, decisionId)));
     }
 
     /** The newest {@code count} entries of the city's decision stream, oldest first (what a dry-run replays). */
     public CompletionStage<List<Map<String, String>>> recentDecisions(String city, int count) {
-        return redis.xrevrange(RedisKeys.decisions(city), Range.create("-", "+"), Limit.from(count))
+        return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", "+"), Limit.from(count)))
                 .thenApply(messages -> {
                     List<Map<String, String>> out = new ArrayList<>(messages.size());
                     for (int i = messages.size() - 1; i >= 0; i--) {
@@ -98,7 +101,7 @@ public final class CityStore implements CityStateStore {
     @Override
     public CompletionStage<OutcomeResult> recordOutcome(String city, String decisionId, String day, boolean converted,
                                                         double revenue, double coupon, long timestampMillis) {
-        CompletionStage<Long> reply = redis.eval(Scripts.OUTCOME, ScriptOutputType.INTEGER,
+        CompletionStage<Long> reply = Scripts.OUTCOME.run(link, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.decision(city, decisionId), RedisKeys.totals(city, day),
                         RedisKeys.outcomes(city)},
                 converted ? "1" : "0", Double.toString(revenue), Double.toString(converted ? coupon : 0),
@@ -112,14 +115,14 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Boolean> lock(String city, String owner, long ttlMillis) {
-        CompletionStage<Long> reply = redis.eval(Scripts.LOCK, ScriptOutputType.INTEGER,
+        CompletionStage<Long> reply = Scripts.LOCK.run(link, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.pidLock(city)}, owner, Long.toString(ttlMillis));
         return reply.thenApply(r -> r == 1L);
     }
 
     @Override
     public CompletionStage<Boolean> unlock(String city, String owner) {
-        CompletionStage<Long> reply = redis.eval(Scripts.UNLOCK, ScriptOutputType.INTEGER,
+        CompletionStage<Long> reply = Scripts.UNLOCK.run(link, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.pidLock(city)}, owner);
         return reply.thenApply(r -> r == 1L);
     }
@@ -131,7 +134,7 @@ public final class CityStore implements CityStateStore {
             args.add(field);
             args.add(value);
         });
-        CompletionStage<Long> reply = redis.eval(Scripts.PID_WRITE, ScriptOutputType.INTEGER,
+        CompletionStage<Long> reply = Scripts.PID_WRITE.run(link, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.pidLock(city), RedisKeys.pid(city), RedisKeys.lambda(city)},
                 args.toArray(String[]::new));
         return reply.thenApply(r -> r == 1L);
@@ -139,7 +142,7 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Long> setPidFields(String city, Map<String, String> fields) {
-        return redis.hset(RedisKeys.pid(city), fields);
+        return link.call(r -> r.hset(RedisKeys.pid(city), fields));
     }
 
     static CityTotals toTotals(Map<String, String> hash) {
@@ -148,7 +151,7 @@ public final class CityStore implements CityStateStore {
         return new CityTotals(fields);
     }
 
-    RedisAsyncCommands<String, String> commands() {
-        return redis;
+    RedisLink link() {
+        return link;
     }
 }

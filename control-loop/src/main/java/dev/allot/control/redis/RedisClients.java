@@ -5,10 +5,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,13 +34,38 @@ public final class RedisClients {
             .build();
 
     public static RedisClient create(String url, Duration commandTimeout) {
-        RedisClient client = RedisClient.create(RESOURCES, RedisURI.create(url));
+        return create(RedisURI.create(url), commandTimeout);
+    }
+
+    public static RedisClient create(RedisURI uri, Duration commandTimeout) {
+        RedisClient client = RedisClient.create(RESOURCES, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                .socketOptions(SOCKET)
                 .build());
         return client;
     }
+
+    /**
+     * A Redis Cluster client from seed nodes: the same fail-fast options, and a topology that follows failovers and
+     * slot moves (refreshed on MOVED/ASK and reconnects, and every 30 s).
+     */
+    public static RedisClusterClient cluster(List<RedisURI> seeds, Duration commandTimeout) {
+        RedisClusterClient client = RedisClusterClient.create(RESOURCES, seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(SOCKET)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(Duration.ofSeconds(30))
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build());
+        return client;
+    }
+
+    private static final SocketOptions SOCKET = SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build();
 }

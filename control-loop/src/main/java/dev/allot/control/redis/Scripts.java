@@ -10,23 +10,23 @@ final class Scripts {
      * Before deciding: a stored response for this request id (or nil) and the user's coupons since a time.
      * KEYS: request key, coupon-history key. ARGV: has-request (0/1), since (ms).
      */
-    static final String PREPARE = """
+    static final LuaScript PREPARE = new LuaScript("""
             local existing = false
             if ARGV[1] == '1' then existing = redis.call('GET', KEYS[1]) end
             local count = redis.call('ZCOUNT', KEYS[2], ARGV[2], '+inf')
             return {existing, count}
-            """;
+            """);
 
     /**
      * Claims a request id for a response, or returns the response that claimed it first.
      * KEYS: request key. ARGV: response, ttl seconds.
      */
-    static final String CLAIM = """
+    static final LuaScript CLAIM = new LuaScript("""
             local v = redis.call('GET', KEYS[1])
             if v then return v end
             redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
             return false
-            """;
+            """);
 
     /**
      * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
@@ -35,7 +35,7 @@ final class Scripts {
      * pairs, then per decision: stream pair count, stream pairs, record pair count, record pairs,
      * coupon-given (0/1), timestamp ms, decision id.
      */
-    static final String FLUSH = """
+    static final LuaScript FLUSH = new LuaScript("""
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
             local i = 6
             local nf = tonumber(ARGV[5])
@@ -66,14 +66,14 @@ final class Scripts {
               k = k + 2
             end
             return 1
-            """;
+            """);
 
     /**
      * Records an outcome once. KEYS: decision record, totals hash of the decision's day, outcome stream.
      * ARGV: converted (0/1), revenue, coupon, timestamp ms, decision id.
      * Returns -1 for an unknown decision, 0 for a repeated outcome, 1 when counted.
      */
-    static final String OUTCOME = """
+    static final LuaScript OUTCOME = new LuaScript("""
             if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
             if redis.call('HSETNX', KEYS[1], 'outcome', ARGV[1]) == 0 then return 0 end
             redis.call('HINCRBYFLOAT', KEYS[2], 'outcomes', 1)
@@ -85,32 +85,32 @@ final class Scripts {
             redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000000, '*', 'decisionId', ARGV[5],
                         'converted', ARGV[1], 'revenue', ARGV[2], 'ts', ARGV[4])
             return 1
-            """;
+            """);
 
     /** Takes or renews a lock. KEYS: lock. ARGV: owner, ttl ms. Returns 1 when held by owner. */
-    static final String LOCK = """
+    static final LuaScript LOCK = new LuaScript("""
             local v = redis.call('GET', KEYS[1])
             if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]); return 1 end
             if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
             return 0
-            """;
+            """);
 
     /** Deletes the lock only if ARGV[1] holds it. KEYS: lock. */
-    static final String UNLOCK = """
+    static final LuaScript UNLOCK = new LuaScript("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
             return 0
-            """;
+            """);
 
     /**
      * Writes a PID step only while still holding the lock (a replica that lost it mid-tick writes nothing).
      * KEYS: lock, pid hash, lambda. ARGV: owner, lambda, then pid field/value pairs.
      */
-    static final String PID_WRITE = """
+    static final LuaScript PID_WRITE = new LuaScript("""
             if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
             redis.call('SET', KEYS[3], ARGV[2])
             local fields = {}
             for i = 3, #ARGV do fields[i - 2] = ARGV[i] end
             redis.call('HSET', KEYS[2], unpack(fields))
             return 1
-            """;
+            """);
 }

@@ -3,13 +3,15 @@ package dev.allot.control.redis;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionEvent;
 import dev.allot.control.DecisionSink;
+import dev.allot.control.journal.Journal;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,20 +21,27 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Takes a decision's Redis writes off the request path. Requests {@link #append} in memory (microseconds);
- * a timer calls {@link #flush} every few milliseconds, which sends each city-day's pending decisions as one
- * Lua script: the increments to the day's totals, the stream entries, the decision records and the users'
- * coupon histories, all applied atomically.
+ * a timer calls {@link #flush} every few milliseconds, which seals the pending batches, appends them to the
+ * replica's {@link Journal} (one forced write per flush), and sends each city-day's batch as one Lua script: the
+ * increments to the day's totals, the stream entries, the decision records and the users' coupon histories, all
+ * applied atomically.
  *
  * <p>Nothing is lost and nothing counted twice: a batch gets an id when it is sealed, the script applies a
- * batch only if its id marker is new, and a batch leaves memory only after Redis confirmed it. While Redis is
- * unreachable, batches wait here (see {@link #pendingDecisions}) and go out in order when it is back.
+ * batch only if its id marker is new, and the journal's cursor moves past a batch only after Redis confirmed it.
+ * While Redis is unreachable, the backlog waits on disk rather than in the heap (bounded by the journal's size),
+ * and goes out in order when Redis is back, from this process or from the next one to open the journal. Without
+ * a journal (tests, tools) the backlog waits in memory, bounded by {@link Settings#maxPending()}.
  */
 public final class WriteBehindLog implements DecisionSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriteBehindLog.class);
+    private static final int DISK_CHUNK = 200;
 
     /**
      * Settings: how long markers, totals and decision records live; stream length; batch size; and how many
@@ -51,48 +60,82 @@ public final class WriteBehindLog implements DecisionSink {
     }
 
     /** What one flush did. */
-    public record FlushReport(int batches, int decisions, int pendingDecisions, Throwable failure) {
+    public record FlushReport(int batches, int decisions, long pendingDecisions, Throwable failure) {
         public boolean succeeded() {
             return failure == null;
         }
     }
 
-    /**
-     * An outcome that could not be recorded at once (Redis unreachable); applied on a later flush.
-     * A NaN revenue means the decision's offered price.
-     */
-    public record OutcomeEvent(String city, String decisionId, boolean converted, double revenue,
-                               long timestampMillis) {
+    /** An entry owed to Redis, held in memory; {@code end} is its place in the journal (null: not journaled). */
+    private record Pending(Journal.Entry entry, Journal.Position end) {
     }
 
-    private record Batch(String id, String city, String day, Map<String, Double> totals, List<DecisionEvent> events) {
-    }
-
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisLink redis;
     private final Settings settings;
+    private final Journal journal;
+    private final ExecutorService journalThread;
     private final Object lock = new Object();
-    private final Map<String, Batch> open = new LinkedHashMap<>();
-    private final ArrayDeque<Batch> sealed = new ArrayDeque<>();
-    private final ArrayDeque<OutcomeEvent> outcomes = new ArrayDeque<>();
+    private final Map<String, Journal.Batch> open = new LinkedHashMap<>();
+    private final List<Journal.Entry> sealedBatches = new ArrayList<>();
+    private final List<Journal.Entry> outcomes = new ArrayList<>();
+    /** Journaled (or, when the journal failed, memory-only) entries not yet applied, in journal order. */
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final CityStore store;
-    private int pending;
-    private CompletableFuture<FlushReport> inFlight;
+    /** When not null: journaled entries up to here are not in {@link #queue} and are read back from disk. */
+    private Journal.Position diskUntil;
+    /** Decisions and outcomes held in the heap (open, sealed, queued). */
+    private long inMemory;
+    private long unappliedDecisions;
+    private long unappliedOutcomes;
+    private boolean journalFailing;
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
-    public WriteBehindLog(StatefulRedisConnection<String, String> connection, Settings settings) {
-        this.redis = connection.async();
-        this.store = new CityStore(connection);
-        this.settings = settings;
+    /** A log that keeps its backlog in memory only (tests and tools; the service journals). */
+    public WriteBehindLog(RedisLink redis, Settings settings) {
+        this(redis, settings, null);
     }
 
-    public void appendOutcome(OutcomeEvent outcome) {
-        synchronized (lock) {
-            outcomes.add(outcome);
+    /**
+     * @param journal where every batch goes before Redis, read back when Redis was away or the process restarted;
+     *                this log owns it from now on and closes it in {@link #close}
+     */
+    public WriteBehindLog(RedisLink redis, Settings settings, Journal journal) {
+        this.redis = redis;
+        this.store = new CityStore(redis);
+        this.settings = settings;
+        this.journal = journal;
+        this.journalThread = journal == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "allot-journal");
+            t.setDaemon(true);
+            return t;
+        });
+        if (journal != null) {
+            try {
+                Journal.Counts owed = journal.unapplied();
+                unappliedDecisions = owed.decisions();
+                unappliedOutcomes = owed.outcomes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the journal in " + journal.settings().dir(), e);
+            }
+            if (journal.cursor().compareTo(journal.end()) < 0) {
+                diskUntil = journal.end();
+                LOG.info("Journal {} holds {} decisions and {} outcomes not yet confirmed by Redis: sending them"
+                        + " first", journal.settings().dir(), unappliedDecisions, unappliedOutcomes);
+            }
         }
     }
 
-    public int pendingOutcomes() {
+    public void appendOutcome(Journal.Outcome outcome) {
         synchronized (lock) {
-            return outcomes.size();
+            outcomes.add(outcome);
+            inMemory++;
+            unappliedOutcomes++;
+        }
+    }
+
+    public long pendingOutcomes() {
+        synchronized (lock) {
+            return unappliedOutcomes;
         }
     }
 
@@ -100,37 +143,38 @@ public final class WriteBehindLog implements DecisionSink {
     public void append(DecisionEvent event) {
         synchronized (lock) {
             String key = event.city() + '\u0000' + event.day();
-            Batch current = open.get(key);
+            Journal.Batch current = open.get(key);
             if (current != null && current.events().size() >= settings.maxBatch()) {
-                sealed.add(current);
+                sealedBatches.add(current);
                 current = null;
             }
             if (current == null) {
-                current = new Batch(UUID.randomUUID().toString(), event.city(), event.day(), new HashMap<>(),
+                current = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new HashMap<>(),
                         new ArrayList<>());
                 open.put(key, current);
             }
-            Batch batch = current;
+            Journal.Batch batch = current;
             batch.events().add(event);
             event.totals().forEach((field, delta) -> batch.totals().merge(field, delta, Double::sum));
-            pending++;
+            inMemory++;
+            unappliedDecisions++;
         }
     }
 
     /**
-     * Whether the buffer holds as many decisions and outcomes as it may: the service then refuses new ones (503)
-     * rather than answering decisions it could not keep, or growing until the heap runs out.
+     * Whether no more decisions may be taken: the heap holds as many as it may, or the journal as many bytes as it
+     * may. The service then refuses new decisions (503) rather than answering ones it could not keep.
      */
     public boolean full() {
         synchronized (lock) {
-            return pending + outcomes.size() >= settings.maxPending();
+            return inMemory >= settings.maxPending() || journal != null && !journal.hasRoom();
         }
     }
 
-    /** Decisions not yet confirmed by Redis. */
-    public int pendingDecisions() {
+    /** Decisions not yet confirmed by Redis, in memory or in the journal. */
+    public long pendingDecisions() {
         synchronized (lock) {
-            return pending;
+            return unappliedDecisions;
         }
     }
 
@@ -139,88 +183,297 @@ public final class WriteBehindLog implements DecisionSink {
      * it, so its report covers what it was asked to cover.
      */
     public CompletionStage<FlushReport> flush() {
-        synchronized (lock) {
-            if (inFlight != null) {
-                return inFlight.thenCompose(previous -> flush());
+        return serially(this::flushNow);
+    }
+
+    /**
+     * Redis lost its data (it came back empty): everything the journal retains is sent again, which restores this
+     * replica's share of the day's totals, stream and histories. Each batch applies once: the markers went with
+     * the data. Returns the decisions sent again.
+     */
+    public CompletionStage<Long> restoreAfterDataLoss() {
+        if (journal == null) {
+            return CompletableFuture.completedFuture(0L);
+        }
+        return serially(() -> CompletableFuture.supplyAsync(() -> {
+            try {
+                Journal.Counts rewound = journal.rewind();
+                synchronized (lock) {
+                    dropJournaledFromMemory();
+                    diskUntil = journal.end();
+                    unappliedDecisions += rewound.decisions();
+                    unappliedOutcomes += rewound.outcomes();
+                }
+                LOG.warn("Redis lost its data: sending again the {} decisions and {} outcomes this replica's journal"
+                        + " retains", rewound.decisions(), rewound.outcomes());
+                return rewound.decisions();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            sealed.addAll(open.values());
+        }, journalThread));
+    }
+
+    private <T> CompletionStage<T> serially(java.util.function.Supplier<CompletionStage<T>> step) {
+        synchronized (lock) {
+            CompletableFuture<T> next = tail.handle((r, e) -> null).thenCompose(v -> step.get()).toCompletableFuture();
+            tail = next;
+            return next;
+        }
+    }
+
+    private CompletionStage<FlushReport> flushNow() {
+        List<Journal.Entry> entries;
+        synchronized (lock) {
+            sealedBatches.addAll(open.values());
             open.clear();
-            CompletableFuture<FlushReport> run = new CompletableFuture<>();
-            inFlight = run;
+            entries = new ArrayList<>(sealedBatches.size() + outcomes.size());
+            // Decisions before outcomes, which may refer to them.
+            entries.addAll(sealedBatches);
+            entries.addAll(outcomes);
+            sealedBatches.clear();
+            outcomes.clear();
+        }
+        CompletableFuture<FlushReport> run = new CompletableFuture<>();
+        journaled(entries).whenComplete((ends, failure) -> {
+            synchronized (lock) {
+                enqueue(entries, ends);
+            }
             sendNext(0, 0, run);
-            return run;
+        });
+        return run.whenCompleteAsync((report, e) -> persistCursor(), journalThread == null ? Runnable::run : journalThread);
+    }
+
+    private CompletionStage<List<Journal.Position>> journaled(List<Journal.Entry> entries) {
+        if (journal == null || entries.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<Journal.Position> ends = journal.append(entries);
+                if (journalFailing) {
+                    journalFailing = false;
+                    LOG.info("Journal {} writable again", journal.settings().dir());
+                }
+                return ends;
+            } catch (IOException e) {
+                if (!journalFailing) {
+                    journalFailing = true;
+                    LOG.error("Cannot write the journal {} ({}): pending writes wait in memory only until it works"
+                            + " again", journal.settings().dir(), e.toString());
+                }
+                return null;
+            }
+        }, journalThread);
+    }
+
+    /** Holds the flushed entries for sending: in memory, or only on disk while a disk backlog is being sent. */
+    private void enqueue(List<Journal.Entry> entries, List<Journal.Position> ends) {
+        for (int i = 0; i < entries.size(); i++) {
+            Journal.Entry e = entries.get(i);
+            Journal.Position end = ends == null ? null : ends.get(i);
+            if (end != null && diskUntil != null) {
+                diskUntil = end;
+                inMemory -= weight(e);
+            } else {
+                queue.add(new Pending(e, end));
+            }
         }
     }
 
     private void sendNext(int batches, int decisions, CompletableFuture<FlushReport> run) {
-        Batch batch;
+        Pending next;
         synchronized (lock) {
-            batch = sealed.peek();
-            if (batch == null) {
-                sendOutcomes(batches, decisions, run);
+            if (diskUntil != null) {
+                if (journal.cursor().compareTo(diskUntil) >= 0) {
+                    diskUntil = null;
+                } else {
+                    sendFromDisk(batches, decisions, run);
+                    return;
+                }
+            }
+            next = queue.peek();
+            if (next == null) {
+                finish(run, new FlushReport(batches, decisions, unappliedDecisions, null));
                 return;
             }
         }
-        send(batch).whenComplete((applied, failure) -> {
+        send(next.entry()).whenComplete((ok, failure) -> {
             if (failure != null) {
-                LOG.warn("Redis write-behind failed, {} decisions kept for retry: {}", pendingDecisions(),
-                        failure.toString());
-                synchronized (lock) {
-                    finish(run, new FlushReport(batches, decisions, pending, failure));
-                }
+                failed(run, batches, decisions, failure);
                 return;
             }
             synchronized (lock) {
-                sealed.poll();
-                pending -= batch.events().size();
+                queue.poll();
+                inMemory -= weight(next.entry());
+                applied(next.entry(), next.end());
             }
-            sendNext(batches + 1, decisions + batch.events().size(), run);
+            sendNext(batches + (next.entry() instanceof Journal.Batch ? 1 : 0),
+                    decisions + next.entry().decisions(), run);
         });
     }
 
-    /** Outcomes go after the decisions they refer to, which the batches above have just written. */
-    private void sendOutcomes(int batches, int decisions, CompletableFuture<FlushReport> run) {
-        OutcomeEvent outcome;
-        synchronized (lock) {
-            outcome = outcomes.peek();
-            if (outcome == null) {
-                finish(run, new FlushReport(batches, decisions, pending, null));
+    /** The backlog that waited on disk: read a chunk on the journal thread, send it in order, commit as it goes. */
+    private void sendFromDisk(int batches, int decisions, CompletableFuture<FlushReport> run) {
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return journal.read(journal.cursor(), DISK_CHUNK);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, journalThread).whenComplete((chunk, failure) -> {
+            if (failure != null) {
+                LOG.error("Cannot read the journal {}: {}", journal.settings().dir(), failure.toString());
+                failed(run, batches, decisions, failure);
                 return;
             }
+            if (chunk.isEmpty()) {
+                synchronized (lock) {
+                    // Nothing readable before the mark (a corrupt stretch was skipped): carry on from memory.
+                    diskUntil = null;
+                }
+                sendNext(batches, decisions, run);
+                return;
+            }
+            sendStored(chunk, 0, batches, decisions, run);
+        });
+    }
+
+    private void sendStored(List<Journal.Stored> chunk, int index, int batches, int decisions,
+                            CompletableFuture<FlushReport> run) {
+        if (index == chunk.size()) {
+            sendNext(batches, decisions, run);
+            return;
         }
-        store.decisionRecord(outcome.city(), outcome.decisionId())
+        Journal.Stored stored = chunk.get(index);
+        send(stored.entry()).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                failed(run, batches, decisions, failure);
+                return;
+            }
+            synchronized (lock) {
+                applied(stored.entry(), stored.end());
+            }
+            sendStored(chunk, index + 1, batches + (stored.entry() instanceof Journal.Batch ? 1 : 0),
+                    decisions + stored.entry().decisions(), run);
+        });
+    }
+
+    private void applied(Journal.Entry entry, Journal.Position end) {
+        if (entry instanceof Journal.Outcome) {
+            unappliedOutcomes--;
+        } else {
+            unappliedDecisions -= entry.decisions();
+        }
+        if (end != null) {
+            journal.commit(end);
+        }
+    }
+
+    private void failed(CompletableFuture<FlushReport> run, int batches, int decisions, Throwable failure) {
+        synchronized (lock) {
+            LOG.warn("Redis write-behind failed, {} decisions and {} outcomes kept for retry{}: {}",
+                    unappliedDecisions, unappliedOutcomes, journal == null ? "" : " in the journal",
+                    failure.toString());
+            // The backlog waits on disk, not in the heap: what is journaled leaves memory.
+            dropJournaledFromMemory();
+            finish(run, new FlushReport(batches, decisions, unappliedDecisions, failure));
+        }
+    }
+
+    private void dropJournaledFromMemory() {
+        if (journal == null) {
+            return;
+        }
+        var kept = new ArrayDeque<Pending>();
+        for (Pending p : queue) {
+            if (p.end() == null) {
+                kept.add(p);
+            } else {
+                inMemory -= weight(p.entry());
+                if (diskUntil == null || p.end().compareTo(diskUntil) > 0) {
+                    diskUntil = p.end();
+                }
+            }
+        }
+        queue.clear();
+        queue.addAll(kept);
+    }
+
+    private static int weight(Journal.Entry e) {
+        return e instanceof Journal.Outcome ? 1 : e.decisions();
+    }
+
+    private static void finish(CompletableFuture<FlushReport> run, FlushReport report) {
+        run.complete(report);
+    }
+
+    private void persistCursor() {
+        if (journal == null) {
+            return;
+        }
+        try {
+            journal.persistCursor();
+        } catch (IOException e) {
+            LOG.warn("Cannot write the journal cursor in {}: {}", journal.settings().dir(), e.toString());
+        }
+    }
+
+    /**
+     * A last flush, waiting at most {@code wait} for Redis, then the journal is closed. Returns what is still owed to
+     * Redis: in the journal, sent at the next start with this directory (or lost, without a journal).
+     */
+    public FlushReport close(Duration wait) {
+        FlushReport report;
+        try {
+            report = flush().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            report = new FlushReport(0, 0, pendingDecisions(), e);
+        }
+        if (journal != null) {
+            // Journal writes are ordered on its thread: closing there follows the last flush's append and cursor.
+            try {
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        journal.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }, journalThread).get(wait.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                LOG.warn("Closing the journal {}: {}", journal.settings().dir(), e.toString());
+            }
+            journalThread.shutdown();
+        }
+        return new FlushReport(report.batches(), report.decisions(), pendingDecisions(), report.failure());
+    }
+
+    public Journal journal() {
+        return journal;
+    }
+
+    private CompletionStage<?> send(Journal.Entry entry) {
+        return entry instanceof Journal.Batch b ? sendBatch(b) : sendOutcome((Journal.Outcome) entry);
+    }
+
+    /** Outcomes go after the decisions they refer to, which earlier batches have written. */
+    private CompletionStage<CityStateStore.OutcomeResult> sendOutcome(Journal.Outcome outcome) {
+        return store.decisionRecord(outcome.city(), outcome.decisionId())
                 .thenCompose(record -> record.isEmpty()
                         ? CompletableFuture.completedFuture(CityStateStore.OutcomeResult.UNKNOWN_DECISION)
                         : store.recordOutcome(outcome.city(), outcome.decisionId(), record.get("day"),
                         outcome.converted(), Double.isNaN(outcome.revenue())
                                 ? Double.parseDouble(record.getOrDefault("price", "0")) : outcome.revenue(),
                         Double.parseDouble(record.getOrDefault("coupon", "0")), outcome.timestampMillis()))
-                .whenComplete((result, failure) -> {
-                    if (failure != null) {
-                        synchronized (lock) {
-                            finish(run, new FlushReport(batches, decisions, pending, failure));
-                        }
-                        return;
-                    }
+                .thenApply(result -> {
                     if (result == CityStateStore.OutcomeResult.UNKNOWN_DECISION) {
                         LOG.warn("Dropping queued outcome for unknown decision {} in {}", outcome.decisionId(),
                                 outcome.city());
                     }
-                    synchronized (lock) {
-                        outcomes.poll();
-                    }
-                    sendOutcomes(batches, decisions, run);
+                    return result;
                 });
     }
 
-    private void finish(CompletableFuture<FlushReport> run, FlushReport report) {
-        synchronized (lock) {
-            inFlight = null;
-        }
-        run.complete(report);
-    }
-
-    private CompletionStage<Long> send(Batch batch) {
+    private CompletionStage<Long> sendBatch(Journal.Batch batch) {
         List<String> keys = new ArrayList<>();
         keys.add(RedisKeys.flushMarker(batch.city(), batch.id()));
         keys.add(RedisKeys.totals(batch.city(), batch.day()));
@@ -244,7 +497,7 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(Long.toString(e.timestampMillis()));
             args.add(e.decisionId());
         }
-        return redis.eval(Scripts.FLUSH, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
+        return Scripts.FLUSH.run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
                 args.toArray(String[]::new));
     }
 

@@ -30,7 +30,7 @@ class CityStoreTest extends CityStateStoreContract {
         connection = REDIS.connect();
         writes = REDIS.connect();
         store = new CityStore(connection);
-        log = new WriteBehindLog(writes, WriteBehindLog.Settings.defaults());
+        log = new WriteBehindLog(RedisLink.of(writes), WriteBehindLog.Settings.defaults());
     }
 
     @AfterEach

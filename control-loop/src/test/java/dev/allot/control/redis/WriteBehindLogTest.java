@@ -2,11 +2,16 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityTotals;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.journal.Journal;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +26,12 @@ class WriteBehindLogTest {
     @RegisterExtension
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
+    private static final WriteBehindLog.Settings SETTINGS = new WriteBehindLog.Settings(3600, 3600, 3600, 1000, 7,
+            100_000);
+
+    @TempDir
+    Path dir;
+
     private StatefulRedisConnection<String, String> connection;
     private WriteBehindLog log;
     private CityStore store;
@@ -29,7 +40,7 @@ class WriteBehindLogTest {
     void setUp() {
         REDIS.flushAll();
         connection = REDIS.connect();
-        log = new WriteBehindLog(connection, new WriteBehindLog.Settings(3600, 3600, 3600, 1000, 7, 100_000));
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS);
         store = new CityStore(connection);
     }
 
@@ -88,15 +99,112 @@ class WriteBehindLogTest {
     void aQueuedOutcomeIsAppliedOnceAfterItsDecision() throws Exception {
         DecisionEvent decision = event("city-c", "u1", 0.5, true);
         log.append(decision);
-        log.appendOutcome(new WriteBehindLog.OutcomeEvent("city-c", decision.decisionId(), true, 14.0, 1L));
-        log.appendOutcome(new WriteBehindLog.OutcomeEvent("city-c", decision.decisionId(), true, 14.0, 2L));
-        log.appendOutcome(new WriteBehindLog.OutcomeEvent("city-c", "no-such-decision", true, 14.0, 3L));
+        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 1L));
+        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 2L));
+        log.appendOutcome(new Journal.Outcome("city-c", "no-such-decision", true, 14.0, 3L));
         assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
         assertThat(log.pendingOutcomes()).isZero();
         CityTotals totals = store.totals("city-c", "2026-11-23").toCompletableFuture().get();
         assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
         assertThat(totals.get(CityTotals.REALIZED_REVENUE)).isEqualTo(14.0);
         assertThat(totals.get(CityTotals.REALIZED_SPEND)).isEqualTo(4.0);
+    }
+
+    @Test
+    void aBacklogJournaledWhileRedisIsDownIsSentOnceByTheNextProcess() throws Exception {
+        WriteBehindLog first = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        REDIS.stop();
+        WriteBehindLog.FlushReport left;
+        try {
+            for (int i = 0; i < 40; i++) {
+                first.append(event("city-d", "u" + i, 0.5, i % 2 == 0));
+            }
+            assertThat(first.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isFalse();
+            left = first.close(java.time.Duration.ofMillis(500));
+        } finally {
+            REDIS.start();
+        }
+        assertThat(left.pendingDecisions()).isEqualTo(40);
+
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        assertThat(log.pendingDecisions()).as("read back from the journal").isEqualTo(40);
+        assertThat(awaitFlush().succeeded()).isTrue();
+        assertThat(log.pendingDecisions()).isZero();
+        CityTotals totals = store.totals("city-d", "2026-11-23").toCompletableFuture().get();
+        assertThat(totals.decisions()).isEqualTo(40);
+        assertThat(connection.sync().xlen(RedisKeys.decisions("city-d"))).isEqualTo(40);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aStaleCursorResendsBatchesThatCountOnlyOnce() throws Exception {
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        for (int i = 0; i < 30; i++) {
+            log.append(event("city-e", "u" + i, 0.5, false));
+        }
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        log.close(java.time.Duration.ofSeconds(1));
+        // A crash between Redis confirming and the cursor reaching disk: the next process sends everything again.
+        Files.delete(dir.resolve("cursor"));
+
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        assertThat(log.pendingDecisions()).isEqualTo(30);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(store.totals("city-e", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(30);
+        assertThat(connection.sync().xlen(RedisKeys.decisions("city-e"))).isEqualTo(30);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void restoresItsShareOfTheDayWhenRedisLosesItsData() throws Exception {
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        DecisionEvent decided = event("city-f", "u0", 0.5, true);
+        log.append(decided);
+        log.appendOutcome(new Journal.Outcome("city-f", decided.decisionId(), true, 14.0, 1L));
+        for (int i = 1; i < 25; i++) {
+            log.append(event("city-f", "u" + i, 0.5, true));
+        }
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        REDIS.flushAll();
+
+        assertThat(log.restoreAfterDataLoss().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(25);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        CityTotals totals = store.totals("city-f", "2026-11-23").toCompletableFuture().get();
+        assertThat(totals.decisions()).isEqualTo(25);
+        assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
+        assertThat(connection.sync().xlen(RedisKeys.decisions("city-f"))).isEqualTo(25);
+        assertThat(connection.sync().zcard(RedisKeys.couponHistory("city-f", "u3"))).isEqualTo(1);
+
+        // A second restore with Redis intact changes nothing: the markers are back.
+        log.restoreAfterDataLoss().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(store.totals("city-f", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(25);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void keepsTheBacklogOnDiskNotInTheHeapWhileRedisIsDown() throws Exception {
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS.withMaxPending(50), journal());
+        REDIS.stop();
+        try {
+            for (int round = 0; round < 10; round++) {
+                for (int i = 0; i < 40; i++) {
+                    assertThat(log.full()).as("round %d", round).isFalse();
+                    log.append(event("city-g", "u" + i, 0.5, false));
+                }
+                assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isFalse();
+            }
+            assertThat(log.pendingDecisions()).isEqualTo(400);
+        } finally {
+            REDIS.start();
+        }
+        assertThat(awaitFlush().succeeded()).isTrue();
+        assertThat(store.totals("city-g", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(400);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    private Journal journal() throws java.io.IOException {
+        return Journal.open(Journal.Settings.defaults(dir));
     }
 
     private WriteBehindLog.FlushReport awaitFlush() throws Exception {

@@ -1,0 +1,50 @@
+package dev.allot.control.redis;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A Lua script called by its SHA-1 ({@code EVALSHA}), so each call carries the arguments, not the script text.
+ * A node that does not know it yet (first call, a restarted or new cluster node) answers NOSCRIPT: the call is
+ * repeated once with {@code EVAL}, which loads it there.
+ */
+final class LuaScript {
+
+    private final String text;
+    private final String sha;
+
+    LuaScript(String text) {
+        this.text = text;
+        try {
+            this.sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is part of every JDK", e);
+        }
+    }
+
+    String sha() {
+        return sha;
+    }
+
+    <T> CompletionStage<T> run(RedisLink redis, ScriptOutputType type, String[] keys, String... args) {
+        return redis.<T>call(r -> r.evalsha(sha, type, keys, args)).handle((result, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(result);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof RedisNoScriptException) {
+                return redis.<T>call(r -> r.eval(text, type, keys, args));
+            }
+            return CompletableFuture.<T>failedFuture(cause);
+        }).thenCompose(stage -> stage);
+    }
+}
