@@ -3,6 +3,7 @@ package dev.allot.app;
 import dev.allot.app.audit.AuditLog;
 import dev.allot.app.auth.Identities;
 import dev.allot.app.control.CityController;
+import dev.allot.app.control.ControlSnapshot;
 import dev.allot.app.control.ControlVerticle;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.control.RedisHealth;
@@ -16,7 +17,8 @@ import dev.allot.app.metrics.Metrics;
 import dev.allot.app.rules.RuleVersionStore;
 import dev.allot.control.PidTicker;
 import dev.allot.control.redis.CityStore;
-import dev.allot.control.redis.RedisClients;
+import dev.allot.control.journal.Journal;
+import dev.allot.control.redis.RedisLink;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.config.CityConfig;
@@ -27,16 +29,13 @@ import dev.allot.rules.RuleVocabulary;
 import dev.allot.rules.RuleHealth;
 import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.ModelFormatException;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,6 +46,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -66,17 +68,31 @@ public final class AllotService {
      * @param identitiesFile named tokens, scopes and JWT verification; null for {@code adminToken} alone
      * @param fourEyes      rule sets need approval by someone other than their author before activation
      * @param maxPendingWrites decisions and outcomes that may wait in memory for Redis (about 4 KB each)
+     * @param dataDir       the journal of writes owed to Redis and the control snapshot (a volume in Kubernetes)
+     * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
-                           Path identitiesFile, boolean fourEyes, int maxPendingWrites) {
+                           Path identitiesFile, boolean fourEyes, int maxPendingWrites, Path dataDir,
+                           long maxJournalBytes) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     HttpLimits.DEFAULT, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
-                    WriteBehindLog.Settings.defaults().maxPending());
+                    WriteBehindLog.Settings.defaults().maxPending(), Path.of("data"),
+                    Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes());
+        }
+
+        /** Bytes of writes that may wait for Redis in the journal before new decisions are refused (503). */
+        public Settings withMaxJournalBytes(long maxJournalBytes) {
+            return with(b -> b.maxJournalBytes = maxJournalBytes);
+        }
+
+        /** Where the journal and the control snapshot live: the replica's own volume. */
+        public Settings withDataDir(Path dataDir) {
+            return with(b -> b.dataDir = dataDir);
         }
 
         public Settings withPort(int port) {
@@ -144,7 +160,7 @@ public final class AllotService {
             change.accept(b);
             return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
                     b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
-                    b.identitiesFile, b.fourEyes, b.maxPendingWrites);
+                    b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes);
         }
 
         /** The fields of a settings being copied, open to change. */
@@ -165,6 +181,8 @@ public final class AllotService {
             Path identitiesFile;
             boolean fourEyes;
             int maxPendingWrites;
+            Path dataDir;
+            long maxJournalBytes;
 
             Copy(Settings s) {
                 host = s.host;
@@ -183,13 +201,20 @@ public final class AllotService {
                 identitiesFile = s.identitiesFile;
                 fourEyes = s.fourEyes;
                 maxPendingWrites = s.maxPendingWrites;
+                dataDir = s.dataDir;
+                maxJournalBytes = s.maxJournalBytes;
             }
         }
     }
 
+    /** How long a stopping replica waits for Redis to take what it owes; the rest stays in the journal. */
+    static final Duration STOP_FLUSH_WAIT = Duration.ofSeconds(5);
+    /** How long a starting replica waits for Redis before it serves degraded. */
+    static final Duration FIRST_CONNECT_WAIT = Duration.ofSeconds(2);
+
     private final Vertx vertx;
-    private final RedisClient redis;
-    private final List<StatefulRedisConnection<String, String>> connections;
+    private final RedisLink redis;
+    private final WriteBehindLog log;
     private final List<String> deployments;
     private final DecisionService decisions;
     private final OutcomeService outcomes;
@@ -200,13 +225,12 @@ public final class AllotService {
     private final Metrics metrics;
     private final int port;
 
-    private AllotService(Vertx vertx, RedisClient redis, List<StatefulRedisConnection<String, String>> connections,
-                         List<String> deployments, DecisionService decisions, OutcomeService outcomes,
+    private AllotService(Vertx vertx, RedisLink redis, WriteBehindLog log, List<String> deployments, DecisionService decisions, OutcomeService outcomes,
                          CityController controller, CityRules rules, RuleSetStore ruleStore,
                          ModelSwapper models, Metrics metrics, int port) {
         this.vertx = vertx;
         this.redis = redis;
-        this.connections = connections;
+        this.log = log;
         this.deployments = deployments;
         this.decisions = decisions;
         this.outcomes = outcomes;
@@ -219,10 +243,8 @@ public final class AllotService {
     }
 
     /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
-    private record Loaded(Map<String, CityRuntime> cities, CityRules rules, RedisClient redis,
-                          StatefulRedisConnection<String, String> requests,
-                          StatefulRedisConnection<String, String> writes,
-                          StatefulRedisPubSubConnection<String, String> events) {
+    private record Loaded(Map<String, CityRuntime> cities, CityRules rules, RedisLink redis, Journal journal,
+                          ControlSnapshot snapshot) {
     }
 
     public static Future<AllotService> start(Vertx vertx, Settings settings) {
@@ -258,12 +280,42 @@ public final class AllotService {
                         + " are refused for city " + city.getKey() + ": " + loaded.errors());
             }
         }
-        RedisClient redis = RedisClients.create(settings.redisUrl(), Duration.ofMillis(250));
+        ControlSnapshot snapshot = new ControlSnapshot(settings.dataDir().resolve("control.json"));
+        snapshot.restoreInto(cities.values(), settings.clock().millis());
+        Journal journal;
         try {
-            return new Loaded(cities, rules, redis, redis.connect(), redis.connect(), redis.connectPubSub());
-        } catch (RuntimeException e) {
-            redis.shutdown();
-            throw new ConfigException("cannot connect to Redis at " + settings.redisUrl() + ": " + e.getMessage(), e);
+            journal = Journal.open(Journal.Settings.defaults(settings.dataDir().resolve("journal"))
+                    .withMaxUnappliedBytes(settings.maxJournalBytes()));
+        } catch (IOException e) {
+            throw new ConfigException("cannot open the journal: " + e.getMessage(), e);
+        }
+        RedisLink redis;
+        try {
+            redis = RedisLink.connect(settings.redisUrl(), Duration.ofMillis(250));
+        } catch (IllegalArgumentException e) {
+            closeQuietly(journal);
+            throw new ConfigException(e.getMessage(), e);
+        }
+        try {
+            redis.connected().get(FIRST_CONNECT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Serving matters more than Redis: decisions go on with the snapshot's λ (else the day's λ₀), writes
+            // wait in the journal, and readiness says degraded until Redis is reached.
+            LOG.warn("Redis at {} not reached in {} s: serving degraded until it is", settings.redisUrl(),
+                    FIRST_CONNECT_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.warn("Redis at {}: {}", settings.redisUrl(), e.getCause().toString());
+        }
+        return new Loaded(cities, rules, redis, journal, snapshot);
+    }
+
+    private static void closeQuietly(Journal journal) {
+        try {
+            journal.close();
+        } catch (IOException e) {
+            LOG.warn("Closing the journal: {}", e.toString());
         }
     }
 
@@ -278,9 +330,9 @@ public final class AllotService {
     private static Future<AllotService> deploy(Vertx vertx, Settings settings, Loaded loaded) {
         Metrics metrics = new Metrics();
         RedisHealth health = new RedisHealth();
-        CityStore store = new CityStore(loaded.requests());
-        WriteBehindLog log = new WriteBehindLog(loaded.writes(),
-                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites()));
+        CityStore store = new CityStore(loaded.redis());
+        WriteBehindLog log = new WriteBehindLog(loaded.redis(),
+                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites()), loaded.journal());
         DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
                 settings.clock());
         OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());
@@ -288,6 +340,8 @@ public final class AllotService {
         CityController controller = new CityController(store, log, ticker, health, metrics, settings.clock());
         loaded.cities().values().forEach(c -> metrics.gauge("allot.lambda", c.city(), c::lambda));
         metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
+        metrics.gauge("allot.journal.unapplied.bytes", () -> loaded.journal().unappliedBytes());
+        metrics.gauge("allot.journal.corrupt.records", () -> loaded.journal().corruptRecords());
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
         loaded.rules().byCity().forEach((city, rules) -> {
             metrics.gauge("allot.rules.fallback", city, () -> rules.fallback().isPresent() ? 1 : 0);
@@ -296,28 +350,31 @@ public final class AllotService {
         });
 
         ModelSwapper models = new ModelSwapper(loaded.cities().values());
-        RuleSetStore ruleStore = new RuleSetStore(loaded.requests());
-        // A set stored by another replica is announced: apply it now (a worker compiles it), not at the next poll.
-        loaded.events().addListener(new RedisPubSubAdapter<>() {
-            @Override
-            public void message(String channel, String version) {
-                vertx.executeBlocking(() -> {
-                    ruleStore.applyIfNew(loaded.rules());
-                    return null;
-                }, false);
-            }
-        });
-        loaded.events().async().subscribe(RuleSetStore.CHANNEL);
+        RuleSetStore ruleStore = new RuleSetStore(loaded.redis());
+        // A set stored by another replica is announced: apply it now (a worker compiles it), not at the next poll;
+        // and when Redis is first reached (a degraded start), whatever is stored there.
+        Runnable applyStored = () -> vertx.executeBlocking(() -> {
+            ruleStore.applyIfNew(loaded.rules());
+            return null;
+        }, false);
+        loaded.redis().subscribe(RuleSetStore.CHANNEL, version -> applyStored.run());
+        loaded.redis().connected().thenRun(applyStored);
+        // A replica that writes the control state back to a Redis that lost it stores its rule set there too.
+        controller.onDataLoss(city -> vertx.executeBlocking(() -> {
+            loaded.rules().of(city.city()).flatMap(r -> r.active())
+                    .ifPresent(active -> ruleStore.storeNow(city.city(), active, "restored"));
+            return null;
+        }, false));
         Identities identities = Identities.load(vertx, settings.adminToken(), settings.identitiesFile());
-        AuditLog audit = new AuditLog(loaded.requests(), settings.clock(), metrics);
+        AuditLog audit = new AuditLog(loaded.redis(), settings.clock(), metrics);
         HttpVerticle.Services services = new HttpVerticle.Services(decisions, outcomes, controller, loaded.rules(),
                 ruleStore, models, store, metrics, settings.host(), settings.port(), settings.http(),
-                identities, audit, new RuleVersionStore(loaded.requests()), settings.fourEyes(),
+                identities, audit, new RuleVersionStore(loaded.redis()), settings.fourEyes(),
                 settings.clock());
         List<HttpVerticle> https = new ArrayList<>();
         List<String> deployments = new ArrayList<>();
         return vertx.deployVerticle(new ControlVerticle(controller, loaded.cities().values(), settings.flushMillis(),
-                        settings.refreshMillis()))
+                        settings.refreshMillis(), loaded.snapshot()))
                 .compose(id -> {
                     deployments.add(id);
                     return vertx.deployVerticle(() -> {
@@ -340,8 +397,7 @@ public final class AllotService {
                     int port = https.get(0).actualPort();
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
-                    return new AllotService(vertx, loaded.redis(), List.of(loaded.requests(), loaded.writes(), loaded.events()),
-                            deployments, decisions, outcomes, controller, loaded.rules(), ruleStore, models, metrics,
+                    return new AllotService(vertx, loaded.redis(), log, deployments, decisions, outcomes, controller, loaded.rules(), ruleStore, models, metrics,
                             port);
                 });
     }
@@ -410,7 +466,12 @@ public final class AllotService {
         return metrics;
     }
 
-    /** Undeploys (which flushes pending writes), then closes Redis. */
+    /**
+     * Stops in the order that loses nothing: the HTTP servers stop accepting and finish the requests in flight; the
+     * control verticle gives up its leases; the write-behind log flushes, waiting at most {@link #STOP_FLUSH_WAIT}
+     * for Redis, and closes the journal, where anything Redis did not take waits for the next start; then Redis is
+     * closed. Says in the log what was left in the journal.
+     */
     public Future<Void> stop() {
         Future<Void> undeployed = Future.succeededFuture();
         for (int i = deployments.size() - 1; i >= 0; i--) {
@@ -418,8 +479,16 @@ public final class AllotService {
             undeployed = undeployed.compose(v -> vertx.undeploy(id));
         }
         return undeployed.eventually(() -> vertx.executeBlocking(() -> {
-            connections.forEach(StatefulRedisConnection::close);
-            redis.shutdown();
+            WriteBehindLog.FlushReport left = log.close(STOP_FLUSH_WAIT);
+            if (left.pendingDecisions() + log.pendingOutcomes() > 0) {
+                LOG.warn("Stopped with {} decisions and {} outcomes not confirmed by Redis ({}): they wait in the"
+                        + " journal {} for the next start with this data directory", left.pendingDecisions(),
+                        log.pendingOutcomes(), left.failure() == null ? "Redis did not take them in time"
+                                : left.failure().toString(), log.journal().settings().dir().toAbsolutePath());
+            } else {
+                LOG.info("Stopped: every decision and outcome is in Redis");
+            }
+            redis.close();
             return null;
         }));
     }

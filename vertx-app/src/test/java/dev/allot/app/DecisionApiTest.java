@@ -44,9 +44,7 @@ class DecisionApiTest {
 
     @BeforeEach
     void cleanRedis() throws Exception {
-        service.flushAndRefresh();
-        REDIS.flushAll();
-        service.flushAndRefresh();
+        service.resetRedis(REDIS);
     }
 
     @Test

@@ -129,25 +129,37 @@ public final class ServiceFixture implements AutoCloseable {
     public static ServiceFixture start(EmbeddedRedisExtension redis, List<String> cityJsons,
                                        UnaryOperator<AllotService.Settings> customize) throws Exception {
         Path root = Files.createTempDirectory("allot-test");
+        Path config = writeCities(root, cityJsons);
+        Path rules = copyShippedRules(root);
+        Vertx vertx = Vertx.vertx();
+        ManualClock clock = new ManualClock(Instant.parse("2026-11-23T06:00:00Z"));
+        AllotService.Settings settings = AllotService.Settings.defaults(redis.url()).withHost("127.0.0.1")
+                .withPort(0).withDirectories(config, rules).withAdminToken(ADMIN_TOKEN)
+                .withTimers(10, 200, 0).withClock(clock).withDataDir(root.resolve("data"));
+        AllotService service = AllotService.start(vertx, customize.apply(settings)).toCompletionStage().toCompletableFuture()
+                .get(60, TimeUnit.SECONDS);
+        return new ServiceFixture(vertx, service, rules, clock);
+    }
+
+    /** {@code root/cities} with one file per city config ({@code MODEL}: the shipped model). */
+    static Path writeCities(Path root, List<String> cityJsons) throws IOException {
         Path config = Files.createDirectories(root.resolve("cities"));
         for (int i = 0; i < cityJsons.size(); i++) {
             Files.writeString(config.resolve("city" + i + ".json"),
                     cityJsons.get(i).replace("MODEL", SHIPPED_MODEL.toString().replace("\\", "\\\\")));
         }
+        return config;
+    }
+
+    /** {@code root/rules} with a copy of the shipped rule files. */
+    static Path copyShippedRules(Path root) throws IOException {
         Path rules = Files.createDirectories(root.resolve("rules"));
         try (Stream<Path> files = Files.list(SHIPPED_RULES)) {
             for (Path f : files.toList()) {
                 Files.copy(f, rules.resolve(f.getFileName()));
             }
         }
-        Vertx vertx = Vertx.vertx();
-        ManualClock clock = new ManualClock(Instant.parse("2026-11-23T06:00:00Z"));
-        AllotService.Settings settings = AllotService.Settings.defaults(redis.url()).withHost("127.0.0.1")
-                .withPort(0).withDirectories(config, rules).withAdminToken(ADMIN_TOKEN)
-                .withTimers(10, 200, 0).withClock(clock);
-        AllotService service = AllotService.start(vertx, customize.apply(settings)).toCompletionStage().toCompletableFuture()
-                .get(60, TimeUnit.SECONDS);
-        return new ServiceFixture(vertx, service, rules, clock);
+        return rules;
     }
 
     public AllotService service() {
@@ -197,6 +209,30 @@ public final class ServiceFixture implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Empties Redis as for a new environment: the replica's writes are flushed first, its journal forgets them, and
+     * the cities' epochs survive the FLUSHALL (in one transaction), so the replica does not take the empty Redis
+     * for one that lost its data and restore it.
+     */
+    public void resetRedis(EmbeddedRedisExtension redis) throws Exception {
+        flushAndRefresh();
+        service.controller().log().forgetApplied().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try (var c = redis.connect()) {
+            Map<String, String> epochs = new java.util.HashMap<>();
+            for (String city : service.decisions().cities().keySet()) {
+                String epoch = c.sync().get(dev.allot.control.redis.RedisKeys.epoch(city));
+                if (epoch != null) {
+                    epochs.put(dev.allot.control.redis.RedisKeys.epoch(city), epoch);
+                }
+            }
+            c.sync().multi();
+            c.sync().flushall();
+            epochs.forEach((k, v) -> c.sync().set(k, v));
+            c.sync().exec();
+        }
+        flushAndRefresh();
     }
 
     /** Writes everything this replica holds to Redis, and re-reads each city's view. */

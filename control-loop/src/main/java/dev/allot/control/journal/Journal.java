@@ -39,8 +39,9 @@ import java.util.zip.CRC32C;
  * directory. A torn record at the end of the last segment (a crash mid-write) is cut off on open; a corrupt
  * record elsewhere ends its segment's reading and is counted in {@link #corruptRecords()}.
  *
- * <p>Applied segments are kept up to {@link Settings#retainBytes()}: when Redis comes back empty, {@link #rewind}
- * replays them, which restores this replica's contributions to the day's totals, stream and histories.
+ * <p>Applied segments are kept up to {@link Settings#retainBytes()}: when Redis comes back empty, they are sent
+ * again from {@link #start()}, which restores this replica's contributions to the day's totals, stream and
+ * histories.
  *
  * <p>Not thread-safe for concurrent writers by design: one owner (the write-behind log's journal thread) calls
  * it; the public methods are synchronized so gauges may read counts from other threads.
@@ -110,6 +111,10 @@ public final class Journal implements AutoCloseable {
         public static Settings defaults(Path dir) {
             return new Settings(dir, 16L << 20, 2L << 30, 1L << 30, true);
         }
+
+        public Settings withMaxUnappliedBytes(long bytes) {
+            return new Settings(dir, segmentBytes, bytes, retainBytes, sync);
+        }
     }
 
     private final Settings settings;
@@ -122,6 +127,8 @@ public final class Journal implements AutoCloseable {
     private Position cursor;
     private long corruptRecords;
     private boolean cursorDirty;
+    /** Nothing before it is sent again (see {@link #forgetApplied}); null: all kept segments count. */
+    private Position floor;
 
     private Journal(Settings settings, FileChannel lockChannel, FileLock lock) {
         this.settings = settings;
@@ -389,19 +396,19 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** The oldest record kept, applied or not. */
+    public synchronized Position start() {
+        Position first = segments.isEmpty() ? cursor : new Position(segments.firstKey(), 0);
+        return floor != null && floor.compareTo(first) > 0 ? floor : first;
+    }
+
     /**
-     * Moves the cursor back to the oldest retained record, so everything kept is sent again; returns the counts
-     * rewound. For a Redis that lost its data: the batch ids are gone with it, so each batch applies once more.
+     * Forgets what Redis has confirmed: nothing before the cursor will be sent again. For a Redis emptied on
+     * purpose (a new environment, a test), whose old data is not to come back.
      */
-    public synchronized Counts rewind() throws IOException {
-        if (segments.isEmpty()) {
-            return Counts.ZERO;
-        }
-        Position oldest = new Position(segments.firstKey(), 0);
-        Counts counts = count(oldest, cursor);
-        cursor = oldest;
+    public synchronized void forgetApplied() {
+        floor = cursor;
         cursorDirty = true;
-        return counts;
     }
 
     /** Writes the cursor (atomically) and drops applied segments beyond the retained bytes. */
@@ -421,7 +428,7 @@ public final class Journal implements AutoCloseable {
         long retained = 0;
         for (Long segment : new ArrayList<>(segments.headMap(cursor.segment(), false).descendingKeySet())) {
             retained += segments.get(segment);
-            if (retained > settings.retainBytes()) {
+            if (retained > settings.retainBytes() || floor != null && segment < floor.segment()) {
                 Files.deleteIfExists(segmentPath(segment));
                 segments.remove(segment);
             }

@@ -145,13 +145,42 @@ public final class CityStore implements CityStateStore {
         return link.call(r -> r.hset(RedisKeys.pid(city), fields));
     }
 
+    /** The city's epoch (see {@link RedisKeys#epoch}); empty when Redis holds none. */
+    public CompletionStage<Optional<String>> epoch(String city) {
+        return link.call(r -> r.get(RedisKeys.epoch(city))).thenApply(Optional::ofNullable);
+    }
+
+    /** What {@link #recreateEpoch} found. */
+    public enum EpochResult { PRESENT, ADOPTED, WRITTEN_BACK }
+
+    /**
+     * Sets a missing epoch; when the controller's state is missing too, writes {@code pidFields} and {@code lambda}
+     * (what this replica knows) in the same step.
+     */
+    public CompletionStage<EpochResult> recreateEpoch(String city, String epoch, Map<String, String> pidFields,
+                                                      Double lambda) {
+        List<String> args = new ArrayList<>(List.of(epoch, lambda == null ? "" : Double.toString(lambda)));
+        pidFields.forEach((field, value) -> {
+            args.add(field);
+            args.add(value);
+        });
+        CompletionStage<Long> reply = Scripts.RECREATE_EPOCH.run(link, ScriptOutputType.INTEGER,
+                new String[]{RedisKeys.epoch(city), RedisKeys.pid(city), RedisKeys.lambda(city)},
+                args.toArray(String[]::new));
+        return reply.thenApply(r -> switch (r.intValue()) {
+            case 1 -> EpochResult.WRITTEN_BACK;
+            case 2 -> EpochResult.ADOPTED;
+            default -> EpochResult.PRESENT;
+        });
+    }
+
     static CityTotals toTotals(Map<String, String> hash) {
         Map<String, Double> fields = new HashMap<>();
         hash.forEach((k, v) -> fields.put(k, Double.parseDouble(v)));
         return new CityTotals(fields);
     }
 
-    RedisLink link() {
+    public RedisLink link() {
         return link;
     }
 }

@@ -13,6 +13,14 @@ public final class RedisKeys {
         return "allot:{" + city + "}:";
     }
 
+    /**
+     * A random value set once in a Redis that holds the city's state: when it is missing, Redis lost the city's
+     * data (restarted empty, failed over to an empty replica), and the replicas write back what they know.
+     */
+    public static String epoch(String city) {
+        return prefix(city) + "epoch";
+    }
+
     public static String lambda(String city) {
         return prefix(city) + "lambda";
     }

@@ -113,4 +113,23 @@ final class Scripts {
             redis.call('HSET', KEYS[2], unpack(fields))
             return 1
             """);
+
+    /**
+     * Sets a city's epoch if it is missing and, if the controller's state is missing too (Redis lost the city's
+     * data), writes the state a replica still holds, all at once, so no replica ever reads a new epoch without the
+     * state. KEYS: epoch, pid hash, lambda. ARGV: epoch, lambda ('' for none), then pid field/value pairs.
+     * Returns 0 when the epoch was there, 2 when only the epoch was missing, 1 when the state was written back.
+     */
+    static final LuaScript RECREATE_EPOCH = new LuaScript("""
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            redis.call('SET', KEYS[1], ARGV[1])
+            if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+            if #ARGV > 2 then
+              local fields = {}
+              for i = 3, #ARGV do fields[i - 2] = ARGV[i] end
+              redis.call('HSET', KEYS[2], unpack(fields))
+            end
+            if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
+            return 1
+            """);
 }

@@ -187,30 +187,74 @@ public final class WriteBehindLog implements DecisionSink {
     }
 
     /**
-     * Redis lost its data (it came back empty): everything the journal retains is sent again, which restores this
-     * replica's share of the day's totals, stream and histories. Each batch applies once: the markers went with
-     * the data. Returns the decisions sent again.
+     * Redis lost a city's data (it came back empty): every batch and outcome of the city that this replica's journal
+     * retains and Redis had confirmed is sent again, which restores this replica's share of the city's totals,
+     * stream and histories. Each applies once: the batch markers went with the data, and come back with it. What
+     * Redis has not confirmed yet goes out with the next flushes as usual. Returns the decisions sent again.
      */
-    public CompletionStage<Long> restoreAfterDataLoss() {
+    public CompletionStage<Long> restoreAfterDataLoss(String city) {
         if (journal == null) {
             return CompletableFuture.completedFuture(0L);
         }
-        return serially(() -> CompletableFuture.supplyAsync(() -> {
-            try {
-                Journal.Counts rewound = journal.rewind();
-                synchronized (lock) {
-                    dropJournaledFromMemory();
-                    diskUntil = journal.end();
-                    unappliedDecisions += rewound.decisions();
-                    unappliedOutcomes += rewound.outcomes();
+        return serially(() -> {
+            Journal.Position until = journal.cursor();
+            CompletableFuture<Long> done = new CompletableFuture<>();
+            replayRetained(city, journal.start(), until, 0, done);
+            return done.whenComplete((sent, error) -> {
+                if (error == null) {
+                    LOG.warn("Redis lost the data of {}: sent again the {} decisions of it this replica's journal"
+                            + " retains", city, sent);
                 }
-                LOG.warn("Redis lost its data: sending again the {} decisions and {} outcomes this replica's journal"
-                        + " retains", rewound.decisions(), rewound.outcomes());
-                return rewound.decisions();
+            });
+        });
+    }
+
+    /**
+     * Forgets what Redis has confirmed, so a later {@link #restoreAfterDataLoss} does not bring it back: for a Redis
+     * emptied on purpose (a new environment, a test). Runs after the flushes already asked for.
+     */
+    public CompletionStage<Void> forgetApplied() {
+        if (journal == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return serially(() -> CompletableFuture.runAsync(journal::forgetApplied, journalThread));
+    }
+
+    private void replayRetained(String city, Journal.Position from, Journal.Position until, long sent,
+                                CompletableFuture<Long> done) {
+        CompletableFuture.supplyAsync(() -> {
+            try {
+                return journal.read(from, DISK_CHUNK).stream().filter(s -> s.end().compareTo(until) <= 0).toList();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, journalThread));
+        }, journalThread).whenComplete((chunk, failure) -> {
+            if (failure != null) {
+                done.completeExceptionally(failure);
+            } else if (chunk.isEmpty()) {
+                done.complete(sent);
+            } else {
+                List<Journal.Entry> ofCity = chunk.stream().map(Journal.Stored::entry)
+                        .filter(e -> city.equals(e instanceof Journal.Batch b ? b.city() : ((Journal.Outcome) e).city()))
+                        .toList();
+                Journal.Position next = chunk.get(chunk.size() - 1).end();
+                sendAll(ofCity, 0).whenComplete((ok, error) -> {
+                    if (error != null) {
+                        done.completeExceptionally(error);
+                    } else {
+                        replayRetained(city, next, until, sent + ofCity.stream().mapToLong(Journal.Entry::decisions)
+                                .sum(), done);
+                    }
+                });
+            }
+        });
+    }
+
+    private CompletionStage<?> sendAll(List<Journal.Entry> entries, int index) {
+        if (index == entries.size()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return send(entries.get(index)).thenCompose(ok -> sendAll(entries, index + 1));
     }
 
     private <T> CompletionStage<T> serially(java.util.function.Supplier<CompletionStage<T>> step) {

@@ -165,18 +165,22 @@ class WriteBehindLogTest {
             log.append(event("city-f", "u" + i, 0.5, true));
         }
         assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        log.append(event("city-other", "u0", 0.5, true));
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
         REDIS.flushAll();
 
-        assertThat(log.restoreAfterDataLoss().toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(25);
+        assertThat(log.restoreAfterDataLoss("city-f").toCompletableFuture().get(5, TimeUnit.SECONDS)).isEqualTo(25);
         assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
         CityTotals totals = store.totals("city-f", "2026-11-23").toCompletableFuture().get();
         assertThat(totals.decisions()).isEqualTo(25);
         assertThat(totals.get(CityTotals.PURCHASES)).isEqualTo(1.0);
         assertThat(connection.sync().xlen(RedisKeys.decisions("city-f"))).isEqualTo(25);
         assertThat(connection.sync().zcard(RedisKeys.couponHistory("city-f", "u3"))).isEqualTo(1);
+        assertThat(connection.sync().exists(RedisKeys.totals("city-other", "2026-11-23")))
+                .as("another city's data is restored only when that city lost it").isZero();
 
         // A second restore with Redis intact changes nothing: the markers are back.
-        log.restoreAfterDataLoss().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        log.restoreAfterDataLoss("city-f").toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
         assertThat(store.totals("city-f", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(25);
         log.close(java.time.Duration.ofSeconds(1));

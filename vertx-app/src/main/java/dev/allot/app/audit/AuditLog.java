@@ -9,10 +9,9 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import dev.allot.control.redis.RedisLink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +45,12 @@ public final class AuditLog {
     public record Filter(String who, String action, String target, Instant since, int limit) {
     }
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisLink redis;
     private final Clock clock;
     private final Metrics metrics;
 
-    public AuditLog(StatefulRedisConnection<String, String> connection, Clock clock, Metrics metrics) {
-        this.redis = connection.async();
+    public AuditLog(RedisLink redis, Clock clock, Metrics metrics) {
+        this.redis = redis;
         this.clock = clock;
         this.metrics = metrics;
     }
@@ -66,8 +65,8 @@ public final class AuditLog {
         fields.put("target", target);
         fields.put("before", json(before));
         fields.put("after", json(after));
-        return Future.fromCompletionStage(redis.xadd(STREAM, XAddArgs.Builder.maxlen(KEEP).approximateTrimming(),
-                        fields), context)
+        return Future.fromCompletionStage(redis.call(r -> r.xadd(STREAM, XAddArgs.Builder.maxlen(KEEP).approximateTrimming(),
+                        fields)), context)
                 .map(id -> true)
                 .recover(e -> {
                     LOG.error("Audit entry not recorded ({}): {}", e.toString(), fields);
@@ -78,7 +77,7 @@ public final class AuditLog {
 
     /** The newest entries matching {@code filter}, newest first. */
     public Future<List<Entry>> list(Filter filter, Context context) {
-        return Future.fromCompletionStage(redis.xrevrange(STREAM, Range.create("-", "+"), Limit.from(SCAN)), context)
+        return Future.fromCompletionStage(redis.call(r -> r.xrevrange(STREAM, Range.create("-", "+"), Limit.from(SCAN))), context)
                 .map(messages -> {
                     List<Entry> out = new ArrayList<>();
                     for (StreamMessage<String, String> m : messages) {

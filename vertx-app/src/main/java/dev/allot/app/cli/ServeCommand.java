@@ -44,6 +44,16 @@ public final class ServeCommand implements Callable<Integer> {
                     + " requests get 503 (default: ${DEFAULT-VALUE})")
     int maxPendingWrites;
 
+    @Option(names = "--data-dir", defaultValue = "data",
+            description = "The replica's own directory: the journal of writes owed to Redis (replayed at the next"
+                    + " start) and the control snapshot; a volume in Kubernetes (default: ${DEFAULT-VALUE})")
+    Path dataDir;
+
+    @Option(names = "--max-journal-mb", defaultValue = "2048",
+            description = "Megabytes of writes that may wait for Redis in the journal; beyond it new decisions get"
+                    + " 503 (default: ${DEFAULT-VALUE})")
+    long maxJournalMb;
+
     @Option(names = "--four-eyes", description = "Rule sets need approval by someone other than their author"
             + " before activation; direct activation of files is then refused (409)")
     boolean fourEyes;
@@ -52,6 +62,9 @@ public final class ServeCommand implements Callable<Integer> {
             description = "Share of rule evaluations that may fail (in windows of 1,000, from the 10th failure)"
                     + " before the replica falls back to the last good rule set (default: ${DEFAULT-VALUE})")
     double rulesMaxErrorRate;
+
+    /** The most a SIGTERM may take: HTTP drain, flush wait and journal close, with room to spare. */
+    static final long STOP_SECONDS = 20;
 
     @Override
     public Integer call() throws Exception {
@@ -65,13 +78,18 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--max-pending-writes must be at least 1,"
                     + " got " + maxPendingWrites);
         }
+        if (maxJournalMb < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--max-journal-mb must be at least 1,"
+                    + " got " + maxJournalMb);
+        }
         int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
                 .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit)
                 .withRulePolicy(new RuleHealth.Policy(rulesMaxErrorRate, RuleHealth.Policy.DEFAULT.window(),
                         RuleHealth.Policy.DEFAULT.minFailures()))
                 .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"))
-                .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites);
+                .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites)
+                .withDataDir(dataDir).withMaxJournalBytes(maxJournalMb << 20);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {
@@ -85,12 +103,14 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        // SIGTERM: stop accepting, finish requests in flight, flush to Redis (bounded), journal the rest. The
+        // Kubernetes grace period (30 s) covers the drain (5 s), the flush (5 s) and the journal's close.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 service.stop().eventually(vertx::close).toCompletionStage().toCompletableFuture()
-                        .get(10, TimeUnit.SECONDS);
-            } catch (Exception ignored) {
-                // Exiting anyway; pending writes were attempted.
+                        .get(STOP_SECONDS, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("allot: stop did not complete in " + STOP_SECONDS + " s: " + e);
             }
             stopped.countDown();
         }, "allot-stop"));

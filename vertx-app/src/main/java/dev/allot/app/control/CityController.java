@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The replica's side of the control loop: flushes its write-behind log, refreshes each city's lambda, gains
@@ -34,6 +35,7 @@ public final class CityController {
     private final Metrics metrics;
     private final Clock clock;
     private volatile boolean steering = true;
+    private volatile java.util.function.Consumer<CityRuntime> onDataLoss = city -> { };
 
     public CityController(CityStore store, WriteBehindLog log, PidTicker ticker, RedisHealth health, Metrics metrics,
                           Clock clock) {
@@ -62,31 +64,100 @@ public final class CityController {
         });
     }
 
-    /** Reads the city's lambda, controller settings and today's totals into the replica's view. */
+    /**
+     * Reads the city's lambda, controller settings and today's totals into the replica's view; first checks the
+     * city's epoch, and when Redis lost the city's data, writes back what this replica knows (see
+     * {@link #recoverDataLoss}).
+     */
     public Future<Void> refresh(CityRuntime city, Context context) {
         String day = city.setup().config().tradingDay().keyOf(clock.instant());
-        Future<Map<String, String>> pid = Future.fromCompletionStage(store.pidFields(city.city()), context);
-        Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
-        Future<Optional<Double>> lambda0 = Future.fromCompletionStage(store.lambda0(city.city(), day), context);
-        return Future.all(pid, totals, lambda0).<Void>map(all -> {
-            health.succeeded();
-            Map<String, String> fields = pid.result();
-            city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals.result(),
-                    clock.millis());
-            String storedDay = fields.get("day");
-            if (storedDay != null && !storedDay.equals(day)) {
-                // The city's day has turned and no tick has run in it yet: decide with the day's offline lambda
-                // at once, and tick now so the controller (on whichever replica holds the lock) starts the day.
-                if (!city.frozen()) {
-                    lambda0.result().ifPresent(city::observeLambda);
-                }
-                tick(city, context);
+        return Future.fromCompletionStage(store.epoch(city.city()), context)
+                .compose(epoch -> checkEpoch(city, epoch.orElse(null), context))
+                .compose(fresh -> {
+                    Future<Map<String, String>> pid = Future.fromCompletionStage(store.pidFields(city.city()), context);
+                    Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
+                    Future<Optional<Double>> lambda0 = Future.fromCompletionStage(store.lambda0(city.city(), day),
+                            context);
+                    return Future.all(pid, totals, lambda0).<Void>map(all -> {
+                        health.succeeded();
+                        observe(city, day, pid.result(), totals.result(), lambda0.result(), context);
+                        return null;
+                    });
+                })
+                .onFailure(error -> {
+                    health.failed(error);
+                    metrics.redisError("refresh");
+                });
+    }
+
+    private void observe(CityRuntime city, String day, Map<String, String> fields, CityTotals totals,
+                         Optional<Double> lambda0, Context context) {
+        city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals, clock.millis());
+        String storedDay = fields.get("day");
+        if (storedDay != null && !storedDay.equals(day)) {
+            // The city's day has turned and no tick has run in it yet: decide with the day's offline lambda
+            // at once, and tick now so the controller (on whichever replica holds the lock) starts the day.
+            if (!city.frozen()) {
+                lambda0.ifPresent(city::observeLambda);
             }
-            return null;
-        }).onFailure(error -> {
-            health.failed(error);
-            metrics.redisError("refresh");
-        });
+            tick(city, context);
+        }
+    }
+
+    /**
+     * Compares the city's epoch in Redis with the one this replica saw last. Missing where this replica had seen
+     * one, or different: Redis lost the city's data since (an empty restart, a failover to an empty replica).
+     */
+    private Future<Void> checkEpoch(CityRuntime city, String inRedis, Context context) {
+        String known = city.epoch();
+        if (inRedis != null && inRedis.equals(known)) {
+            return Future.succeededFuture();
+        }
+        if (inRedis != null) {
+            if (known != null) {
+                // Another replica noticed first and wrote the control state back; this one restores its own share.
+                // The new epoch is taken once that is done, so a restore cut short is tried again (each batch once).
+                return recoverDataLoss(city, false, context).onSuccess(v -> city.observeEpoch(inRedis));
+            }
+            city.observeEpoch(inRedis);
+            return Future.succeededFuture();
+        }
+        String epoch = UUID.randomUUID().toString();
+        Map<String, String> fields = new LinkedHashMap<>(city.pidFields());
+        fields.put("lambda", Double.toString(city.lambda()));
+        return Future.fromCompletionStage(store.recreateEpoch(city.city(), epoch, known == null ? Map.of() : fields,
+                        known == null ? null : city.lambda()), context)
+                .compose(result -> {
+                    if (result == CityStore.EpochResult.PRESENT) {
+                        return Future.succeededFuture(); // another replica set it a moment ago: read at the next refresh
+                    }
+                    if (known == null) {
+                        city.observeEpoch(epoch);
+                        return Future.succeededFuture();
+                    }
+                    return recoverDataLoss(city, result == CityStore.EpochResult.WRITTEN_BACK, context)
+                            .onSuccess(v -> city.observeEpoch(epoch));
+                });
+    }
+
+    /**
+     * Redis lost the city's data: the replica that set the new epoch wrote the controller's state back with it (λ,
+     * integral, freeze, override, gains); every replica sends its journal's retained batches of the city again,
+     * which restores the day's totals, stream and histories, each batch once.
+     */
+    private Future<Void> recoverDataLoss(CityRuntime city, boolean wroteBack, Context context) {
+        LOG.warn("Redis lost the data of {} (its epoch changed){}: restoring this replica's share from its journal",
+                city.city(), wroteBack ? "; this replica wrote the controller state back (λ " + city.lambda() + ")" : "");
+        metrics.redisDataLoss(city.city());
+        if (wroteBack) {
+            onDataLoss.accept(city);
+        }
+        return Future.fromCompletionStage(log.restoreAfterDataLoss(city.city()), context).mapEmpty();
+    }
+
+    /** Called for a city whose control state this replica wrote back: the rule set in force is stored again too. */
+    public void onDataLoss(java.util.function.Consumer<CityRuntime> listener) {
+        this.onDataLoss = listener;
     }
 
     /** One PID step for the city, after flushing this replica's pending decisions so they count. */
@@ -109,6 +180,23 @@ public final class CityController {
                     health.failed(error);
                     metrics.redisError("pid");
                 });
+    }
+
+    /** Whether Redis is unreachable (or was never reached) as far as this replica knows. */
+    public boolean redisDegraded() {
+        return health.degraded() || !store.link().connected().isDone();
+    }
+
+    /** Redis as this replica sees it, for readiness: up, degraded (with the error) or never reached. */
+    public Map<String, Object> redisStatus() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", !store.link().connected().isDone() ? "never reached" : health.degraded() ? "degraded" : "up");
+        if (health.degraded()) {
+            out.put("error", health.lastError());
+        }
+        out.put("pendingDecisions", log.pendingDecisions());
+        out.put("pendingOutcomes", log.pendingOutcomes());
+        return out;
     }
 
     /** This replica's name in the controller locks. */
@@ -218,7 +306,7 @@ public final class CityController {
         pidOut.put("ticks", pid.containsKey("ticks") ? Long.parseLong(pid.get("ticks")) : 0);
         out.put("pid", pidOut);
         out.put("modelVersion", city.setup().model().version());
-        out.put("degraded", stale || health.degraded());
+        out.put("degraded", stale || redisDegraded());
         if (health.degraded()) {
             out.put("redisError", health.lastError());
         }

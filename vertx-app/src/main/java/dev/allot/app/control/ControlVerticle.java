@@ -20,6 +20,7 @@ public final class ControlVerticle extends VerticleBase {
     private final Collection<CityRuntime> cities;
     private final long flushMillis;
     private final long refreshMillis;
+    private final ControlSnapshot snapshot;
     /** The pending tick of each city, and the interval it was scheduled with. */
     private final Map<String, Scheduled> scheduled = new HashMap<>();
     /** Set when stopping: no tick, renewal or rescheduling after the leases are given up. */
@@ -28,9 +29,13 @@ public final class ControlVerticle extends VerticleBase {
     private record Scheduled(long timer, double intervalSeconds) {
     }
 
+    /** How often the control snapshot is written (when it changed). */
+    static final long SNAPSHOT_MILLIS = 2_000;
+
     public ControlVerticle(CityController controller, Collection<CityRuntime> cities, long flushMillis,
-                           long refreshMillis) {
+                           long refreshMillis, ControlSnapshot snapshot) {
         this.controller = controller;
+        this.snapshot = snapshot;
         this.cities = cities;
         this.flushMillis = flushMillis;
         this.refreshMillis = refreshMillis;
@@ -43,6 +48,7 @@ public final class ControlVerticle extends VerticleBase {
             controller.refresh(c, context);
             rescheduleIfIntervalChanged(c);
         }));
+        vertx.setPeriodic(SNAPSHOT_MILLIS, id -> writeSnapshot());
         for (CityRuntime city : cities) {
             scheduleTick(city);
             renewLease(city);
@@ -98,6 +104,14 @@ public final class ControlVerticle extends VerticleBase {
         scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
         // Give the cities' leases up so another replica steers at once, then send what is still pending.
         return Future.all(cities.stream().map(c -> controller.releaseLease(c, context)).toList())
-                .transform(ar -> controller.flush(context));
+                .transform(ar -> controller.flush(context))
+                .eventually(this::writeSnapshot);
+    }
+
+    private Future<Void> writeSnapshot() {
+        return vertx.executeBlocking(() -> {
+            snapshot.write(cities);
+            return null;
+        }, false);
     }
 }

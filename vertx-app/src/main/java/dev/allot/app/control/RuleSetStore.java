@@ -6,8 +6,7 @@ import dev.allot.engine.Json;
 import dev.allot.rules.CityRules;
 import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import dev.allot.control.redis.RedisLink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +35,12 @@ public final class RuleSetStore {
     public record Stored(String version, Map<String, String> files) {
     }
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisLink redis;
     /** The stored set each city last refused here: not retried until another is stored. */
     private final Map<String, String> refused = new ConcurrentHashMap<>();
 
-    public RuleSetStore(StatefulRedisConnection<String, String> connection) {
-        this.redis = connection.async();
+    public RuleSetStore(RedisLink redis) {
+        this.redis = redis;
     }
 
     /** The hash holding a city's active rule set. */
@@ -56,9 +55,9 @@ public final class RuleSetStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise rule files", e);
         }
-        return redis.hset(key(city), Map.of("version", ruleSet.version(), "files", files, "activatedAt",
-                        Instant.now().toString(), "source", source))
-                .thenCompose(n -> redis.publish(CHANNEL, city));
+        return redis.call(r -> r.hset(key(city), Map.of("version", ruleSet.version(), "files", files, "activatedAt",
+                        Instant.now().toString(), "source", source)))
+                .thenCompose(n -> redis.call(r -> r.publish(CHANNEL, city)));
     }
 
     /** Blocking form of {@link #store}, for the worker's poll; a Redis failure is logged, not thrown. */
@@ -83,7 +82,7 @@ public final class RuleSetStore {
     private synchronized void applyIfNew(String city, GuardrailRules rules) {
         Map<String, String> stored;
         try {
-            stored = redis.hgetall(key(city)).toCompletableFuture().get(2, TimeUnit.SECONDS);
+            stored = redis.call(r -> r.hgetall(key(city))).toCompletableFuture().get(2, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.debug("Rule set store unreachable: {}", e.toString());
             return;

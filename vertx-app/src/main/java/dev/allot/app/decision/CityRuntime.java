@@ -20,6 +20,7 @@ public final class CityRuntime {
     private volatile CityTotals totals = CityTotals.EMPTY;
     private volatile Map<String, String> pidFields = Map.of();
     private volatile long stateReadAtMillis;
+    private volatile String epoch;
 
     public CityRuntime(CitySetup setup) {
         this.setup = setup;
@@ -75,6 +76,15 @@ public final class CityRuntime {
         this.gains = gains;
         this.totals = totals;
         this.stateReadAtMillis = nowMillis;
+    }
+
+    /** The Redis epoch of the city this replica last saw (null: none yet); see {@code RedisKeys.epoch}. */
+    public String epoch() {
+        return epoch;
+    }
+
+    public void observeEpoch(String epoch) {
+        this.epoch = epoch;
     }
 
     public void observeLambda(double lambda) {

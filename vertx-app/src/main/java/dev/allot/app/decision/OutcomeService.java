@@ -5,6 +5,7 @@ import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.redis.CityStore;
+import dev.allot.control.journal.Journal;
 import dev.allot.control.redis.WriteBehindLog;
 import io.lettuce.core.RedisConnectionException;
 import io.vertx.core.Context;
@@ -82,7 +83,7 @@ public final class OutcomeService {
                         metrics.shed("outcome");
                         return Future.failedFuture(DecisionService.BUFFER_FULL);
                     }
-                    log.appendOutcome(new WriteBehindLog.OutcomeEvent(city, id, outcome.converted(),
+                    log.appendOutcome(new Journal.Outcome(city, id, outcome.converted(),
                             outcome.revenue() == null ? Double.NaN : outcome.revenue(), now));
                     return Future.succeededFuture(Status.QUEUED);
                 })

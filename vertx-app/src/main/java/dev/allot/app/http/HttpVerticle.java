@@ -62,6 +62,18 @@ public final class HttpVerticle extends VerticleBase {
         return server.requestHandler(router()).listen();
     }
 
+    /**
+     * Stops accepting connections and lets the requests in flight finish (at most {@link #DRAIN_SECONDS}): a
+     * decision answered during shutdown is journaled like any other.
+     */
+    @Override
+    public Future<?> stop() {
+        return server.shutdown(DRAIN_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** The longest a stopping replica waits for requests in flight (a decision takes milliseconds). */
+    static final long DRAIN_SECONDS = 5;
+
     public int actualPort() {
         return server.actualPort();
     }
@@ -154,8 +166,13 @@ public final class HttpVerticle extends VerticleBase {
         services.decisions().cities().forEach((name, c) -> models.put(name, c.setup().model().version()));
         // A fallback keeps the replica ready: it serves the last good set, and taking every replica out of the
         // load balancer for one bad rule set would turn a rules bug into an outage. The body says so.
+        // A replica without Redis stays ready: it decides with the last λ it knows and journals what it owes, and
+        // every replica shares the one Redis, so taking them out of the load balancer would only turn a Redis
+        // outage into a decision outage. The body says degraded, and why.
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", services.rules().anyFallback() ? "degraded" : "ready");
+        boolean redisDown = services.controller().redisDegraded();
+        out.put("status", services.rules().anyFallback() || redisDown ? "degraded" : "ready");
+        out.put("redis", services.controller().redisStatus());
         Set<String> versions = new TreeSet<>(services.rules().activeVersions().values());
         out.put("rulesVersion", versions.size() == 1 ? versions.iterator().next() : services.rules().activeVersions());
         out.put("rules", rules);

@@ -74,6 +74,11 @@ public final class Metrics {
         registry.counter("allot.redis.errors", "operation", operation).increment();
     }
 
+    /** Redis lost a city's data (its epoch changed) and this replica restored its share. */
+    public void redisDataLoss(String city) {
+        registry.counter("allot.redis.data.loss", "city", city).increment();
+    }
+
     public void outcome(String city, String result) {
         registry.counter("allot.outcomes", "city", city, "result", result).increment();
     }

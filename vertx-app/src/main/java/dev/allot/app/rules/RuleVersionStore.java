@@ -4,10 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.engine.Json;
+import dev.allot.control.redis.RedisLink;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 
@@ -32,10 +31,10 @@ public final class RuleVersionStore {
     private static final TypeReference<List<Examples.Result>> RESULTS = new TypeReference<>() {
     };
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisLink redis;
 
-    public RuleVersionStore(StatefulRedisConnection<String, String> connection) {
-        this.redis = connection.async();
+    public RuleVersionStore(RedisLink redis) {
+        this.redis = redis;
     }
 
     static String key(String version) {
@@ -56,25 +55,25 @@ public final class RuleVersionStore {
         putIfSet(fields, "approvedAt", v.approvedAt());
         putIfSet(fields, "activatedBy", v.activatedBy());
         putIfSet(fields, "activatedAt", v.activatedAt());
-        return Future.fromCompletionStage(redis.hset(key(v.version()), fields), context)
-                .compose(n -> Future.fromCompletionStage(redis.zadd(INDEX, (double) createdAtMillis, v.version()),
+        return Future.fromCompletionStage(redis.call(r -> r.hset(key(v.version()), fields)), context)
+                .compose(n -> Future.fromCompletionStage(redis.call(r -> r.zadd(INDEX, (double) createdAtMillis, v.version())),
                         context))
                 .mapEmpty();
     }
 
     /** Records a field change (approval, activation) without rewriting the version. */
     public Future<Void> update(String version, Map<String, String> fields, Context context) {
-        return Future.fromCompletionStage(redis.hset(key(version), fields), context).mapEmpty();
+        return Future.fromCompletionStage(redis.call(r -> r.hset(key(version), fields)), context).mapEmpty();
     }
 
     public Future<Optional<RuleVersion>> get(String version, Context context) {
-        return Future.fromCompletionStage(redis.hgetall(key(version)), context)
+        return Future.fromCompletionStage(redis.call(r -> r.hgetall(key(version))), context)
                 .map(h -> h == null || h.isEmpty() ? Optional.empty() : Optional.of(read(h)));
     }
 
     /** The newest {@code limit} versions, newest first. */
     public Future<List<RuleVersion>> list(int limit, Context context) {
-        return Future.fromCompletionStage(redis.zrevrangebyscore(INDEX, Range.unbounded(), Limit.create(0, limit)),
+        return Future.fromCompletionStage(redis.call(r -> r.zrevrangebyscore(INDEX, Range.unbounded(), Limit.create(0, limit))),
                         context)
                 .compose(versions -> {
                     List<Future<Optional<RuleVersion>>> reads = new ArrayList<>();
