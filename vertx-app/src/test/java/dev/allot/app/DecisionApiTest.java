@@ -209,6 +209,28 @@ class DecisionApiTest {
     }
 
     @Test
+    void aRequestIdAnsweredWhileRedisWasDownIsHonouredByAnotherReplicaAfterwards() throws Exception {
+        String request = "{\"city\":\"demo\",\"userId\":\"u-bob\",\"requestId\":\"dark-1\","
+                + "\"features\":{\"rides_30d\":2}}";
+        ServiceFixture.Response first;
+        REDIS.stop();
+        try {
+            first = service.post("/v1/decisions", request);
+            assertThat(first.status()).isEqualTo(200);
+        } finally {
+            REDIS.start();
+        }
+        service.drainAfterOutage();
+        // The claim this replica could not make went to Redis with the decision: a retry landing on another
+        // replica gets the same decision, and the day counts one.
+        try (ServiceFixture other = ServiceFixture.start(REDIS, CITY)) {
+            assertThat(other.post("/v1/decisions", request).text()).isEqualTo(first.text());
+            other.flushAndRefresh();
+            assertThat(other.service().decisions().city("demo").totals().decisions()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void redisTotalsEqualTheSumOverTheResponses() throws Exception {
         double conversions = 0;
         double revenue = 0;

@@ -61,9 +61,12 @@ public final class Journal implements AutoCloseable {
         int decisions();
     }
 
-    /** Decisions of one city-day, applied to Redis at once and exactly once thanks to {@code id}. */
-    public record Batch(String id, String city, String day, Map<String, Double> totals, List<DecisionEvent> events)
-            implements Entry {
+    /**
+     * Decisions of one city-day, applied to Redis at once and exactly once thanks to {@code id}; {@code claims} are
+     * request ids (to their responses) that could not be claimed when the decisions were answered.
+     */
+    public record Batch(String id, String city, String day, Map<String, Double> totals, List<DecisionEvent> events,
+                        Map<String, String> claims) implements Entry {
         @Override
         public int decisions() {
             return events.size();
@@ -494,6 +497,7 @@ public final class Journal implements AutoCloseable {
                 writeStrings(out, e.record());
                 writeDoubles(out, e.totals());
             }
+            writeStrings(out, b.claims());
         } else if (entry instanceof Outcome o) {
             out.writeByte(OUTCOME);
             writeString(out, o.city());
@@ -523,7 +527,7 @@ public final class Journal implements AutoCloseable {
             events.add(new DecisionEvent(readString(in), readString(in), readString(in), readString(in),
                     in.readLong(), in.readBoolean(), readStrings(in), readStrings(in), readDoubles(in)));
         }
-        return new Batch(id, city, day, totals, events);
+        return new Batch(id, city, day, totals, events, readStrings(in));
     }
 
     private static void writeString(DataOutputStream out, String s) throws IOException {

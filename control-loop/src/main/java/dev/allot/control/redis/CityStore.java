@@ -21,7 +21,8 @@ import java.util.concurrent.CompletionStage;
  */
 public final class CityStore implements CityStateStore {
 
-    private static final long REQUEST_TTL_SECONDS = 86_400;
+    /** How long a request id stays claimed: a client retries within seconds, a day covers any backlog. */
+    static final long REQUEST_TTL_SECONDS = 86_400;
 
     private final RedisLink link;
 

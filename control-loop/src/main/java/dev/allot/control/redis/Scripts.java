@@ -31,9 +31,10 @@ final class Scripts {
     /**
      * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
      * reply a no-op. KEYS: marker, totals hash, decision stream, then per decision its record and its user's
-     * coupon history. ARGV: marker ttl, totals ttl, record ttl, stream max length, field count, field/delta
-     * pairs, then per decision: stream pair count, stream pairs, record pair count, record pairs,
-     * coupon-given (0/1), timestamp ms, decision id.
+     * coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, stream max
+     * length, field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
+     * record pair count, record pairs, coupon-given (0/1), timestamp ms, decision id; then the claims' ttl and
+     * one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
@@ -44,8 +45,9 @@ final class Scripts {
               i = i + 2
             end
             if nf > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+            local nd = tonumber(ARGV[i]); i = i + 1
             local k = 4
-            while k <= #KEYS do
+            for d = 1, nd do
               local ns = tonumber(ARGV[i]); i = i + 1
               local entry = {}
               for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
@@ -64,6 +66,12 @@ final class Scripts {
               end
               i = i + 3
               k = k + 2
+            end
+            local claimTtl = ARGV[i]; i = i + 1
+            while k <= #KEYS do
+              redis.call('SET', KEYS[k], ARGV[i], 'NX', 'EX', claimTtl)
+              i = i + 1
+              k = k + 1
             end
             return 1
             """);

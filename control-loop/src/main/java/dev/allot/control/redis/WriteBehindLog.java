@@ -141,6 +141,14 @@ public final class WriteBehindLog implements DecisionSink {
 
     @Override
     public void append(DecisionEvent event) {
+        append(event, null, null);
+    }
+
+    /**
+     * Appends a decision whose request id could not be claimed when it was answered (Redis unreachable): the claim,
+     * {@code requestId} for {@code response}, is made with the decision's batch unless another claimed it since.
+     */
+    public void append(DecisionEvent event, String requestId, String response) {
         synchronized (lock) {
             String key = event.city() + '\u0000' + event.day();
             Journal.Batch current = open.get(key);
@@ -150,12 +158,15 @@ public final class WriteBehindLog implements DecisionSink {
             }
             if (current == null) {
                 current = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new HashMap<>(),
-                        new ArrayList<>());
+                        new ArrayList<>(), new LinkedHashMap<>());
                 open.put(key, current);
             }
             Journal.Batch batch = current;
             batch.events().add(event);
             event.totals().forEach((field, delta) -> batch.totals().merge(field, delta, Double::sum));
+            if (requestId != null) {
+                batch.claims().put(requestId, response);
+            }
             inMemory++;
             unappliedDecisions++;
         }
@@ -532,6 +543,7 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(field);
             args.add(Double.toString(delta));
         });
+        args.add(Integer.toString(batch.events().size()));
         for (DecisionEvent e : batch.events()) {
             keys.add(RedisKeys.decision(e.city(), e.decisionId()));
             keys.add(RedisKeys.couponHistory(e.city(), e.userId()));
@@ -541,6 +553,11 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(Long.toString(e.timestampMillis()));
             args.add(e.decisionId());
         }
+        args.add(Long.toString(CityStore.REQUEST_TTL_SECONDS));
+        batch.claims().forEach((requestId, response) -> {
+            keys.add(RedisKeys.request(batch.city(), requestId));
+            args.add(response);
+        });
         return Scripts.FLUSH.run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
                 args.toArray(String[]::new));
     }

@@ -143,6 +143,6 @@ class JournalTest {
                     stream, Map.of("day", "2026-11-25", "coupon", "4.0"), Map.of("decisions", 1.0)));
             totals.merge("decisions", 1.0, Double::sum);
         }
-        return new Journal.Batch(id, "paris", "2026-11-25", totals, events);
+        return new Journal.Batch(id, "paris", "2026-11-25", totals, events, Map.of("req-" + id, "{\"decisionId\":\"x\"}"));
     }
 }

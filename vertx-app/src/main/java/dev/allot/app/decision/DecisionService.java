@@ -50,6 +50,15 @@ public final class DecisionService {
     private record Prepared(Optional<String> stored, CouponHistory history) {
     }
 
+    /**
+     * What claiming a request id found: the response that claimed it first, if any; and whether the claim could
+     * not be made now (Redis unreachable), so the write-behind log makes it with the decision's batch.
+     */
+    private record Claim(Optional<String> earlier, boolean owed) {
+        static final Claim NONE = new Claim(Optional.empty(), false);
+        static final Claim OWED = new Claim(Optional.empty(), true);
+    }
+
     private final Map<String, CityRuntime> cities;
     private final CityRules rules;
     private final LocalGrants grants = new LocalGrants(200_000);
@@ -138,13 +147,14 @@ public final class DecisionService {
             String body = toJson(Decision.of(result.record(), setup.config().currency(), explain));
             // With a request id, a concurrent or earlier request (possibly on another replica) may have claimed
             // it first: then its response is ours and this decision is neither counted nor logged.
-            Future<Optional<String>> earlier = request.requestId() == null
-                    ? Future.succeededFuture(Optional.empty())
-                    : claim(request, Idempotency.bind(fingerprint, body), context);
-            return earlier.map(previous -> {
+            String bound = request.requestId() == null ? null : Idempotency.bind(fingerprint, body);
+            Future<Claim> claimed = request.requestId() == null ? Future.succeededFuture(Claim.NONE)
+                    : claim(request, bound, context);
+            return claimed.map(claim -> {
+                Optional<String> previous = claim.earlier();
                 String response = previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
                 if (previous.isEmpty()) {
-                    record(result, started);
+                    record(result, started, claim.owed() ? bound : null);
                 }
                 if (localKey != null) {
                     localResponses.put(localKey, previous.orElse(Idempotency.bind(fingerprint, body)));
@@ -181,25 +191,28 @@ public final class DecisionService {
                 now.toEpochMilli() - HISTORY_WINDOW_MILLIS), true);
     }
 
-    private Future<Optional<String>> claim(DecisionRequest request, String body, Context context) {
+    private Future<Claim> claim(DecisionRequest request, String body, Context context) {
         if (health.circuitOpen()) {
-            // This replica's own memory still answers a retry it saw; across replicas, ids are not checked now.
+            // This replica's own memory answers a retry it saw; the claim goes to Redis with the decision's batch,
+            // so a retry on another replica after Redis is back gets this response, not a second decision.
             metrics.redisSkipped("claim");
-            return Future.succeededFuture(Optional.empty());
+            return Future.succeededFuture(Claim.OWED);
         }
         return Future.fromCompletionStage(store.claim(request.city(), request.requestId(), body), context)
+                .map(earlier -> new Claim(earlier, false))
                 .recover(error -> {
                     redisFailed("claim", error);
-                    return Future.succeededFuture(Optional.empty());
+                    return Future.succeededFuture(Claim.OWED);
                 });
     }
 
-    private void record(DecisionEngine.Result result, long started) {
+    /** Counts and logs the decision; {@code owedClaim}, when not null, is the response its request id claims. */
+    private void record(DecisionEngine.Result result, long started, String owedClaim) {
         DecisionRecord r = result.record();
         if (r.coupon() > 0) {
             grants.granted(r.city(), r.userId(), r.timestampMillis());
         }
-        log.append(r.event(DecisionCodec.toStream(r)));
+        log.append(r.event(DecisionCodec.toStream(r)), owedClaim == null ? null : r.requestId(), owedClaim);
         metrics.decided(r.city(), r.group(), r.level(), System.nanoTime() - started);
         metrics.ruleHits(r.reasons());
         metrics.unknownFeatures(r.city(), result.unknownFeatures());
