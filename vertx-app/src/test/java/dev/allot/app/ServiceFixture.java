@@ -128,12 +128,18 @@ public final class ServiceFixture implements AutoCloseable {
     /** A service serving several cities, one config each. */
     public static ServiceFixture start(EmbeddedRedisExtension redis, List<String> cityJsons,
                                        UnaryOperator<AllotService.Settings> customize) throws Exception {
+        return start(redis.url(), cityJsons, customize);
+    }
+
+    /** A service on the Redis at {@code redisUrl} (one node or a cluster). */
+    public static ServiceFixture start(String redisUrl, List<String> cityJsons,
+                                       UnaryOperator<AllotService.Settings> customize) throws Exception {
         Path root = Files.createTempDirectory("allot-test");
         Path config = writeCities(root, cityJsons);
         Path rules = copyShippedRules(root);
         Vertx vertx = Vertx.vertx();
         ManualClock clock = new ManualClock(Instant.parse("2026-11-23T06:00:00Z"));
-        AllotService.Settings settings = AllotService.Settings.defaults(redis.url()).withHost("127.0.0.1")
+        AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withHost("127.0.0.1")
                 .withPort(0).withDirectories(config, rules).withAdminToken(ADMIN_TOKEN)
                 .withTimers(10, 200, 0).withClock(clock).withDataDir(root.resolve("data"));
         AllotService service = AllotService.start(vertx, customize.apply(settings)).toCompletionStage().toCompletableFuture()

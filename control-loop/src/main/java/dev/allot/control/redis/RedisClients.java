@@ -49,14 +49,17 @@ public final class RedisClients {
     }
 
     /**
-     * A Redis Cluster client from seed nodes: the same fail-fast options, and a topology that follows failovers and
-     * slot moves (refreshed on MOVED/ASK and reconnects, and every 30 s).
+     * A Redis Cluster client from seed nodes, with a topology that follows failovers and slot moves (refreshed on
+     * MOVED/ASK and reconnects, and every 30 s). Commands are not rejected while disconnected, as they are for one
+     * node: Lettuce connects to each cluster node lazily and, told to reject, refuses every command that waits for
+     * a node's first connection. The command timeout bounds the wait instead, and the circuit breaker above it
+     * keeps the request path off a Redis that timed out.
      */
     public static RedisClusterClient cluster(List<RedisURI> seeds, Duration commandTimeout) {
         RedisClusterClient client = RedisClusterClient.create(RESOURCES, seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                 .socketOptions(SOCKET)
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()

@@ -119,7 +119,8 @@ public final class RedisLink implements AutoCloseable {
         CompletionStage<? extends StatefulConnection<String, String>> main;
         CompletionStage<? extends StatefulRedisPubSubConnection<String, String>> events;
         if (cluster) {
-            main = clustered.connectAsync(StringCodec.UTF8);
+            // The topology first: a cluster connection is routed by it, and Lettuce's async connect does not load it.
+            main = clustered.refreshPartitionsAsync().thenCompose(v -> clustered.connectAsync(StringCodec.UTF8));
             events = main.thenCompose(c -> clustered.connectPubSubAsync(StringCodec.UTF8));
         } else {
             main = single.connectAsync(StringCodec.UTF8, seeds.get(0));
