@@ -57,9 +57,18 @@ public final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
+        // No h2c upgrade: with it, Vert.x creates a connection only once the first request's headers are complete,
+        // which leaves a connection that never completes them (slowloris) out of the header deadline's reach.
         server = vertx.createHttpServer(new HttpServerOptions().setHost(services.host()).setPort(services.port())
-                .setCompressionSupported(false));
-        return server.requestHandler(router()).listen();
+                .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
+        ConnectionGuard guard = new ConnectionGuard(vertx, services.limits().headerTimeoutMillis(), services.metrics());
+        Router router = router();
+        return server.connectionHandler(guard::opened)
+                .requestHandler(request -> {
+                    guard.requestArrived(request);
+                    router.handle(request);
+                })
+                .listen();
     }
 
     /**

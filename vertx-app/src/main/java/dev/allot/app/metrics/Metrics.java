@@ -74,6 +74,11 @@ public final class Metrics {
         registry.counter("allot.redis.errors", "operation", operation).increment();
     }
 
+    /** A connection closed for sending no complete request headers in time (slowloris, idle keep-alive). */
+    public void headerTimeout() {
+        registry.counter("allot.http.header.timeouts").increment();
+    }
+
     /** Redis lost a city's data (its epoch changed) and this replica restored its share. */
     public void redisDataLoss(String city) {
         registry.counter("allot.redis.data.loss", "city", city).increment();
