@@ -70,24 +70,30 @@ public final class AllotService {
      * @param maxPendingWrites decisions and outcomes that may wait in memory for Redis (about 4 KB each)
      * @param dataDir       the journal of writes owed to Redis and the control snapshot (a volume in Kubernetes)
      * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
+     * @param streamRetentionDays days a city's decision stream keeps
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
                            Path identitiesFile, boolean fourEyes, int maxPendingWrites, Path dataDir,
-                           long maxJournalBytes) {
+                           long maxJournalBytes, int streamRetentionDays) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     HttpLimits.DEFAULT, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
                     WriteBehindLog.Settings.defaults().maxPending(), Path.of("data"),
-                    Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes());
+                    Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes(), 8);
         }
 
         /** Bytes of writes that may wait for Redis in the journal before new decisions are refused (503). */
         public Settings withMaxJournalBytes(long maxJournalBytes) {
             return with(b -> b.maxJournalBytes = maxJournalBytes);
+        }
+
+        /** Days each city's decision stream keeps: what exports, training and rule dry-runs can read back. */
+        public Settings withStreamRetentionDays(int days) {
+            return with(b -> b.streamRetentionDays = days);
         }
 
         /** Where the journal and the control snapshot live: the replica's own volume. */
@@ -160,7 +166,8 @@ public final class AllotService {
             change.accept(b);
             return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
                     b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
-                    b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes);
+                    b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes,
+                    b.streamRetentionDays);
         }
 
         /** The fields of a settings being copied, open to change. */
@@ -183,6 +190,7 @@ public final class AllotService {
             int maxPendingWrites;
             Path dataDir;
             long maxJournalBytes;
+            int streamRetentionDays;
 
             Copy(Settings s) {
                 host = s.host;
@@ -203,6 +211,7 @@ public final class AllotService {
                 maxPendingWrites = s.maxPendingWrites;
                 dataDir = s.dataDir;
                 maxJournalBytes = s.maxJournalBytes;
+                streamRetentionDays = s.streamRetentionDays;
             }
         }
     }
@@ -332,7 +341,8 @@ public final class AllotService {
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.redis());
         WriteBehindLog log = new WriteBehindLog(loaded.redis(),
-                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites()), loaded.journal());
+                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites())
+                        .withStreamRetentionDays(settings.streamRetentionDays()), loaded.journal());
         DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
                 settings.clock());
         OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());

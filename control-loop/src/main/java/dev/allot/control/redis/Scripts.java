@@ -31,15 +31,15 @@ final class Scripts {
     /**
      * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
      * reply a no-op. KEYS: marker, totals hash, decision stream, then per decision its record and its user's
-     * coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, stream max
-     * length, field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
+     * coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
+     * stream id to keep (ms), stream max length, field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
      * record pair count, record pairs, coupon-given (0/1), timestamp ms, decision id; then the claims' ttl and
      * one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-            local i = 6
-            local nf = tonumber(ARGV[5])
+            local i = 7
+            local nf = tonumber(ARGV[6])
             for f = 1, nf do
               redis.call('HINCRBYFLOAT', KEYS[2], ARGV[i], ARGV[i + 1])
               i = i + 2
@@ -52,7 +52,7 @@ final class Scripts {
               local entry = {}
               for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
               i = i + ns * 2
-              redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', unpack(entry))
+              redis.call('XADD', KEYS[3], 'MINID', ARGV[4], '*', unpack(entry))
               local nr = tonumber(ARGV[i]); i = i + 1
               local record = {}
               for s = 1, nr * 2 do record[s] = ARGV[i + s - 1] end
@@ -67,6 +67,7 @@ final class Scripts {
               i = i + 3
               k = k + 2
             end
+            if nd > 0 then redis.call('XTRIM', KEYS[3], 'MAXLEN', '~', ARGV[5]) end
             local claimTtl = ARGV[i]; i = i + 1
             while k <= #KEYS do
               redis.call('SET', KEYS[k], ARGV[i], 'NX', 'EX', claimTtl)

@@ -44,18 +44,26 @@ public final class WriteBehindLog implements DecisionSink {
     private static final int DISK_CHUNK = 200;
 
     /**
-     * Settings: how long markers, totals and decision records live; stream length; batch size; and how many
-     * decisions and outcomes may wait for Redis in memory (about 4 KB of heap each) before new ones are refused.
+     * Settings: how long markers, totals and decision records live; how long the decision stream keeps an entry
+     * (entries older are trimmed as new ones arrive) and the most entries it may hold whatever their age; batch
+     * size; and how many decisions and outcomes may wait for Redis in memory (about 4 KB of heap each) before new
+     * ones are refused.
      */
-    public record Settings(long markerTtlSeconds, long totalsTtlSeconds, long recordTtlSeconds, long streamMaxLength,
-                           int maxBatch, int maxPending) {
+    public record Settings(long markerTtlSeconds, long totalsTtlSeconds, long recordTtlSeconds,
+                           long streamRetentionSeconds, long streamMaxLength, int maxBatch, int maxPending) {
         public static Settings defaults() {
-            return new Settings(86_400, 40 * 86_400, 8 * 86_400, 5_000_000, 500, 50_000);
+            return new Settings(86_400, 40 * 86_400, 8 * 86_400, 8 * 86_400, 20_000_000, 500, 50_000);
         }
 
         public Settings withMaxPending(int maxPending) {
-            return new Settings(markerTtlSeconds, totalsTtlSeconds, recordTtlSeconds, streamMaxLength, maxBatch,
-                    maxPending);
+            return new Settings(markerTtlSeconds, totalsTtlSeconds, recordTtlSeconds, streamRetentionSeconds,
+                    streamMaxLength, maxBatch, maxPending);
+        }
+
+        /** Days the decision stream keeps (what training and replays can read back). */
+        public Settings withStreamRetentionDays(int days) {
+            return new Settings(markerTtlSeconds, totalsTtlSeconds, recordTtlSeconds, days * 86_400L,
+                    streamMaxLength, maxBatch, maxPending);
         }
     }
 
@@ -537,6 +545,8 @@ public final class WriteBehindLog implements DecisionSink {
         args.add(Long.toString(settings.markerTtlSeconds()));
         args.add(Long.toString(settings.totalsTtlSeconds()));
         args.add(Long.toString(settings.recordTtlSeconds()));
+        // Stream ids are arrival milliseconds: the oldest id kept is the retention's start.
+        args.add(Long.toString(System.currentTimeMillis() - settings.streamRetentionSeconds() * 1_000));
         args.add(Long.toString(settings.streamMaxLength()));
         args.add(Integer.toString(batch.totals().size()));
         batch.totals().forEach((field, delta) -> {

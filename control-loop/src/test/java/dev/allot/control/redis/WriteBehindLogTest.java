@@ -26,7 +26,7 @@ class WriteBehindLogTest {
     @RegisterExtension
     static final EmbeddedRedisExtension REDIS = new EmbeddedRedisExtension();
 
-    private static final WriteBehindLog.Settings SETTINGS = new WriteBehindLog.Settings(3600, 3600, 3600, 1000, 7,
+    private static final WriteBehindLog.Settings SETTINGS = new WriteBehindLog.Settings(3600, 3600, 3600, 3600, 1000, 7,
             100_000);
 
     @TempDir
@@ -205,6 +205,22 @@ class WriteBehindLogTest {
         assertThat(awaitFlush().succeeded()).isTrue();
         assertThat(store.totals("city-g", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(400);
         log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void theStreamKeepsEntriesForItsRetentionOnly() throws Exception {
+        try (StatefulRedisConnection<String, String> c = REDIS.connect()) {
+            // An entry from ten days ago, as a stream that has run for that long holds.
+            c.sync().xadd(RedisKeys.decisions("city-h"), new io.lettuce.core.XAddArgs()
+                    .id((System.currentTimeMillis() - 10 * 86_400_000L) + "-0"), Map.of("decisionId", "old"));
+            log = new WriteBehindLog(RedisLink.of(connection), WriteBehindLog.Settings.defaults()
+                    .withStreamRetentionDays(8));
+            for (int i = 0; i < 5; i++) {
+                log.append(event("city-h", "u" + i, 0.5, false));
+            }
+            assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+            assertThat(c.sync().xlen(RedisKeys.decisions("city-h"))).isEqualTo(5);
+        }
     }
 
     private Journal journal() throws java.io.IOException {

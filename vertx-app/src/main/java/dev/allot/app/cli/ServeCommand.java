@@ -54,6 +54,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " 503 (default: ${DEFAULT-VALUE})")
     long maxJournalMb;
 
+    @Option(names = "--stream-retention-days", defaultValue = "8",
+            description = "Days each city's decision stream keeps, for exports, training and rule dry-runs"
+                    + " (about 1.7 KB a decision in Redis; default: ${DEFAULT-VALUE})")
+    int streamRetentionDays;
+
     @Option(names = "--four-eyes", description = "Rule sets need approval by someone other than their author"
             + " before activation; direct activation of files is then refused (409)")
     boolean fourEyes;
@@ -82,6 +87,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--max-journal-mb must be at least 1,"
                     + " got " + maxJournalMb);
         }
+        if (streamRetentionDays < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--stream-retention-days must be at"
+                    + " least 1, got " + streamRetentionDays);
+        }
         int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
                 .withDirectories(configDir, rulesDir).withAdminToken(adminToken()).withBodyLimit(bodyLimit)
@@ -89,7 +98,8 @@ public final class ServeCommand implements Callable<Integer> {
                         RuleHealth.Policy.DEFAULT.minFailures()))
                 .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"))
                 .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites)
-                .withDataDir(dataDir).withMaxJournalBytes(maxJournalMb << 20);
+                .withDataDir(dataDir).withMaxJournalBytes(maxJournalMb << 20)
+                .withStreamRetentionDays(streamRetentionDays);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {
