@@ -69,7 +69,7 @@ public final class ServeCommand implements Callable<Integer> {
     double rulesMaxErrorRate;
 
     /** The most a SIGTERM may take: HTTP drain, flush wait and journal close, with room to spare. */
-    static final long STOP_SECONDS = 20;
+    public static final long STOP_SECONDS = 20;
 
     @Override
     public Integer call() throws Exception {
