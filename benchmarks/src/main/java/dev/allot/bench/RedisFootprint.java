@@ -88,6 +88,12 @@ public final class RedisFootprint {
             System.out.printf("%-22s %8s %,14d %,12.0f%n", "all keys", "", total, total / (double) n);
             String info = c.sync().info("memory");
             info.lines().filter(l -> l.startsWith("used_memory:")).forEach(System.out::println);
+            long journal;
+            try (var files = Files.walk(data.resolve("journal"))) {
+                journal = files.filter(f -> f.getFileName().toString().endsWith(".log")).mapToLong(f -> f.toFile().length())
+                        .sum();
+            }
+            System.out.printf("journal on disk: %,d bytes, %,.0f per decision%n", journal, journal / (double) n);
         } finally {
             client.shutdown();
             service.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

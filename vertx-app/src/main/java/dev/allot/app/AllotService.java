@@ -70,25 +70,32 @@ public final class AllotService {
      * @param maxPendingWrites decisions and outcomes that may wait in memory for Redis (about 4 KB each)
      * @param dataDir       the journal of writes owed to Redis and the control snapshot (a volume in Kubernetes)
      * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
+     * @param journalRetainBytes journal kept once applied: what a Redis that lost its data gets back
      * @param streamRetentionDays days a city's decision stream keeps
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
                            Path identitiesFile, boolean fourEyes, int maxPendingWrites, Path dataDir,
-                           long maxJournalBytes, int streamRetentionDays) {
+                           long maxJournalBytes, long journalRetainBytes, int streamRetentionDays) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
                     HttpLimits.DEFAULT, null, Math.max(1, Runtime.getRuntime().availableProcessors()), 20, 500, 2_000,
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
                     WriteBehindLog.Settings.defaults().maxPending(), Path.of("data"),
-                    Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes(), 8);
+                    Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes(),
+                    Journal.Settings.defaults(Path.of("data")).retainBytes(), 8);
         }
 
         /** Bytes of writes that may wait for Redis in the journal before new decisions are refused (503). */
         public Settings withMaxJournalBytes(long maxJournalBytes) {
             return with(b -> b.maxJournalBytes = maxJournalBytes);
+        }
+
+        /** Bytes of journal kept after Redis confirmed them, to restore a Redis that comes back empty. */
+        public Settings withJournalRetainBytes(long bytes) {
+            return with(b -> b.journalRetainBytes = bytes);
         }
 
         /** Days each city's decision stream keeps: what exports, training and rule dry-runs can read back. */
@@ -167,7 +174,7 @@ public final class AllotService {
             return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
                     b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
                     b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes,
-                    b.streamRetentionDays);
+                    b.journalRetainBytes, b.streamRetentionDays);
         }
 
         /** The fields of a settings being copied, open to change. */
@@ -190,6 +197,7 @@ public final class AllotService {
             int maxPendingWrites;
             Path dataDir;
             long maxJournalBytes;
+            long journalRetainBytes;
             int streamRetentionDays;
 
             Copy(Settings s) {
@@ -211,6 +219,7 @@ public final class AllotService {
                 maxPendingWrites = s.maxPendingWrites;
                 dataDir = s.dataDir;
                 maxJournalBytes = s.maxJournalBytes;
+                journalRetainBytes = s.journalRetainBytes;
                 streamRetentionDays = s.streamRetentionDays;
             }
         }
@@ -294,7 +303,7 @@ public final class AllotService {
         Journal journal;
         try {
             journal = Journal.open(Journal.Settings.defaults(settings.dataDir().resolve("journal"))
-                    .withMaxUnappliedBytes(settings.maxJournalBytes()));
+                    .withMaxUnappliedBytes(settings.maxJournalBytes()).withRetainBytes(settings.journalRetainBytes()));
         } catch (IOException e) {
             throw new ConfigException("cannot open the journal: " + e.getMessage(), e);
         }

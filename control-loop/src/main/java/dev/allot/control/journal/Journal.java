@@ -118,6 +118,10 @@ public final class Journal implements AutoCloseable {
         public Settings withMaxUnappliedBytes(long bytes) {
             return new Settings(dir, segmentBytes, bytes, retainBytes, sync);
         }
+
+        public Settings withRetainBytes(long bytes) {
+            return new Settings(dir, segmentBytes, maxUnappliedBytes, bytes, sync);
+        }
     }
 
     private final Settings settings;

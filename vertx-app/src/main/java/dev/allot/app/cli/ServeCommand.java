@@ -54,6 +54,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " 503 (default: ${DEFAULT-VALUE})")
     long maxJournalMb;
 
+    @Option(names = "--journal-retain-mb", defaultValue = "1024",
+            description = "Megabytes of journal kept after Redis confirmed them (about 1.7 KB a decision): what this"
+                    + " replica sends again to a Redis that comes back empty (default: ${DEFAULT-VALUE})")
+    long journalRetainMb;
+
     @Option(names = "--stream-retention-days", defaultValue = "8",
             description = "Days each city's decision stream keeps, for exports, training and rule dry-runs"
                     + " (about 1.7 KB a decision in Redis; default: ${DEFAULT-VALUE})")
@@ -87,6 +92,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--max-journal-mb must be at least 1,"
                     + " got " + maxJournalMb);
         }
+        if (journalRetainMb < 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--journal-retain-mb must not be"
+                    + " negative, got " + journalRetainMb);
+        }
         if (streamRetentionDays < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--stream-retention-days must be at"
                     + " least 1, got " + streamRetentionDays);
@@ -99,7 +108,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withIdentities(identities != null ? identities : envPath("ALLOT_IDENTITIES_FILE"))
                 .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites)
                 .withDataDir(dataDir).withMaxJournalBytes(maxJournalMb << 20)
-                .withStreamRetentionDays(streamRetentionDays);
+                .withJournalRetainBytes(journalRetainMb << 20).withStreamRetentionDays(streamRetentionDays);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {
