@@ -52,6 +52,8 @@ class BufferBoundTest {
             } finally {
                 REDIS.start();
             }
+            System.out.println("full journal (" + JOURNAL_BOUND + " bytes): " + answered + " answered, " + shed
+                    + " shed with 503");
             assertThat(answered).isBetween(10, 90);
             assertThat(answered + shed).isEqualTo(100);
 
@@ -60,6 +62,7 @@ class BufferBoundTest {
             try (StatefulRedisConnection<String, String> redis = REDIS.connect()) {
                 assertThat(redis.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(answered);
             }
+            System.out.println("after Redis returned: decisions " + answered + ", stream " + answered);
             // With the journal drained, decisions are answered again.
             assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"after\"}").status())
                     .isEqualTo(200);

@@ -141,6 +141,8 @@ class FaultInjectionTest {
             int answered = load(60, "dark", b -> service.post("/v1/decisions", b).statusCode());
             redis.start();
             JsonNode settled = settled(service);
+            System.out.println("started while Redis down: answered " + answered + ", decisions "
+                    + settled.path("counts").path("decisions").asLong() + ", stream " + streamLength(redis));
             assertThat(settled.path("counts").path("decisions").asLong()).isEqualTo(answered);
             assertThat(streamLength(redis)).isEqualTo(answered);
             assertThat(service.json("/health/ready").path("redis").path("status").asText()).isEqualTo("up");
@@ -166,6 +168,9 @@ class FaultInjectionTest {
             redis.start();
             try (ServiceProcess second = ServiceProcess.start(root, redis.url(), data)) {
                 JsonNode state = settled(second);
+                System.out.println("kill -9 while Redis down, restart with Redis empty: answered " + answered
+                        + ", decisions " + state.path("counts").path("decisions").asLong() + ", stream "
+                        + streamLength(redis));
                 assertThat(state.path("counts").path("decisions").asLong()).isEqualTo(answered);
                 assertThat(streamLength(redis)).isEqualTo(answered);
             }
@@ -190,6 +195,9 @@ class FaultInjectionTest {
             service.flushAndRefresh();
 
             var demo = service.service().decisions().city("demo");
+            System.out.println("Redis restarted empty under a serving replica: answered " + answered + ", decisions "
+                    + demo.totals().decisions() + ", stream " + streamLength(redis) + ", λ " + demo.lambda()
+                    + " frozen " + demo.frozen());
             assertThat(demo.totals().decisions()).isEqualTo(answered);
             assertThat(streamLength(redis)).isEqualTo(answered);
             assertThat(demo.frozen()).as("the freeze is written back").isTrue();
@@ -213,6 +221,9 @@ class FaultInjectionTest {
             redis.start();
             service.drainAfterOutage();
             service.flushAndRefresh();
+            System.out.println("Redis restarted with its AOF: answered " + answered + ", decisions "
+                    + service.service().decisions().city("demo").totals().decisions() + ", stream "
+                    + streamLength(redis));
             assertThat(service.service().decisions().city("demo").totals().decisions()).isEqualTo(answered);
             assertThat(streamLength(redis)).isEqualTo(answered);
             assertThat(service.get("/metrics").text()).doesNotContain("allot_redis_data_loss_total{");
