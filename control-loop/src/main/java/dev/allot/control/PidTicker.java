@@ -43,7 +43,7 @@ public final class PidTicker {
             return CompletableFuture.allOf(pid, totals, lambda0).thenCompose(ignored -> {
                 Map<String, String> fields = pid.join();
                 CityTotals t = totals.join();
-                if ("1".equals(fields.get("frozen"))) {
+                if ("1".equals(fields.get("frozen")) || notDue(fields, day, gains, nowMillis)) {
                     return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
                 }
                 PidState previous = stateOf(fields, day, initialLambda, lambda0.join());
@@ -53,6 +53,19 @@ public final class PidTicker {
                         .thenApply(written -> new Tick(written ? Optional.of(next) : Optional.empty(), error, t));
             });
         });
+    }
+
+    /**
+     * Whether the city's last step, by whichever replica, is less than an interval old (less 10 % for timer
+     * jitter): a replica that has just taken the lease over waits for the interval, rather than stepping again
+     * right after the previous holder. A new day is always due.
+     */
+    static boolean notDue(Map<String, String> fields, String day, PidGains gains, long nowMillis) {
+        String updatedAt = fields.get("updatedAt");
+        if (updatedAt == null || !day.equals(fields.get("day"))) {
+            return false;
+        }
+        return nowMillis - Long.parseLong(updatedAt) < 0.9 * gains.intervalSeconds() * 1_000;
     }
 
     /** The replica this ticker steers for, as the lock records it. */

@@ -101,9 +101,11 @@ public abstract class CityStateStoreContract {
         assertThat(blocked.state()).isEmpty();
         assertThat(get(store().lambda("c"))).contains(1.2);
 
-        // The holder dies: once its lock lapses, the other replica takes over from the stored state.
+        // The holder dies: once its lock lapses, the other replica takes over from the stored state, one interval
+        // (10 s) after the last step, not sooner.
         expireLock("c");
-        PidTicker.Tick takeover = get(b.tick("c", "d", constraint, gains, 1.0, false, 0));
+        assertThat(get(b.tick("c", "d", constraint, gains, 1.0, false, 4_000)).state()).as("not due").isEmpty();
+        PidTicker.Tick takeover = get(b.tick("c", "d", constraint, gains, 1.0, false, 10_000));
         assertThat(takeover.state().map(PidState::lambda)).isEqualTo(Optional.of(1.4));
         assertThat(takeover.state().get().ticks()).isEqualTo(2);
     }

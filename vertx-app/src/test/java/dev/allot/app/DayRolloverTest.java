@@ -86,7 +86,9 @@ class DayRolloverTest {
             assertThat(c.sync().hget(RedisKeys.totals("demo", "2026-11-23"), "decisions")).isEqualTo("150");
         }
 
-        // The next day has no offline lambda: it starts from this day's closing lambda.
+        // The next day has no offline lambda: it starts from this day's closing lambda. A step is due one interval
+        // (an hour here) after the last.
+        service.clock.advance(Duration.ofHours(1));
         decideAndTick(150);
         service.flushAndRefresh();
         double closing = service.state("demo").body().get("lambda").asDouble();
