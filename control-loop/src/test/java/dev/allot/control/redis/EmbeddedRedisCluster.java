@@ -14,13 +14,16 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * A real three-master Redis Cluster on loopback: three redis-server processes in cluster mode, the 16,384 slots
+ * A real three-master Redis Cluster on loopback: three redis-server processes (Debian's when installed) in cluster
+ * mode, the 16,384 slots
  * split between them and the nodes introduced to each other (CLUSTER ADDSLOTS and MEET, what
  * {@code redis-cli --cluster create} does), ready when every node reports {@code cluster_state:ok}.
  */
 public final class EmbeddedRedisCluster implements AutoCloseable {
 
     private static final int SLOTS = 16_384;
+    /** Debian's redis-server, which .ci/run installs; without it, the binary embedded-redis ships (6.2). */
+    private static final Path DEBIAN_REDIS = Path.of("/usr/bin/redis-server");
 
     private final List<RedisServer> servers = new ArrayList<>();
     private final List<Integer> ports = new ArrayList<>();
@@ -43,7 +46,11 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
         Path dir = Files.createTempDirectory("allot-redis-cluster");
         for (int i = 0; i < masters; i++) {
             int port = EmbeddedRedisExtension.freePort();
-            RedisServer server = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+            var builder = RedisServer.newRedisServer();
+            if (Files.isExecutable(DEBIAN_REDIS)) {
+                builder.executableProvider(DEBIAN_REDIS::toFile);
+            }
+            RedisServer server = builder.port(port).bind("127.0.0.1")
                     .setting("cluster-enabled yes").setting("cluster-config-file nodes-" + port + ".conf")
                     .setting("cluster-node-timeout 2000").setting("dir " + dir).setting("save \"\"")
                     .setting("appendonly no").build();
