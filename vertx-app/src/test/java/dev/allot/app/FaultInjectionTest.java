@@ -123,6 +123,46 @@ class FaultInjectionTest {
     }
 
     @Test
+    void sigtermOfTheLeaseHolderAmongThreeProcessesHandsTheControllerOver() throws Exception {
+        ServiceFixture.writeCities(root, List.of(ControlLeaseTest.CITY));
+        ServiceFixture.copyShippedRules(root);
+        List<ServiceProcess> replicas = new java.util.ArrayList<>();
+        try (EmbeddedRedisExtension redis = new EmbeddedRedisExtension().open();
+             StatefulRedisConnection<String, String> c = redis.connect()) {
+            for (int i = 0; i < 3; i++) {
+                replicas.add(ServiceProcess.start(root, redis.url(), root.resolve("data-" + i)));
+            }
+            Thread.sleep(2_000);
+            String holder = c.sync().get(RedisKeys.pidLock("demo"));
+            assertThat(holder).isNotNull();
+            // The lock's owner is host-pid-suffix: the process to send SIGTERM to.
+            long pid = Long.parseLong(holder.split("-")[holder.split("-").length - 2]);
+            ServiceProcess holding = replicas.stream().filter(r -> r.pid() == pid).findFirst().orElseThrow();
+            long ticksBefore = Long.parseLong(c.sync().hget(RedisKeys.pid("demo"), "ticks"));
+            long signalled = System.nanoTime();
+            holding.signalTerm();
+            String next = c.sync().get(RedisKeys.pidLock("demo"));
+            while ((next == null || next.equals(holder)) && System.nanoTime() - signalled < 10_000_000_000L) {
+                Thread.sleep(10);
+                next = c.sync().get(RedisKeys.pidLock("demo"));
+            }
+            long takeover = (System.nanoTime() - signalled) / 1_000_000;
+            holding.awaitExit();
+            Thread.sleep(3_000);
+            long ticked = Long.parseLong(c.sync().hget(RedisKeys.pid("demo"), "ticks")) - ticksBefore;
+            System.out.println("SIGTERM of the lease holder (1 s interval): another process held it after " + takeover
+                    + " ms; " + ticked + " ticks in the " + ((System.nanoTime() - signalled) / 1_000_000) + " ms since");
+            assertThat(next).isNotNull().isNotEqualTo(holder);
+            assertThat(takeover).as("ms until another process held the lease (bound: two intervals)").isLessThan(2_000);
+            assertThat(ticked).as("the controller kept stepping about once a second").isBetween(2L, 5L);
+        } finally {
+            for (ServiceProcess r : replicas) {
+                r.close();
+            }
+        }
+    }
+
+    @Test
     void startsWhileRedisIsDownAndCatchesUpWhenItAppears() throws Exception {
         ServiceFixture.writeCities(root, List.of(ServiceFixture.BASE_CITY));
         ServiceFixture.copyShippedRules(root);

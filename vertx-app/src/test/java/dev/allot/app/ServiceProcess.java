@@ -90,9 +90,23 @@ final class ServiceProcess implements AutoCloseable {
         return Json.MAPPER.readTree(get(path).body());
     }
 
+    long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM, without waiting. */
+    void signalTerm() {
+        process.destroy();
+    }
+
     /** SIGTERM, as Kubernetes stops a pod; waits for the exit and returns its code. */
     int terminate() throws InterruptedException {
         process.destroy();
+        return awaitExit();
+    }
+
+    /** Waits for the process to end (at most 40 s) and returns its exit code. */
+    int awaitExit() throws InterruptedException {
         if (!process.waitFor(40, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
             throw new IllegalStateException("service did not stop within 40 s of SIGTERM");
