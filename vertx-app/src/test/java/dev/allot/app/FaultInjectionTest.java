@@ -85,6 +85,16 @@ class FaultInjectionTest {
         }
     }
 
+    /** The count every case ends with: answered = the day's decisions total = stream entries; printed for the docs. */
+    private static void assertCountedOnce(String label, int answered, ServiceProcess service,
+                                          EmbeddedRedisExtension redis) throws Exception {
+        long decisions = settled(service).path("counts").path("decisions").asLong();
+        long stream = streamLength(redis);
+        System.out.println(label + ": answered " + answered + ", decisions " + decisions + ", stream " + stream);
+        assertThat(decisions).isEqualTo(answered);
+        assertThat(stream).isEqualTo(answered);
+    }
+
     @Test
     void sigtermWhileRedisIsDownThenARestartWithRedisBackEmptyCountsEveryDecisionOnce() throws Exception {
         ServiceFixture.writeCities(root, List.of(ServiceFixture.BASE_CITY));
@@ -110,12 +120,7 @@ class FaultInjectionTest {
             // the journal. The replacement replica, on the same volume, restores the first and sends the second.
             redis.start();
             try (ServiceProcess second = ServiceProcess.start(root, redis.url(), data)) {
-                JsonNode state = settled(second);
-                System.out.println("SIGTERM while Redis down, restart with Redis empty: answered " + answered
-                        + ", decisions " + state.path("counts").path("decisions").asLong() + ", stream "
-                        + streamLength(redis));
-                assertThat(state.path("counts").path("decisions").asLong()).isEqualTo(answered);
-                assertThat(streamLength(redis)).isEqualTo(answered);
+                assertCountedOnce("SIGTERM while Redis down, restart with Redis empty", answered, second, redis);
                 assertThat(second.output()).contains("Journal").contains("Redis lost the data of demo");
                 assertThat(second.get("/metrics").body()).contains("allot_redis_data_loss_total{city=\"demo\"} 1.0");
             }
@@ -180,11 +185,7 @@ class FaultInjectionTest {
 
             int answered = load(60, "dark", b -> service.post("/v1/decisions", b).statusCode());
             redis.start();
-            JsonNode settled = settled(service);
-            System.out.println("started while Redis down: answered " + answered + ", decisions "
-                    + settled.path("counts").path("decisions").asLong() + ", stream " + streamLength(redis));
-            assertThat(settled.path("counts").path("decisions").asLong()).isEqualTo(answered);
-            assertThat(streamLength(redis)).isEqualTo(answered);
+            assertCountedOnce("started while Redis down", answered, service, redis);
             assertThat(service.json("/health/ready").path("redis").path("status").asText()).isEqualTo("up");
         }
     }
@@ -207,12 +208,7 @@ class FaultInjectionTest {
             }
             redis.start();
             try (ServiceProcess second = ServiceProcess.start(root, redis.url(), data)) {
-                JsonNode state = settled(second);
-                System.out.println("kill -9 while Redis down, restart with Redis empty: answered " + answered
-                        + ", decisions " + state.path("counts").path("decisions").asLong() + ", stream "
-                        + streamLength(redis));
-                assertThat(state.path("counts").path("decisions").asLong()).isEqualTo(answered);
-                assertThat(streamLength(redis)).isEqualTo(answered);
+                assertCountedOnce("kill -9 while Redis down, restart with Redis empty", answered, second, redis);
             }
         }
     }

@@ -50,6 +50,19 @@ class PidControlTest {
         service.close();
     }
 
+    /** The market's next customer as a request to the demo city. */
+    static DecisionRequest arrival(SyntheticMarket market, String userId) {
+        SyntheticMarket.Customer c = market.next();
+        Map<String, Double> features = new LinkedHashMap<>();
+        List<String> names = SyntheticMarket.SCHEMA.names();
+        for (int f = 0; f < names.size() - 1; f++) {
+            if (!Float.isNaN(c.features()[f])) {
+                features.put(names.get(f), (double) c.features()[f]);
+            }
+        }
+        return new DecisionRequest(null, "demo", userId, c.segment(), features, Map.of(), List.of(), null);
+    }
+
     @Test
     void pidTicksRaiseLambdaUntilTheAveragePriceMeetsItsFloor() throws Exception {
         Context context = service.vertx().getOrCreateContext();
@@ -62,16 +75,7 @@ class PidControlTest {
         Map<Integer, Double> averageByTick = new LinkedHashMap<>();
         for (int t = 0; t < ticks; t++) {
             for (int a = 0; a < arrivalsPerTick; a++) {
-                SyntheticMarket.Customer c = market.next();
-                Map<String, Double> features = new LinkedHashMap<>();
-                List<String> names = SyntheticMarket.SCHEMA.names();
-                for (int f = 0; f < names.size() - 1; f++) {
-                    if (!Float.isNaN(c.features()[f])) {
-                        features.put(names.get(f), (double) c.features()[f]);
-                    }
-                }
-                DecisionRequest request = new DecisionRequest(null, "demo", "user-" + t + "-" + a, c.segment(),
-                        features, Map.of(), List.of(), null);
+                DecisionRequest request = arrival(market, "user-" + t + "-" + a);
                 service.service().decisions().decide(request, false, context).toCompletionStage()
                         .toCompletableFuture().get(5, TimeUnit.SECONDS);
             }

@@ -180,16 +180,7 @@ abstract class ThreeReplicasContract {
         Map<Integer, Double> averageByTick = new LinkedHashMap<>();
         for (int t = 0; t < ticks; t++) {
             for (int a = 0; a < arrivalsPerTick; a++) {
-                SyntheticMarket.Customer c = market.next();
-                Map<String, Double> features = new LinkedHashMap<>();
-                List<String> names = SyntheticMarket.SCHEMA.names();
-                for (int f = 0; f < names.size() - 1; f++) {
-                    if (!Float.isNaN(c.features()[f])) {
-                        features.put(names.get(f), (double) c.features()[f]);
-                    }
-                }
-                DecisionRequest request = new DecisionRequest(null, "demo", "user-" + t + "-" + a, c.segment(),
-                        features, Map.of(), List.of(), null);
+                DecisionRequest request = PidControlTest.arrival(market, "user-" + t + "-" + a);
                 ServiceFixture replica = replicas.get(a % 3);
                 replica.service().decisions().decide(request, false, replica.vertx().getOrCreateContext())
                         .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
