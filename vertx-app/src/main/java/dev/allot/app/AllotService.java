@@ -261,12 +261,30 @@ public final class AllotService {
     }
 
     /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
-    private record Loaded(Map<String, CityRuntime> cities, CityRules rules, RedisLink redis, Journal journal,
+    private record Loaded(Map<String, CityRuntime> cities, CityRules rules, RedisLink redis, WriteBehindLog log,
                           ControlSnapshot snapshot) {
+        /** For a start that fails after loading: the journal's lock is given back and Redis is let go. */
+        void release() {
+            log.close(Duration.ZERO);
+            redis.close();
+        }
     }
 
     public static Future<AllotService> start(Vertx vertx, Settings settings) {
-        return vertx.executeBlocking(() -> load(settings)).compose(loaded -> deploy(vertx, settings, loaded));
+        return vertx.executeBlocking(() -> load(settings)).compose(loaded -> {
+            Future<AllotService> deployed;
+            try {
+                deployed = deploy(vertx, settings, loaded);
+            } catch (RuntimeException e) {
+                deployed = Future.failedFuture(e);
+            }
+            // A start that fails after loading gives the journal's lock back and lets Redis go, so a retry in the
+            // same process (or a test) can open them again.
+            return deployed.recover(error -> vertx.executeBlocking(() -> {
+                loaded.release();
+                return null;
+            }).transform(ar -> Future.failedFuture(error)));
+        });
     }
 
     private static Loaded load(Settings settings) {
@@ -326,7 +344,18 @@ public final class AllotService {
         } catch (ExecutionException e) {
             LOG.warn("Redis at {}: {}", settings.redisUrl(), e.getCause().toString());
         }
-        return new Loaded(cities, rules, redis, journal, snapshot);
+        // Built here, on the worker: it reads the journal's backlog, which may be large.
+        WriteBehindLog log;
+        try {
+            log = new WriteBehindLog(redis, WriteBehindLog.Settings.defaults()
+                    .withMaxPending(settings.maxPendingWrites()).withStreamRetentionDays(settings.streamRetentionDays()),
+                    journal);
+        } catch (RuntimeException e) {
+            closeQuietly(journal);
+            redis.close();
+            throw e;
+        }
+        return new Loaded(cities, rules, redis, log, snapshot);
     }
 
     private static void closeQuietly(Journal journal) {
@@ -349,9 +378,7 @@ public final class AllotService {
         Metrics metrics = new Metrics();
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.redis());
-        WriteBehindLog log = new WriteBehindLog(loaded.redis(),
-                WriteBehindLog.Settings.defaults().withMaxPending(settings.maxPendingWrites())
-                        .withStreamRetentionDays(settings.streamRetentionDays()), loaded.journal());
+        WriteBehindLog log = loaded.log();
         DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
                 settings.clock());
         OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());
@@ -359,8 +386,8 @@ public final class AllotService {
         CityController controller = new CityController(store, log, ticker, health, metrics, settings.clock());
         loaded.cities().values().forEach(c -> metrics.gauge("allot.lambda", c.city(), c::lambda));
         metrics.gauge("allot.writebehind.pending", () -> log.pendingDecisions() + log.pendingOutcomes());
-        metrics.gauge("allot.journal.unapplied.bytes", () -> loaded.journal().unappliedBytes());
-        metrics.gauge("allot.journal.corrupt.records", () -> loaded.journal().corruptRecords());
+        metrics.gauge("allot.journal.unapplied.bytes", () -> log.journal().unappliedBytes());
+        metrics.gauge("allot.journal.corrupt.records", () -> log.journal().corruptRecords());
         metrics.gauge("allot.redis.degraded", () -> health.degraded() ? 1 : 0);
         loaded.rules().byCity().forEach((city, rules) -> {
             metrics.gauge("allot.rules.fallback", city, () -> rules.fallback().isPresent() ? 1 : 0);
@@ -416,8 +443,16 @@ public final class AllotService {
                     int port = https.get(0).actualPort();
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
-                    return new AllotService(vertx, loaded.redis(), log, deployments, decisions, outcomes, controller, loaded.rules(), ruleStore, models, metrics,
-                            port);
+                    return new AllotService(vertx, loaded.redis(), log, deployments, decisions, outcomes, controller,
+                            loaded.rules(), ruleStore, models, metrics, port);
+                })
+                .recover(error -> {
+                    // A port in use, a verticle that failed to start: undeploy what started.
+                    Future<Void> undeployed = Future.succeededFuture();
+                    for (String id : deployments) {
+                        undeployed = undeployed.eventually(() -> vertx.undeploy(id));
+                    }
+                    return undeployed.transform(ar -> Future.failedFuture(error));
                 });
     }
 

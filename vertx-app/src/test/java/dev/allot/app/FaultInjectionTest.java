@@ -74,7 +74,7 @@ class FaultInjectionTest {
             state = service.json("/v1/cities/demo/state");
             long decisions = state.path("counts").path("decisions").asLong(-2);
             if (!state.path("degraded").asBoolean(true) && state.path("pendingWrites").asLong(1) == 0
-                    && decisions == last) {
+                    && !state.path("restoring").asBoolean(true) && decisions == last) {
                 return state;
             }
             last = decisions;
@@ -123,46 +123,6 @@ class FaultInjectionTest {
                 assertCountedOnce("SIGTERM while Redis down, restart with Redis empty", answered, second, redis);
                 assertThat(second.output()).contains("Journal").contains("Redis lost the data of demo");
                 assertThat(second.get("/metrics").body()).contains("allot_redis_data_loss_total{city=\"demo\"} 1.0");
-            }
-        }
-    }
-
-    @Test
-    void sigtermOfTheLeaseHolderAmongThreeProcessesHandsTheControllerOver() throws Exception {
-        ServiceFixture.writeCities(root, List.of(ControlLeaseTest.CITY));
-        ServiceFixture.copyShippedRules(root);
-        List<ServiceProcess> replicas = new java.util.ArrayList<>();
-        try (EmbeddedRedisExtension redis = new EmbeddedRedisExtension().open();
-             StatefulRedisConnection<String, String> c = redis.connect()) {
-            for (int i = 0; i < 3; i++) {
-                replicas.add(ServiceProcess.start(root, redis.url(), root.resolve("data-" + i)));
-            }
-            Thread.sleep(2_000);
-            String holder = c.sync().get(RedisKeys.pidLock("demo"));
-            assertThat(holder).isNotNull();
-            // The lock's owner is host-pid-suffix: the process to send SIGTERM to.
-            long pid = Long.parseLong(holder.split("-")[holder.split("-").length - 2]);
-            ServiceProcess holding = replicas.stream().filter(r -> r.pid() == pid).findFirst().orElseThrow();
-            long ticksBefore = Long.parseLong(c.sync().hget(RedisKeys.pid("demo"), "ticks"));
-            long signalled = System.nanoTime();
-            holding.signalTerm();
-            String next = c.sync().get(RedisKeys.pidLock("demo"));
-            while ((next == null || next.equals(holder)) && System.nanoTime() - signalled < 10_000_000_000L) {
-                Thread.sleep(10);
-                next = c.sync().get(RedisKeys.pidLock("demo"));
-            }
-            long takeover = (System.nanoTime() - signalled) / 1_000_000;
-            holding.awaitExit();
-            Thread.sleep(3_000);
-            long ticked = Long.parseLong(c.sync().hget(RedisKeys.pid("demo"), "ticks")) - ticksBefore;
-            System.out.println("SIGTERM of the lease holder (1 s interval): another process held it after " + takeover
-                    + " ms; " + ticked + " ticks in the " + ((System.nanoTime() - signalled) / 1_000_000) + " ms since");
-            assertThat(next).isNotNull().isNotEqualTo(holder);
-            assertThat(takeover).as("ms until another process held the lease (bound: two intervals)").isLessThan(2_000);
-            assertThat(ticked).as("the controller kept stepping about once a second").isBetween(2L, 5L);
-        } finally {
-            for (ServiceProcess r : replicas) {
-                r.close();
             }
         }
     }
@@ -228,6 +188,13 @@ class FaultInjectionTest {
             answered += load(40, "down", b -> service.post("/v1/decisions", b).status());
             redis.start();
             service.drainAfterOutage();
+            // The restore runs beside the flushes: wait for it (the state says so) before counting.
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (service.state("demo").body().path("restoring").asBoolean() || service.state("demo").body()
+                    .path("counts").path("decisions").asLong() < answered) {
+                assertThat(System.nanoTime()).as("restored within 30 s").isLessThan(deadline);
+                Thread.sleep(100);
+            }
             service.flushAndRefresh();
 
             var demo = service.service().decisions().city("demo");
@@ -241,6 +208,23 @@ class FaultInjectionTest {
             try (StatefulRedisConnection<String, String> c = redis.connect()) {
                 assertThat(c.sync().hget(RedisKeys.pid("demo"), "frozen")).isEqualTo("1");
                 assertThat(c.sync().hgetall(dev.allot.app.control.RuleSetStore.key("demo"))).containsKey("version");
+            }
+        }
+    }
+
+    @Test
+    void aStartThatFailsGivesItsJournalBack() throws Exception {
+        Path data = root.resolve("data");
+        try (EmbeddedRedisExtension redis = new EmbeddedRedisExtension().open();
+             java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ServiceFixture.start(redis,
+                    ServiceFixture.BASE_CITY, s -> s.withDataDir(data).withPort(taken.getLocalPort())))
+                    .hasStackTraceContaining("Address already in use");
+            // The same directory opens again in this process: the failed start released the journal's lock.
+            try (ServiceFixture service = ServiceFixture.start(redis, ServiceFixture.BASE_CITY,
+                    s -> s.withDataDir(data))) {
+                assertThat(service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"u\"}").status())
+                        .isEqualTo(200);
             }
         }
     }

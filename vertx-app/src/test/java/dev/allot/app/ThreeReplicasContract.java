@@ -12,10 +12,12 @@ import io.vertx.core.Context;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -154,6 +156,50 @@ abstract class ThreeReplicasContract {
         long afterHandover = ticks();
         Thread.sleep(2_500);
         assertThat(ticks() - afterHandover).as("the new holder ticks").isBetween(1L, 3L);
+    }
+
+    /**
+     * As Kubernetes stops a pod: three {@code allot serve} processes, SIGTERM to the one holding the lease (its pid
+     * is in the lease's owner, host-pid-suffix); another holds it within two intervals and the controller goes on.
+     */
+    @Test
+    void sigtermOfTheHoldingProcessHandsTheControllerOver(@TempDir Path root) throws Exception {
+        ServiceFixture.writeCities(root, List.of(ControlLeaseTest.CITY));
+        ServiceFixture.copyShippedRules(root);
+        List<ServiceProcess> processes = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                processes.add(ServiceProcess.start(root, redisUrl(), root.resolve("data-" + i)));
+            }
+            Thread.sleep(2_000);
+            String first = holder();
+            assertThat(first).isNotNull();
+            String[] parts = first.split("-");
+            long pid = Long.parseLong(parts[parts.length - 2]);
+            ServiceProcess holding = processes.stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+            long ticksBefore = ticks();
+            long signalled = System.nanoTime();
+            holding.signalTerm();
+            String next = holder();
+            while ((next == null || next.equals(first)) && System.nanoTime() - signalled < 10_000_000_000L) {
+                Thread.sleep(10);
+                next = holder();
+            }
+            long takeover = (System.nanoTime() - signalled) / 1_000_000;
+            assertThat(holding.awaitExit()).as("exit code after SIGTERM").isIn(0, 143);
+            Thread.sleep(3_000);
+            long ticked = ticks() - ticksBefore;
+            System.out.println(getClass().getSimpleName() + ": SIGTERM of the holding process (1 s interval):"
+                    + " another held the lease after " + takeover + " ms; " + ticked + " ticks in the "
+                    + (System.nanoTime() - signalled) / 1_000_000 + " ms since");
+            assertThat(next).isNotNull().isNotEqualTo(first);
+            assertThat(takeover).as("ms until another process held the lease (bound: two intervals)").isLessThan(2_000);
+            assertThat(ticked).as("the controller kept stepping about once a second").isBetween(2L, 5L);
+        } finally {
+            for (ServiceProcess p : processes) {
+                p.close();
+            }
+        }
     }
 
     private long ticks() throws Exception {

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 
 /**
@@ -73,9 +74,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
-    /** An outcome to count against its decision. A NaN revenue means the decision's offered price. */
-    public record Outcome(String city, String decisionId, boolean converted, double revenue, long timestampMillis)
-            implements Entry {
+    /**
+     * An outcome to count against its decision. A NaN revenue means the decision's offered price. {@code counted}:
+     * Redis counted it when it was reported; it is journaled only so that a Redis that loses it gets it back.
+     */
+    public record Outcome(String city, String decisionId, boolean converted, double revenue, long timestampMillis,
+                          boolean counted) implements Entry {
         @Override
         public int decisions() {
             return 0;
@@ -131,9 +135,15 @@ public final class Journal implements AutoCloseable {
     private final TreeMap<Long, Long> segments = new TreeMap<>();
     private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
     private FileChannel current;
-    private Position cursor;
+    /**
+     * How far Redis has confirmed. Moved by {@link #commit} from Redis client threads without the monitor, which
+     * the journal thread holds while it writes and forces: confirming an entry never waits for a disk.
+     */
+    private final AtomicReference<Position> cursor = new AtomicReference<>();
+    /** Bytes between the cursor and the end, as of the last append or cursor write: read by request threads. */
+    private volatile long unappliedBytes;
     private long corruptRecords;
-    private boolean cursorDirty;
+    private volatile boolean cursorDirty;
     /** Nothing before it is sent again (see {@link #forgetApplied}); null: all kept segments count. */
     private Position floor;
 
@@ -196,13 +206,15 @@ public final class Journal implements AutoCloseable {
                 segments.put(last, valid);
             }
         }
-        cursor = readCursor();
-        if (segments.isEmpty() || cursor.compareTo(new Position(segments.firstKey(), 0)) < 0) {
-            cursor = segments.isEmpty() ? new Position(0, 0) : new Position(segments.firstKey(), 0);
+        Position read = readCursor();
+        if (segments.isEmpty() || read.compareTo(new Position(segments.firstKey(), 0)) < 0) {
+            read = segments.isEmpty() ? new Position(0, 0) : new Position(segments.firstKey(), 0);
         }
-        if (cursor.compareTo(end()) > 0) {
-            cursor = end();
+        if (read.compareTo(end()) > 0) {
+            read = end();
         }
+        cursor.set(read);
+        unappliedBytes = bytesBetween(read, end());
     }
 
     private Position readCursor() throws IOException {
@@ -230,22 +242,25 @@ public final class Journal implements AutoCloseable {
     }
 
     /** How far Redis has confirmed. */
-    public synchronized Position cursor() {
-        return cursor;
+    public Position cursor() {
+        return cursor.get();
     }
 
-    /** Bytes written and not yet confirmed by Redis. */
-    public synchronized long unappliedBytes() {
-        return bytesBetween(cursor, end());
+    /** Bytes written and not yet confirmed by Redis (as of the last append or cursor write). */
+    public long unappliedBytes() {
+        return unappliedBytes;
     }
 
     public synchronized long corruptRecords() {
         return corruptRecords;
     }
 
-    /** Whether {@code bytes} more may wait for Redis (see {@link Settings#maxUnappliedBytes()}). */
-    public synchronized boolean hasRoom() {
-        return unappliedBytes() < settings.maxUnappliedBytes();
+    /**
+     * Whether more may wait for Redis (see {@link Settings#maxUnappliedBytes()}); never waits for the journal's
+     * monitor, so a request thread may ask while the journal thread forces a write.
+     */
+    public boolean hasRoom() {
+        return unappliedBytes < settings.maxUnappliedBytes();
     }
 
     private long bytesBetween(Position from, Position to) {
@@ -300,6 +315,7 @@ public final class Journal implements AutoCloseable {
             throw e;
         }
         segments.put(segment, start + buffer.size());
+        unappliedBytes = bytesBetween(cursor.get(), end());
         return ends;
     }
 
@@ -307,13 +323,14 @@ public final class Journal implements AutoCloseable {
         if (current != null) {
             current.close();
         }
-        long next = segments.isEmpty() ? Math.max(1, cursor == null ? 1 : cursor.segment() + 1) : segments.lastKey() + 1;
+        Position at = cursor.get();
+        long next = segments.isEmpty() ? Math.max(1, at.segment() + 1) : segments.lastKey() + 1;
         current = FileChannel.open(segmentPath(next), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         current.truncate(0);
         segments.put(next, 0L);
-        if (cursor.compareTo(new Position(next, 0)) < 0 && bytesBetween(cursor, new Position(next, 0)) == 0) {
+        if (at.compareTo(new Position(next, 0)) < 0 && bytesBetween(at, new Position(next, 0)) == 0
+                && cursor.compareAndSet(at, new Position(next, 0))) {
             // Everything before the new segment is applied: the cursor moves onto it, so retention can drop the rest.
-            cursor = new Position(next, 0);
             cursorDirty = true;
         }
     }
@@ -396,16 +413,20 @@ public final class Journal implements AutoCloseable {
     }
 
     /** Marks everything up to {@code applied} as confirmed by Redis (persisted by {@link #persistCursor}). */
-    public synchronized void commit(Position applied) {
-        if (applied.compareTo(cursor) > 0) {
-            cursor = applied;
-            cursorDirty = true;
+    public void commit(Position applied) {
+        Position at = cursor.get();
+        while (applied.compareTo(at) > 0) {
+            if (cursor.compareAndSet(at, applied)) {
+                cursorDirty = true;
+                return;
+            }
+            at = cursor.get();
         }
     }
 
     /** The oldest record kept, applied or not. */
     public synchronized Position start() {
-        Position first = segments.isEmpty() ? cursor : new Position(segments.firstKey(), 0);
+        Position first = segments.isEmpty() ? cursor.get() : new Position(segments.firstKey(), 0);
         return floor != null && floor.compareTo(first) > 0 ? floor : first;
     }
 
@@ -414,26 +435,28 @@ public final class Journal implements AutoCloseable {
      * purpose (a new environment, a test), whose old data is not to come back.
      */
     public synchronized void forgetApplied() {
-        floor = cursor;
+        floor = cursor.get();
         cursorDirty = true;
     }
 
     /** Writes the cursor (atomically) and drops applied segments beyond the retained bytes. */
     public synchronized void persistCursor() throws IOException {
+        Position at = cursor.get();
+        unappliedBytes = bytesBetween(at, end());
         if (!cursorDirty) {
             return;
         }
+        cursorDirty = false;
         Path tmp = settings.dir().resolve("cursor.tmp");
-        Files.writeString(tmp, cursor.segment() + " " + cursor.offset() + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(tmp, at.segment() + " " + at.offset() + "\n", StandardCharsets.US_ASCII);
         try {
             Files.move(tmp, settings.dir().resolve("cursor"), StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, settings.dir().resolve("cursor"), StandardCopyOption.REPLACE_EXISTING);
         }
-        cursorDirty = false;
         long retained = 0;
-        for (Long segment : new ArrayList<>(segments.headMap(cursor.segment(), false).descendingKeySet())) {
+        for (Long segment : new ArrayList<>(segments.headMap(at.segment(), false).descendingKeySet())) {
             retained += segments.get(segment);
             if (retained > settings.retainBytes() || floor != null && segment < floor.segment()) {
                 Files.deleteIfExists(segmentPath(segment));
@@ -444,13 +467,13 @@ public final class Journal implements AutoCloseable {
 
     /** Counts past the cursor: what this journal still owes Redis. */
     public synchronized Counts unapplied() throws IOException {
-        return count(cursor, end());
+        return count(cursor.get(), end());
     }
 
     @Override
     public synchronized void close() throws IOException {
         try {
-            if (cursor != null) {
+            if (cursor.get() != null) {
                 persistCursor();
             }
         } finally {
@@ -509,6 +532,7 @@ public final class Journal implements AutoCloseable {
             out.writeBoolean(o.converted());
             out.writeDouble(o.revenue());
             out.writeLong(o.timestampMillis());
+            out.writeBoolean(o.counted());
         }
     }
 
@@ -516,7 +540,8 @@ public final class Journal implements AutoCloseable {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(payload));
         byte type = in.readByte();
         if (type == OUTCOME) {
-            return new Outcome(readString(in), readString(in), in.readBoolean(), in.readDouble(), in.readLong());
+            return new Outcome(readString(in), readString(in), in.readBoolean(), in.readDouble(), in.readLong(),
+                    in.readBoolean());
         }
         if (type != BATCH) {
             throw new IOException("unknown journal record type " + type);

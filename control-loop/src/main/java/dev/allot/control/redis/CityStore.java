@@ -152,25 +152,39 @@ public final class CityStore implements CityStateStore {
     }
 
     /** What {@link #recreateEpoch} found. */
-    public enum EpochResult { PRESENT, ADOPTED, WRITTEN_BACK }
+    public enum EpochResult {
+        /** Another replica set the epoch first. */
+        PRESENT,
+        /** The controller state existed without an epoch (data from before epochs): kept. */
+        ADOPTED,
+        /** Nothing of the city existed: a new deployment. */
+        FRESH,
+        /** The state this replica holds was written back with the new epoch. */
+        WRITTEN_BACK
+    }
 
     /**
-     * Sets a missing epoch; when the controller's state is missing too, writes {@code pidFields} and {@code lambda}
-     * (what this replica knows) in the same step.
+     * Sets the city's epoch. A replica that never saw one ({@code pidFields} null) sets a missing epoch only; one
+     * that saw an epoch that is now gone (or replaced by a provisional one) writes {@code pidFields} and
+     * {@code lambda} back with it (see {@link Scripts#RECREATE_EPOCH}).
      */
     public CompletionStage<EpochResult> recreateEpoch(String city, String epoch, Map<String, String> pidFields,
                                                       Double lambda) {
-        List<String> args = new ArrayList<>(List.of(epoch, lambda == null ? "" : Double.toString(lambda)));
-        pidFields.forEach((field, value) -> {
-            args.add(field);
-            args.add(value);
-        });
+        List<String> args = new ArrayList<>(List.of(epoch, lambda == null ? "" : Double.toString(lambda),
+                pidFields == null ? "0" : "1"));
+        if (pidFields != null) {
+            pidFields.forEach((field, value) -> {
+                args.add(field);
+                args.add(value);
+            });
+        }
         CompletionStage<Long> reply = Scripts.RECREATE_EPOCH.run(link, ScriptOutputType.INTEGER,
                 new String[]{RedisKeys.epoch(city), RedisKeys.pid(city), RedisKeys.lambda(city)},
                 args.toArray(String[]::new));
         return reply.thenApply(r -> switch (r.intValue()) {
             case 1 -> EpochResult.WRITTEN_BACK;
             case 2 -> EpochResult.ADOPTED;
+            case 3 -> EpochResult.FRESH;
             default -> EpochResult.PRESENT;
         });
     }

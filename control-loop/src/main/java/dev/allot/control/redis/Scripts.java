@@ -124,18 +124,25 @@ final class Scripts {
             """);
 
     /**
-     * Sets a city's epoch if it is missing and, if the controller's state is missing too (Redis lost the city's
-     * data), writes the state a replica still holds, all at once, so no replica ever reads a new epoch without the
-     * state. KEYS: epoch, pid hash, lambda. ARGV: epoch, lambda ('' for none), then pid field/value pairs.
-     * Returns 0 when the epoch was there, 2 when only the epoch was missing, 1 when the state was written back.
+     * Sets a city's epoch. KEYS: epoch, pid hash, lambda. ARGV: the new epoch, lambda ('' for none), restoring
+     * ('1'/'0'), then pid field/value pairs.
+     * Not restoring (a replica that never saw an epoch): sets it only if there is none; returns 0 when there was
+     * one, 2 when the controller state exists (kept), 3 when nothing exists (a new deployment).
+     * Restoring (a replica that saw an epoch, now missing or replaced by a provisional one, "p:..."): sets it and
+     * writes the state the replica holds over whatever a tick may have written since the loss, in one step, so no
+     * replica reads the new epoch without the state; returns 1, or 0 when another replica restored first.
      */
     static final LuaScript RECREATE_EPOCH = new LuaScript("""
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            local current = redis.call('GET', KEYS[1])
+            if current and (ARGV[3] ~= '1' or string.sub(current, 1, 2) ~= 'p:') then return 0 end
             redis.call('SET', KEYS[1], ARGV[1])
-            if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
-            if #ARGV > 2 then
+            if ARGV[3] ~= '1' then
+              if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+              return 3
+            end
+            if #ARGV > 3 then
               local fields = {}
-              for i = 3, #ARGV do fields[i - 2] = ARGV[i] end
+              for i = 4, #ARGV do fields[i - 3] = ARGV[i] end
               redis.call('HSET', KEYS[2], unpack(fields))
             end
             if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end

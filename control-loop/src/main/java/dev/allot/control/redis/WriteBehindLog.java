@@ -42,6 +42,11 @@ public final class WriteBehindLog implements DecisionSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriteBehindLog.class);
     private static final int DISK_CHUNK = 200;
+    /** Chunks of disk backlog one flush sends at most, so each flush tick journals what arrived since the last. */
+    private static final int DISK_CHUNKS_PER_FLUSH = 5;
+    /** How long an outcome waits for its decision to reach Redis, and how often it looks again. */
+    private static final long PARK_MILLIS = 3_600_000;
+    private static final long PARK_RETRY_NANOS = 5_000_000_000L;
 
     /**
      * Settings: how long markers, totals and decision records live; how long the decision stream keeps an entry
@@ -97,6 +102,14 @@ public final class WriteBehindLog implements DecisionSink {
     private long unappliedOutcomes;
     private boolean journalFailing;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+    private CompletableFuture<?> restoreTail = CompletableFuture.completedFuture(null);
+    /** Disk chunks the running flush may still send: a long backlog goes out over several flushes. */
+    private int diskChunksLeft;
+    /** Outcomes whose decision Redis did not know yet (another replica's backlog): tried again later. */
+    private final List<Parked> parked = new ArrayList<>();
+
+    private record Parked(Journal.Outcome outcome, long dueNanos) {
+    }
 
     /** A log that keeps its backlog in memory only (tests and tools; the service journals). */
     public WriteBehindLog(RedisLink redis, Settings settings) {
@@ -215,7 +228,18 @@ public final class WriteBehindLog implements DecisionSink {
         if (journal == null) {
             return CompletableFuture.completedFuture(0L);
         }
-        return serially(() -> {
+        // Not in the flush chain: a restore of a large journal takes minutes, and new decisions must keep reaching
+        // the journal and Redis meanwhile. One restore at a time, in the order asked.
+        synchronized (lock) {
+            CompletableFuture<Long> next = restoreTail.handle((r, e) -> null)
+                    .thenCompose(v -> restore(city)).toCompletableFuture();
+            restoreTail = next;
+            return next;
+        }
+    }
+
+    private CompletionStage<Long> restore(String city) {
+        {
             Journal.Position until = journal.cursor();
             CompletableFuture<Long> done = new CompletableFuture<>();
             replayRetained(city, journal.start(), until, 0, done);
@@ -225,7 +249,7 @@ public final class WriteBehindLog implements DecisionSink {
                             + " retains", city, sent);
                 }
             });
-        });
+        }
     }
 
     /**
@@ -257,7 +281,7 @@ public final class WriteBehindLog implements DecisionSink {
                         .filter(e -> city.equals(e instanceof Journal.Batch b ? b.city() : ((Journal.Outcome) e).city()))
                         .toList();
                 Journal.Position next = chunk.get(chunk.size() - 1).end();
-                sendAll(ofCity, 0).whenComplete((ok, error) -> {
+                sendAll(ofCity, 0, true).whenComplete((ok, error) -> {
                     if (error != null) {
                         done.completeExceptionally(error);
                     } else {
@@ -269,11 +293,11 @@ public final class WriteBehindLog implements DecisionSink {
         });
     }
 
-    private CompletionStage<?> sendAll(List<Journal.Entry> entries, int index) {
+    private CompletionStage<?> sendAll(List<Journal.Entry> entries, int index, boolean restoring) {
         if (index == entries.size()) {
             return CompletableFuture.completedFuture(null);
         }
-        return send(entries.get(index)).thenCompose(ok -> sendAll(entries, index + 1));
+        return send(entries.get(index), restoring).thenCompose(ok -> sendAll(entries, index + 1, restoring));
     }
 
     private <T> CompletionStage<T> serially(java.util.function.Supplier<CompletionStage<T>> step) {
@@ -287,6 +311,17 @@ public final class WriteBehindLog implements DecisionSink {
     private CompletionStage<FlushReport> flushNow() {
         List<Journal.Entry> entries;
         synchronized (lock) {
+            diskChunksLeft = DISK_CHUNKS_PER_FLUSH;
+            long now = System.nanoTime();
+            parked.removeIf(p -> {
+                if (now - p.dueNanos() < 0) {
+                    return false;
+                }
+                outcomes.add(p.outcome());
+                inMemory++;
+                unappliedOutcomes++;
+                return true;
+            });
             sealedBatches.addAll(open.values());
             open.clear();
             entries = new ArrayList<>(sealedBatches.size() + outcomes.size());
@@ -349,8 +384,12 @@ public final class WriteBehindLog implements DecisionSink {
             if (diskUntil != null) {
                 if (journal.cursor().compareTo(diskUntil) >= 0) {
                     diskUntil = null;
-                } else {
+                } else if (diskChunksLeft-- > 0) {
                     sendFromDisk(batches, decisions, run);
+                    return;
+                } else {
+                    // The rest of the backlog goes with the next flushes, after they journal what is new.
+                    finish(run, new FlushReport(batches, decisions, unappliedDecisions, null));
                     return;
                 }
             }
@@ -360,7 +399,7 @@ public final class WriteBehindLog implements DecisionSink {
                 return;
             }
         }
-        send(next.entry()).whenComplete((ok, failure) -> {
+        send(next.entry(), false).whenComplete((ok, failure) -> {
             if (failure != null) {
                 failed(run, batches, decisions, failure);
                 return;
@@ -408,7 +447,7 @@ public final class WriteBehindLog implements DecisionSink {
             return;
         }
         Journal.Stored stored = chunk.get(index);
-        send(stored.entry()).whenComplete((ok, failure) -> {
+        send(stored.entry(), false).whenComplete((ok, failure) -> {
             if (failure != null) {
                 failed(run, batches, decisions, failure);
                 return;
@@ -494,9 +533,11 @@ public final class WriteBehindLog implements DecisionSink {
         }
         if (journal != null) {
             // Journal writes are ordered on its thread: closing there follows the last flush's append and cursor.
+            // Whatever a flush that did not finish in time left in memory is journaled first.
             try {
                 CompletableFuture.runAsync(() -> {
                     try {
+                        journalRemainder();
                         journal.close();
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
@@ -510,16 +551,58 @@ public final class WriteBehindLog implements DecisionSink {
         return new FlushReport(report.batches(), report.decisions(), pendingDecisions(), report.failure());
     }
 
+    /**
+     * On the journal thread, at close: writes what only memory holds (batches still open or sealed, outcomes,
+     * parked outcomes, entries whose journaling failed) so the next start sends it. A repeat of something a late
+     * flush still sends counts once (batch ids, one outcome per decision).
+     */
+    private void journalRemainder() {
+        List<Journal.Entry> rest = new ArrayList<>();
+        synchronized (lock) {
+            rest.addAll(sealedBatches);
+            rest.addAll(open.values());
+            for (Pending p : queue) {
+                if (p.end() == null) {
+                    rest.add(p.entry());
+                }
+            }
+            rest.addAll(outcomes);
+            parked.forEach(p -> rest.add(p.outcome()));
+        }
+        if (rest.isEmpty()) {
+            return;
+        }
+        try {
+            journal.append(rest);
+            LOG.info("Journaled {} entries still in memory at close", rest.size());
+        } catch (IOException e) {
+            LOG.error("Cannot journal {} entries still in memory at close ({}): they are lost", rest.size(),
+                    e.toString());
+        }
+    }
+
     public Journal journal() {
         return journal;
     }
 
-    private CompletionStage<?> send(Journal.Entry entry) {
-        return entry instanceof Journal.Batch b ? sendBatch(b) : sendOutcome((Journal.Outcome) entry);
+    /**
+     * Sends an entry. An outcome journaled after Redis counted it (the request path recorded it directly) is only
+     * sent when {@code restoring} a Redis that lost it.
+     */
+    private CompletionStage<?> send(Journal.Entry entry, boolean restoring) {
+        if (entry instanceof Journal.Batch b) {
+            return sendBatch(b);
+        }
+        Journal.Outcome outcome = (Journal.Outcome) entry;
+        return outcome.counted() && !restoring ? CompletableFuture.completedFuture(null)
+                : sendOutcome(outcome, restoring);
     }
 
-    /** Outcomes go after the decisions they refer to, which earlier batches have written. */
-    private CompletionStage<CityStateStore.OutcomeResult> sendOutcome(Journal.Outcome outcome) {
+    /**
+     * Outcomes go after the decisions they refer to, which earlier batches have written. A decision Redis does not
+     * know may still be in another replica's backlog: the outcome is tried again every few seconds for an hour.
+     */
+    private CompletionStage<CityStateStore.OutcomeResult> sendOutcome(Journal.Outcome outcome, boolean restoring) {
         return store.decisionRecord(outcome.city(), outcome.decisionId())
                 .thenCompose(record -> record.isEmpty()
                         ? CompletableFuture.completedFuture(CityStateStore.OutcomeResult.UNKNOWN_DECISION)
@@ -528,7 +611,14 @@ public final class WriteBehindLog implements DecisionSink {
                                 ? Double.parseDouble(record.getOrDefault("price", "0")) : outcome.revenue(),
                         Double.parseDouble(record.getOrDefault("coupon", "0")), outcome.timestampMillis()))
                 .thenApply(result -> {
-                    if (result == CityStateStore.OutcomeResult.UNKNOWN_DECISION) {
+                    if (result != CityStateStore.OutcomeResult.UNKNOWN_DECISION || restoring) {
+                        return result;
+                    }
+                    if (System.currentTimeMillis() - outcome.timestampMillis() < PARK_MILLIS) {
+                        synchronized (lock) {
+                            parked.add(new Parked(outcome, System.nanoTime() + PARK_RETRY_NANOS));
+                        }
+                    } else {
                         LOG.warn("Dropping queued outcome for unknown decision {} in {}", outcome.decisionId(),
                                 outcome.city());
                     }

@@ -99,9 +99,9 @@ class WriteBehindLogTest {
     void aQueuedOutcomeIsAppliedOnceAfterItsDecision() throws Exception {
         DecisionEvent decision = event("city-c", "u1", 0.5, true);
         log.append(decision);
-        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 1L));
-        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 2L));
-        log.appendOutcome(new Journal.Outcome("city-c", "no-such-decision", true, 14.0, 3L));
+        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 1L, false));
+        log.appendOutcome(new Journal.Outcome("city-c", decision.decisionId(), true, 14.0, 2L, false));
+        log.appendOutcome(new Journal.Outcome("city-c", "no-such-decision", true, 14.0, 3L, false));
         assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
         assertThat(log.pendingOutcomes()).isZero();
         CityTotals totals = store.totals("city-c", "2026-11-23").toCompletableFuture().get();
@@ -160,7 +160,7 @@ class WriteBehindLogTest {
         log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
         DecisionEvent decided = event("city-f", "u0", 0.5, true);
         log.append(decided);
-        log.appendOutcome(new Journal.Outcome("city-f", decided.decisionId(), true, 14.0, 1L));
+        log.appendOutcome(new Journal.Outcome("city-f", decided.decisionId(), true, 14.0, 1L, false));
         for (int i = 1; i < 25; i++) {
             log.append(event("city-f", "u" + i, 0.5, true));
         }
@@ -221,6 +221,71 @@ class WriteBehindLogTest {
             assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
             assertThat(c.sync().xlen(RedisKeys.decisions("city-h"))).isEqualTo(5);
         }
+    }
+
+    @Test
+    void aLongBacklogGoesOutOverSeveralFlushesSoEachFlushJournalsWhatIsNew() throws Exception {
+        WriteBehindLog.Settings onePerBatch = new WriteBehindLog.Settings(3600, 3600, 3600, 3600, 100_000, 1, 100_000);
+        log = new WriteBehindLog(RedisLink.of(connection), onePerBatch, journal());
+        REDIS.stop();
+        try {
+            for (int i = 0; i < 1_500; i++) {
+                log.append(event("city-i", "u" + i, 0.5, false));
+            }
+            assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isFalse();
+        } finally {
+            REDIS.start();
+        }
+        WriteBehindLog.FlushReport first = awaitFlush();
+        assertThat(first.decisions()).as("five chunks of 200 batches").isEqualTo(1_000);
+        assertThat(log.pendingDecisions()).isEqualTo(500);
+        log.append(event("city-i", "late", 0.5, false));
+        var journalEnd = log.journal().end();
+        WriteBehindLog.FlushReport second = log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(log.journal().end()).as("the new decision was journaled").isGreaterThan(journalEnd);
+        assertThat(second.decisions()).isEqualTo(501);
+        assertThat(store.totals("city-i", "2026-11-23").toCompletableFuture().get().decisions()).isEqualTo(1_501);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aCountedOutcomeIsNotSentAgainButComesBackWithARestore() throws Exception {
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        DecisionEvent decided = event("city-j", "u0", 0.5, true);
+        log.append(decided);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        // The request path counted it in Redis, then journaled it as counted.
+        store.recordOutcome("city-j", decided.decisionId(), "2026-11-23", true, 14.0, 4.0, 1L)
+                .toCompletableFuture().get();
+        log.appendOutcome(new Journal.Outcome("city-j", decided.decisionId(), true, 14.0, 1L, true));
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(log.pendingOutcomes()).isZero();
+        assertThat(connection.sync().xlen(RedisKeys.outcomes("city-j"))).as("not sent a second time").isEqualTo(1);
+
+        REDIS.flushAll();
+        log.restoreAfterDataLoss("city-j").toCompletableFuture().get(5, TimeUnit.SECONDS);
+        CityTotals totals = store.totals("city-j", "2026-11-23").toCompletableFuture().get();
+        assertThat(totals.decisions()).isEqualTo(1);
+        assertThat(totals.get(CityTotals.PURCHASES)).as("the outcome comes back with the restore").isEqualTo(1.0);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anOutcomeThatArrivesBeforeItsDecisionWaitsForIt() throws Exception {
+        DecisionEvent decided = event("city-k", "u0", 0.5, true);
+        // Its decision is still in another replica's backlog: Redis does not know it yet.
+        log.appendOutcome(new Journal.Outcome("city-k", decided.decisionId(), true, 14.0, System.currentTimeMillis(),
+                false));
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        log.append(decided);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (store.totals("city-k", "2026-11-23").toCompletableFuture().get().get(CityTotals.PURCHASES) < 1.0) {
+            assertThat(System.nanoTime()).as("the outcome was counted within 15 s").isLessThan(deadline);
+            log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            Thread.sleep(200);
+        }
+        assertThat(log.pendingOutcomes()).isZero();
     }
 
     private Journal journal() throws java.io.IOException {

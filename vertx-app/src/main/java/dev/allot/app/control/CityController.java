@@ -36,6 +36,8 @@ public final class CityController {
     private final Clock clock;
     private volatile boolean steering = true;
     private volatile java.util.function.Consumer<CityRuntime> onDataLoss = city -> { };
+    /** Cities whose journal restore is running on this replica. */
+    private final java.util.Set<String> restoring = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CityController(CityStore store, WriteBehindLog log, PidTicker ticker, RedisHealth health, Metrics metrics,
                           Clock clock) {
@@ -107,52 +109,70 @@ public final class CityController {
     /**
      * Compares the city's epoch in Redis with the one this replica saw last. Missing where this replica had seen
      * one, or different: Redis lost the city's data since (an empty restart, a failover to an empty replica).
+     * A replica that never saw an epoch sets a missing one as provisional ("p:..."): it cannot tell a new deployment
+     * from a Redis that lost its data, and a replica that knows the city's state replaces a provisional epoch with
+     * its write-back.
      */
     private Future<Void> checkEpoch(CityRuntime city, String inRedis, Context context) {
         String known = city.epoch();
-        if (inRedis != null && inRedis.equals(known)) {
+        if (inRedis != null && inRedis.equals(known) || restoring.contains(city.city())) {
             return Future.succeededFuture();
         }
-        if (inRedis != null) {
-            if (known != null) {
-                // Another replica noticed first and wrote the control state back; this one restores its own share.
-                // The new epoch is taken once that is done, so a restore cut short is tried again (each batch once).
-                return recoverDataLoss(city, false, context).onSuccess(v -> city.observeEpoch(inRedis));
+        if (known == null) {
+            if (inRedis != null) {
+                city.observeEpoch(inRedis);
+                return Future.succeededFuture();
             }
-            city.observeEpoch(inRedis);
-            return Future.succeededFuture();
+            String provisional = "p:" + UUID.randomUUID();
+            return Future.fromCompletionStage(store.recreateEpoch(city.city(), provisional, null, null), context)
+                    .map(result -> {
+                        if (result != CityStore.EpochResult.PRESENT) {
+                            city.observeEpoch(provisional);
+                        }
+                        return null;
+                    });
+        }
+        if (inRedis != null && !inRedis.startsWith("p:")) {
+            // Another replica noticed first and wrote the control state back; this one restores its own share.
+            return recoverDataLoss(city, false, inRedis, context);
         }
         String epoch = UUID.randomUUID().toString();
         Map<String, String> fields = new LinkedHashMap<>(city.pidFields());
         fields.put("lambda", Double.toString(city.lambda()));
-        return Future.fromCompletionStage(store.recreateEpoch(city.city(), epoch, known == null ? Map.of() : fields,
-                        known == null ? null : city.lambda()), context)
-                .compose(result -> {
-                    if (result == CityStore.EpochResult.PRESENT) {
-                        return Future.succeededFuture(); // another replica set it a moment ago: read at the next refresh
-                    }
-                    if (known == null) {
-                        city.observeEpoch(epoch);
-                        return Future.succeededFuture();
-                    }
-                    return recoverDataLoss(city, result == CityStore.EpochResult.WRITTEN_BACK, context)
-                            .onSuccess(v -> city.observeEpoch(epoch));
-                });
+        return Future.fromCompletionStage(store.recreateEpoch(city.city(), epoch, fields, city.lambda()), context)
+                .compose(result -> result == CityStore.EpochResult.WRITTEN_BACK
+                        ? recoverDataLoss(city, true, epoch, context)
+                        // Another replica restored a moment ago: its epoch is read at the next refresh.
+                        : Future.succeededFuture());
     }
 
     /**
      * Redis lost the city's data: the replica that set the new epoch wrote the controller's state back with it (λ,
-     * integral, freeze, override, gains); every replica sends its journal's retained batches of the city again,
-     * which restores the day's totals, stream and histories, each batch once.
+     * integral, freeze, override, gains) and stores its rule set again; every replica sends its journal's retained
+     * batches of the city again, which restores the day's totals, stream and histories, each batch once. One
+     * restore per city at a time; the new epoch is taken when it succeeded, so one cut short is tried again.
      */
-    private Future<Void> recoverDataLoss(CityRuntime city, boolean wroteBack, Context context) {
+    private Future<Void> recoverDataLoss(CityRuntime city, boolean wroteBack, String epoch, Context context) {
+        if (!restoring.add(city.city())) {
+            return Future.succeededFuture();
+        }
         LOG.warn("Redis lost the data of {} (its epoch changed){}: restoring this replica's share from its journal",
                 city.city(), wroteBack ? "; this replica wrote the controller state back (λ " + city.lambda() + ")" : "");
         metrics.redisDataLoss(city.city());
         if (wroteBack) {
             onDataLoss.accept(city);
         }
-        return Future.fromCompletionStage(log.restoreAfterDataLoss(city.city()), context).mapEmpty();
+        Future.fromCompletionStage(log.restoreAfterDataLoss(city.city()), context).onComplete(ar -> {
+            if (ar.succeeded()) {
+                city.observeEpoch(epoch);
+            } else {
+                LOG.warn("Restoring {} from the journal failed, tried again at the next refresh: {}", city.city(),
+                        ar.cause().toString());
+            }
+            restoring.remove(city.city());
+        });
+        // The refresh goes on meanwhile: a restore may take minutes, and the replica keeps serving.
+        return Future.succeededFuture();
     }
 
     /** Called for a city whose control state this replica wrote back: the rule set in force is stored again too. */
@@ -311,6 +331,7 @@ public final class CityController {
             out.put("redisError", health.lastError());
         }
         out.put("pendingWrites", log.pendingDecisions() + log.pendingOutcomes());
+        out.put("restoring", restoring.contains(city.city()));
         return out;
     }
 

@@ -102,9 +102,9 @@ public final class ControlVerticle extends VerticleBase {
         stopped = true;
         controller.stopSteering();
         scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
-        // Give the cities' leases up so another replica steers at once, then send what is still pending.
+        // Give the cities' leases up so another replica steers at once. What is still pending is sent (with a
+        // bounded wait) and journaled by the service's stop, after this.
         return Future.all(cities.stream().map(c -> controller.releaseLease(c, context)).toList())
-                .transform(ar -> controller.flush(context))
                 .eventually(this::writeSnapshot);
     }
 

@@ -66,7 +66,13 @@ public final class OutcomeService {
                     return Future.fromCompletionStage(store.recordOutcome(city, id, record.get("day"),
                             outcome.converted(), revenue, coupon, now), context).map(r -> {
                                 health.succeeded();
-                                return r == CityStateStore.OutcomeResult.COUNTED ? Status.COUNTED : Status.DUPLICATE;
+                                if (r != CityStateStore.OutcomeResult.COUNTED) {
+                                    return Status.DUPLICATE;
+                                }
+                                // Journaled as counted: not sent again, except to a Redis that lost it.
+                                log.appendOutcome(new Journal.Outcome(city, id, outcome.converted(), revenue, now,
+                                        true));
+                                return Status.COUNTED;
                             });
                 })
                 .recover(error -> {
@@ -84,7 +90,7 @@ public final class OutcomeService {
                         return Future.failedFuture(DecisionService.BUFFER_FULL);
                     }
                     log.appendOutcome(new Journal.Outcome(city, id, outcome.converted(),
-                            outcome.revenue() == null ? Double.NaN : outcome.revenue(), now));
+                            outcome.revenue() == null ? Double.NaN : outcome.revenue(), now, false));
                     return Future.succeededFuture(Status.QUEUED);
                 })
                 .onSuccess(status -> metrics.outcome(city, status.name().toLowerCase(Locale.ROOT)));
