@@ -93,6 +93,16 @@ public final class Journal implements AutoCloseable {
             int c = Long.compare(segment, o.segment);
             return c != 0 ? c : Long.compare(offset, o.offset);
         }
+
+        /** Fixed-width text that sorts as positions do (what Redis compares). */
+        public String text() {
+            return String.format("%020d:%020d", segment, offset);
+        }
+
+        public static Position parse(String text) {
+            int colon = text.indexOf(':');
+            return new Position(Long.parseLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
+        }
     }
 
     /** An entry read back, with the position just after it (what to commit once it is applied). */
@@ -147,6 +157,9 @@ public final class Journal implements AutoCloseable {
     /** Nothing before it is sent again (see {@link #forgetApplied}); null: all kept segments count. */
     private Position floor;
 
+    /** This journal's name, kept in its directory: the replica's identity across restarts on the same volume. */
+    private String id;
+
     private Journal(Settings settings, FileChannel lockChannel, FileLock lock) {
         this.settings = settings;
         this.lockChannel = lockChannel;
@@ -183,6 +196,13 @@ public final class Journal implements AutoCloseable {
     }
 
     private void load() throws IOException {
+        Path idFile = settings.dir().resolve("id");
+        if (Files.exists(idFile)) {
+            id = Files.readString(idFile, StandardCharsets.US_ASCII).strip();
+        } else {
+            id = java.util.UUID.randomUUID().toString();
+            Files.writeString(idFile, id + "\n", StandardCharsets.US_ASCII);
+        }
         try (var files = Files.list(settings.dir())) {
             for (Path p : (Iterable<Path>) files::iterator) {
                 String name = p.getFileName().toString();
@@ -234,6 +254,11 @@ public final class Journal implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** The journal's id: the same for every process that opens this directory. */
+    public String id() {
+        return id;
     }
 
     /** Where the next record goes. */

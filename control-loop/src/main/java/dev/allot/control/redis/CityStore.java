@@ -151,6 +151,11 @@ public final class CityStore implements CityStateStore {
         return link.call(r -> r.get(RedisKeys.epoch(city))).thenApply(Optional::ofNullable);
     }
 
+    /** The high-water mark of one replica (its journal id) for the city: the position of its last applied batch. */
+    public CompletionStage<Optional<String>> highWater(String city, String replica) {
+        return link.call(r -> r.hget(RedisKeys.highWater(city), replica)).thenApply(Optional::ofNullable);
+    }
+
     /** What {@link #recreateEpoch} found. */
     public enum EpochResult {
         /** Another replica set the epoch first. */

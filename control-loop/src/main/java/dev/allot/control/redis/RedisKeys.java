@@ -62,6 +62,11 @@ public final class RedisKeys {
         return prefix(city) + "user:" + userId + ":coupons";
     }
 
+    /** Per replica (its journal id): the journal position of its latest batch Redis applied for the city. */
+    public static String highWater(String city) {
+        return prefix(city) + "highwater";
+    }
+
     public static String flushMarker(String city, String batchId) {
         return prefix(city) + "flush:" + batchId;
     }

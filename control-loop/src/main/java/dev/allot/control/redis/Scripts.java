@@ -30,23 +30,30 @@ final class Scripts {
 
     /**
      * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
-     * reply a no-op. KEYS: marker, totals hash, decision stream, then per decision its record and its user's
-     * coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
-     * stream id to keep (ms), stream max length, field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
+     * reply a no-op. With it, the replica's high-water mark moves to the batch's journal position (if higher), so a
+     * Redis that later loses its last writes but keeps its epoch shows a mark behind what the replica saw
+     * confirmed. KEYS: marker, totals hash, decision stream, high-water hash, then per decision its record and its
+     * user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
+     * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
+     * field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
      * record pair count, record pairs, coupon-given (0/1), timestamp ms, decision id; then the claims' ttl and
      * one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
-            local i = 7
-            local nf = tonumber(ARGV[6])
+            if ARGV[7] ~= '' then
+              local mark = redis.call('HGET', KEYS[4], ARGV[6])
+              if not mark or mark < ARGV[7] then redis.call('HSET', KEYS[4], ARGV[6], ARGV[7]) end
+            end
+            local i = 9
+            local nf = tonumber(ARGV[8])
             for f = 1, nf do
               redis.call('HINCRBYFLOAT', KEYS[2], ARGV[i], ARGV[i + 1])
               i = i + 2
             end
             if nf > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
             local nd = tonumber(ARGV[i]); i = i + 1
-            local k = 4
+            local k = 5
             for d = 1, nd do
               local ns = tonumber(ARGV[i]); i = i + 1
               local entry = {}

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -105,6 +106,8 @@ public final class WriteBehindLog implements DecisionSink {
     private CompletableFuture<?> restoreTail = CompletableFuture.completedFuture(null);
     /** Disk chunks the running flush may still send: a long backlog goes out over several flushes. */
     private int diskChunksLeft;
+    /** The journal position of the latest batch Redis confirmed, per city (this process's view). */
+    private final Map<String, Journal.Position> confirmed = new java.util.concurrent.ConcurrentHashMap<>();
     /** Outcomes whose decision Redis did not know yet (another replica's backlog): tried again later. */
     private final List<Parked> parked = new ArrayList<>();
 
@@ -225,6 +228,39 @@ public final class WriteBehindLog implements DecisionSink {
      * Redis has not confirmed yet goes out with the next flushes as usual. Returns the decisions sent again.
      */
     public CompletionStage<Long> restoreAfterDataLoss(String city) {
+        return resend(city, null, "Redis lost the data of {}: sent again the {} decisions of it this replica's journal"
+                + " retains");
+    }
+
+    /**
+     * Redis kept the city's epoch but not this replica's last writes (a crash with {@code appendfsync everysec}, a
+     * failover to a replica that lagged): its high-water mark for this replica, {@code inRedis}, is behind what
+     * this replica saw confirmed before it read the mark ({@code seen}, from {@link #confirmed}). Sends again what
+     * lies between; returns the decisions Redis applied again, or empty when nothing is missing.
+     */
+    public Optional<CompletionStage<Long>> resendIfBehind(String city, String inRedis, Journal.Position seen) {
+        if (journal == null || seen == null) {
+            return Optional.empty();
+        }
+        Journal.Position mark = inRedis == null ? null : Journal.Position.parse(inRedis);
+        if (mark != null && mark.compareTo(seen) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(resend(city, mark, "Redis lost the last writes of {} (its high-water mark for this replica"
+                + " fell behind): sent again the {} decisions of it since"));
+    }
+
+    /** The journal position of the latest batch of the city Redis confirmed to this process (null: none yet). */
+    public Journal.Position confirmed(String city) {
+        return confirmed.get(city);
+    }
+
+    /** The high-water mark's field for this replica: its journal's id (null without a journal). */
+    public String replicaKey() {
+        return journal == null ? null : journal.id();
+    }
+
+    private CompletionStage<Long> resend(String city, Journal.Position after, String message) {
         if (journal == null) {
             return CompletableFuture.completedFuture(0L);
         }
@@ -232,24 +268,24 @@ public final class WriteBehindLog implements DecisionSink {
         // the journal and Redis meanwhile. One restore at a time, in the order asked.
         synchronized (lock) {
             CompletableFuture<Long> next = restoreTail.handle((r, e) -> null)
-                    .thenCompose(v -> restore(city)).toCompletableFuture();
+                    .thenCompose(v -> restore(city, after, message)).toCompletableFuture();
             restoreTail = next;
             return next;
         }
     }
 
-    private CompletionStage<Long> restore(String city) {
-        {
-            Journal.Position until = journal.cursor();
-            CompletableFuture<Long> done = new CompletableFuture<>();
-            replayRetained(city, journal.start(), until, 0, done);
-            return done.whenComplete((sent, error) -> {
-                if (error == null) {
-                    LOG.warn("Redis lost the data of {}: sent again the {} decisions of it this replica's journal"
-                            + " retains", city, sent);
+    private CompletionStage<Long> restore(String city, Journal.Position after, String message) {
+        Journal.Position until = journal.cursor();
+        Journal.Position from = after == null || after.compareTo(journal.start()) < 0 ? journal.start() : after;
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        replayRetained(city, from, until, 0, done);
+        return done.whenComplete((sent, error) -> {
+            if (error == null) {
+                if (sent > 0 || after == null) {
+                    LOG.warn(message, city, sent);
                 }
-            });
-        }
+            }
+        });
     }
 
     /**
@@ -277,27 +313,34 @@ public final class WriteBehindLog implements DecisionSink {
             } else if (chunk.isEmpty()) {
                 done.complete(sent);
             } else {
-                List<Journal.Entry> ofCity = chunk.stream().map(Journal.Stored::entry)
-                        .filter(e -> city.equals(e instanceof Journal.Batch b ? b.city() : ((Journal.Outcome) e).city()))
-                        .toList();
+                List<Journal.Stored> ofCity = chunk.stream().filter(s -> city.equals(cityOf(s.entry()))).toList();
                 Journal.Position next = chunk.get(chunk.size() - 1).end();
-                sendAll(ofCity, 0, true).whenComplete((ok, error) -> {
+                sendAll(ofCity, 0, 0).whenComplete((applied, error) -> {
                     if (error != null) {
                         done.completeExceptionally(error);
                     } else {
-                        replayRetained(city, next, until, sent + ofCity.stream().mapToLong(Journal.Entry::decisions)
-                                .sum(), done);
+                        replayRetained(city, next, until, sent + applied, done);
                     }
                 });
             }
         });
     }
 
-    private CompletionStage<?> sendAll(List<Journal.Entry> entries, int index, boolean restoring) {
+    /**
+     * Sends stored entries again, in order, outcomes counted long ago included (a restore); returns the decisions
+     * Redis applied (a batch it already had is a no-op and not counted).
+     */
+    private CompletionStage<Long> sendAll(List<Journal.Stored> entries, int index, long applied) {
         if (index == entries.size()) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(applied);
         }
-        return send(entries.get(index), restoring).thenCompose(ok -> sendAll(entries, index + 1, restoring));
+        Journal.Stored s = entries.get(index);
+        return send(s.entry(), s.end(), true).thenCompose(result -> sendAll(entries, index + 1,
+                applied + (Long.valueOf(1L).equals(result) ? s.entry().decisions() : 0)));
+    }
+
+    private static String cityOf(Journal.Entry e) {
+        return e instanceof Journal.Batch b ? b.city() : ((Journal.Outcome) e).city();
     }
 
     private <T> CompletionStage<T> serially(java.util.function.Supplier<CompletionStage<T>> step) {
@@ -399,7 +442,7 @@ public final class WriteBehindLog implements DecisionSink {
                 return;
             }
         }
-        send(next.entry(), false).whenComplete((ok, failure) -> {
+        send(next.entry(), next.end(), false).whenComplete((ok, failure) -> {
             if (failure != null) {
                 failed(run, batches, decisions, failure);
                 return;
@@ -447,7 +490,7 @@ public final class WriteBehindLog implements DecisionSink {
             return;
         }
         Journal.Stored stored = chunk.get(index);
-        send(stored.entry(), false).whenComplete((ok, failure) -> {
+        send(stored.entry(), stored.end(), false).whenComplete((ok, failure) -> {
             if (failure != null) {
                 failed(run, batches, decisions, failure);
                 return;
@@ -465,6 +508,9 @@ public final class WriteBehindLog implements DecisionSink {
             unappliedOutcomes--;
         } else {
             unappliedDecisions -= entry.decisions();
+            if (end != null) {
+                confirmed.merge(((Journal.Batch) entry).city(), end, (a, b) -> a.compareTo(b) >= 0 ? a : b);
+            }
         }
         if (end != null) {
             journal.commit(end);
@@ -589,9 +635,9 @@ public final class WriteBehindLog implements DecisionSink {
      * Sends an entry. An outcome journaled after Redis counted it (the request path recorded it directly) is only
      * sent when {@code restoring} a Redis that lost it.
      */
-    private CompletionStage<?> send(Journal.Entry entry, boolean restoring) {
+    private CompletionStage<?> send(Journal.Entry entry, Journal.Position end, boolean restoring) {
         if (entry instanceof Journal.Batch b) {
-            return sendBatch(b);
+            return sendBatch(b, end);
         }
         Journal.Outcome outcome = (Journal.Outcome) entry;
         return outcome.counted() && !restoring ? CompletableFuture.completedFuture(null)
@@ -626,11 +672,13 @@ public final class WriteBehindLog implements DecisionSink {
                 });
     }
 
-    private CompletionStage<Long> sendBatch(Journal.Batch batch) {
+    /** {@code end}: the batch's place in the journal, its replica's new high-water mark (null: not journaled). */
+    private CompletionStage<Long> sendBatch(Journal.Batch batch, Journal.Position end) {
         List<String> keys = new ArrayList<>();
         keys.add(RedisKeys.flushMarker(batch.city(), batch.id()));
         keys.add(RedisKeys.totals(batch.city(), batch.day()));
         keys.add(RedisKeys.decisions(batch.city()));
+        keys.add(RedisKeys.highWater(batch.city()));
         List<String> args = new ArrayList<>();
         args.add(Long.toString(settings.markerTtlSeconds()));
         args.add(Long.toString(settings.totalsTtlSeconds()));
@@ -638,6 +686,8 @@ public final class WriteBehindLog implements DecisionSink {
         // Stream ids are arrival milliseconds: the oldest id kept is the retention's start.
         args.add(Long.toString(System.currentTimeMillis() - settings.streamRetentionSeconds() * 1_000));
         args.add(Long.toString(settings.streamMaxLength()));
+        args.add(journal == null ? "" : journal.id());
+        args.add(journal == null || end == null ? "" : end.text());
         args.add(Integer.toString(batch.totals().size()));
         batch.totals().forEach((field, delta) -> {
             args.add(field);

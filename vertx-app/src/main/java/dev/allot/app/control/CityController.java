@@ -80,9 +80,17 @@ public final class CityController {
                     Future<CityTotals> totals = Future.fromCompletionStage(store.totals(city.city(), day), context);
                     Future<Optional<Double>> lambda0 = Future.fromCompletionStage(store.lambda0(city.city(), day),
                             context);
-                    return Future.all(pid, totals, lambda0).<Void>map(all -> {
+                    String replica = log.replicaKey();
+                    // What this replica saw confirmed before asking: the mark must be at least there.
+                    var seen = log.confirmed(city.city());
+                    Future<Optional<String>> mark = replica == null ? Future.succeededFuture(Optional.empty())
+                            : Future.fromCompletionStage(store.highWater(city.city(), replica), context);
+                    return Future.all(pid, totals, lambda0, mark).<Void>map(all -> {
                         health.succeeded();
                         observe(city, day, pid.result(), totals.result(), lambda0.result(), context);
+                        if (replica != null) {
+                            resendIfBehind(city, mark.result().orElse(null), seen, context);
+                        }
                         return null;
                     });
                 })
@@ -173,6 +181,29 @@ public final class CityController {
         });
         // The refresh goes on meanwhile: a restore may take minutes, and the replica keeps serving.
         return Future.succeededFuture();
+    }
+
+    /**
+     * Redis kept the city's epoch but lost this replica's last writes (a crash between AOF fsyncs, a failover to a
+     * lagging replica): its high-water mark for this replica is behind what this replica saw confirmed. What lies
+     * between is sent again from the journal, beside the flushes.
+     */
+    private void resendIfBehind(CityRuntime city, String mark, dev.allot.control.journal.Journal.Position seen,
+                                Context context) {
+        if (restoring.contains(city.city())) {
+            return;
+        }
+        log.resendIfBehind(city.city(), mark, seen).ifPresent(resend -> {
+            if (!restoring.add(city.city())) {
+                return;
+            }
+            Future.fromCompletionStage(resend, context).onComplete(ar -> {
+                restoring.remove(city.city());
+                if (ar.succeeded() && ar.result() > 0) {
+                    metrics.redisLostWrites(city.city(), ar.result());
+                }
+            });
+        });
     }
 
     /** Called for a city whose control state this replica wrote back: the rule set in force is stored again too. */

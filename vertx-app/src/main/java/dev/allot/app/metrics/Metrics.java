@@ -84,6 +84,11 @@ public final class Metrics {
         registry.counter("allot.redis.data.loss", "city", city).increment();
     }
 
+    /** Decisions sent again to a Redis that kept its epoch but lost this replica's last writes. */
+    public void redisLostWrites(String city, long decisions) {
+        registry.counter("allot.redis.lost.writes", "city", city).increment(decisions);
+    }
+
     public void outcome(String city, String result) {
         registry.counter("allot.outcomes", "city", city, "result", result).increment();
     }
