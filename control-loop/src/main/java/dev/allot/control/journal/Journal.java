@@ -466,12 +466,14 @@ public final class Journal implements AutoCloseable {
 
     /** Writes the cursor (atomically) and drops applied segments beyond the retained bytes. */
     public synchronized void persistCursor() throws IOException {
+        // Clear the flag before reading the cursor: a commit landing in between sets it again, for the next write.
+        boolean dirty = cursorDirty;
+        cursorDirty = false;
         Position at = cursor.get();
         unappliedBytes = bytesBetween(at, end());
-        if (!cursorDirty) {
+        if (!dirty) {
             return;
         }
-        cursorDirty = false;
         Path tmp = settings.dir().resolve("cursor.tmp");
         Files.writeString(tmp, at.segment() + " " + at.offset() + "\n", StandardCharsets.US_ASCII);
         try {

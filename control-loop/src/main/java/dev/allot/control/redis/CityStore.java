@@ -156,6 +156,27 @@ public final class CityStore implements CityStateStore {
         return link.call(r -> r.hget(RedisKeys.highWater(city), replica)).thenApply(Optional::ofNullable);
     }
 
+    /** A provisional epoch set less than this long ago may be replaced by a replica that knows the city's state. */
+    public static final long PROVISIONAL_MILLIS = 600_000;
+
+    /** A provisional epoch (set by a replica that knew nothing), as {@code p:<ms>:<random>}. */
+    public static String provisionalEpoch(long nowMillis) {
+        return "p:" + nowMillis + ":" + java.util.UUID.randomUUID();
+    }
+
+    /** Whether {@code epoch} is provisional and young enough to be replaced by a write-back. */
+    public static boolean replaceable(String epoch, long nowMillis) {
+        if (epoch == null || !epoch.startsWith("p:")) {
+            return false;
+        }
+        int end = epoch.indexOf(':', 2);
+        try {
+            return nowMillis - Long.parseLong(epoch.substring(2, end)) <= PROVISIONAL_MILLIS;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** What {@link #recreateEpoch} found. */
     public enum EpochResult {
         /** Another replica set the epoch first. */
@@ -174,9 +195,9 @@ public final class CityStore implements CityStateStore {
      * {@code lambda} back with it (see {@link Scripts#RECREATE_EPOCH}).
      */
     public CompletionStage<EpochResult> recreateEpoch(String city, String epoch, Map<String, String> pidFields,
-                                                      Double lambda) {
+                                                      Double lambda, long nowMillis) {
         List<String> args = new ArrayList<>(List.of(epoch, lambda == null ? "" : Double.toString(lambda),
-                pidFields == null ? "0" : "1"));
+                pidFields == null ? "0" : "1", Long.toString(nowMillis)));
         if (pidFields != null) {
             pidFields.forEach((field, value) -> {
                 args.add(field);

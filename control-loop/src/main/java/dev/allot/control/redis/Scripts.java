@@ -40,11 +40,11 @@ final class Scripts {
      * one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
-            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
             if ARGV[7] ~= '' then
               local mark = redis.call('HGET', KEYS[4], ARGV[6])
               if not mark or mark < ARGV[7] then redis.call('HSET', KEYS[4], ARGV[6], ARGV[7]) end
             end
+            if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
             local i = 9
             local nf = tonumber(ARGV[8])
             for f = 1, nf do
@@ -103,6 +103,13 @@ final class Scripts {
             return 1
             """);
 
+    /** Moves a replica's high-water mark up to a position. KEYS: high-water hash. ARGV: journal id, position. */
+    static final LuaScript MARK = new LuaScript("""
+            local mark = redis.call('HGET', KEYS[1], ARGV[1])
+            if not mark or mark < ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+            return 1
+            """);
+
     /** Takes or renews a lock. KEYS: lock. ARGV: owner, ttl ms. Returns 1 when held by owner. */
     static final LuaScript LOCK = new LuaScript("""
             local v = redis.call('GET', KEYS[1])
@@ -132,24 +139,29 @@ final class Scripts {
 
     /**
      * Sets a city's epoch. KEYS: epoch, pid hash, lambda. ARGV: the new epoch, lambda ('' for none), restoring
-     * ('1'/'0'), then pid field/value pairs.
+     * ('1'/'0'), now (ms), then pid field/value pairs.
      * Not restoring (a replica that never saw an epoch): sets it only if there is none; returns 0 when there was
      * one, 2 when the controller state exists (kept), 3 when nothing exists (a new deployment).
-     * Restoring (a replica that saw an epoch, now missing or replaced by a provisional one, "p:..."): sets it and
+     * Restoring (a replica that saw an epoch, now missing or replaced by a provisional one, "p:<ms>:..." set less
+     * than ten minutes ago; an older one has served long enough to be the city's epoch): sets it and
      * writes the state the replica holds over whatever a tick may have written since the loss, in one step, so no
      * replica reads the new epoch without the state; returns 1, or 0 when another replica restored first.
      */
     static final LuaScript RECREATE_EPOCH = new LuaScript("""
             local current = redis.call('GET', KEYS[1])
-            if current and (ARGV[3] ~= '1' or string.sub(current, 1, 2) ~= 'p:') then return 0 end
+            if current then
+              if ARGV[3] ~= '1' then return 0 end
+              local born = string.match(current, '^p:(%d+):')
+              if not born or tonumber(ARGV[4]) - tonumber(born) > 600000 then return 0 end
+            end
             redis.call('SET', KEYS[1], ARGV[1])
             if ARGV[3] ~= '1' then
               if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
               return 3
             end
-            if #ARGV > 3 then
+            if #ARGV > 4 then
               local fields = {}
-              for i = 4, #ARGV do fields[i - 3] = ARGV[i] end
+              for i = 5, #ARGV do fields[i - 4] = ARGV[i] end
               redis.call('HSET', KEYS[2], unpack(fields))
             end
             if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end

@@ -110,6 +110,8 @@ public final class WriteBehindLog implements DecisionSink {
     private final Map<String, Journal.Position> confirmed = new java.util.concurrent.ConcurrentHashMap<>();
     /** Outcomes whose decision Redis did not know yet (another replica's backlog): tried again later. */
     private final List<Parked> parked = new ArrayList<>();
+    /** Until when each parked outcome (by decision id) is tried again: an hour from when it was first parked. */
+    private final Map<String, Long> parkedUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Parked(Journal.Outcome outcome, long dueNanos) {
     }
@@ -242,8 +244,12 @@ public final class WriteBehindLog implements DecisionSink {
         if (journal == null || seen == null) {
             return Optional.empty();
         }
-        Journal.Position mark = inRedis == null ? null : Journal.Position.parse(inRedis);
-        if (mark != null && mark.compareTo(seen) >= 0) {
+        // No mark at all: Redis lost everything (the epoch check restores it) or never had one from this journal.
+        if (inRedis == null) {
+            return Optional.empty();
+        }
+        Journal.Position mark = Journal.Position.parse(inRedis);
+        if (mark.compareTo(seen) >= 0) {
             return Optional.empty();
         }
         return Optional.of(resend(city, mark, "Redis lost the last writes of {} (its high-water mark for this replica"
@@ -275,10 +281,14 @@ public final class WriteBehindLog implements DecisionSink {
     }
 
     private CompletionStage<Long> restore(String city, Journal.Position after, String message) {
-        Journal.Position until = journal.cursor();
-        Journal.Position from = after == null || after.compareTo(journal.start()) < 0 ? journal.start() : after;
         CompletableFuture<Long> done = new CompletableFuture<>();
-        replayRetained(city, from, until, 0, done);
+        // On the journal thread: start() takes the journal's monitor, which a forced write may hold.
+        onJournalThread(() -> {
+            Journal.Position until = journal.cursor();
+            Journal.Position start = journal.start();
+            Journal.Position from = after == null || after.compareTo(start) < 0 ? start : after;
+            replayRetained(city, from, until, 0, done);
+        }, done);
         return done.whenComplete((sent, error) -> {
             if (error == null) {
                 if (sent > 0 || after == null) {
@@ -299,8 +309,21 @@ public final class WriteBehindLog implements DecisionSink {
         return serially(() -> CompletableFuture.runAsync(journal::forgetApplied, journalThread));
     }
 
+    /** Runs {@code task} on the journal thread; a journal already closed (shutdown) fails {@code done}. */
+    private void onJournalThread(Runnable task, CompletableFuture<?> done) {
+        try {
+            journalThread.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            done.completeExceptionally(e);
+        }
+    }
+
     private void replayRetained(String city, Journal.Position from, Journal.Position until, long sent,
                                 CompletableFuture<Long> done) {
+        if (journalThread.isShutdown()) {
+            done.completeExceptionally(new IllegalStateException("journal closed"));
+            return;
+        }
         CompletableFuture.supplyAsync(() -> {
             try {
                 return journal.read(from, DISK_CHUNK).stream().filter(s -> s.end().compareTo(until) <= 0).toList();
@@ -508,9 +531,9 @@ public final class WriteBehindLog implements DecisionSink {
             unappliedOutcomes--;
         } else {
             unappliedDecisions -= entry.decisions();
-            if (end != null) {
-                confirmed.merge(((Journal.Batch) entry).city(), end, (a, b) -> a.compareTo(b) >= 0 ? a : b);
-            }
+        }
+        if (end != null) {
+            confirmed.merge(cityOf(entry), end, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         }
         if (end != null) {
             journal.commit(end);
@@ -640,13 +663,18 @@ public final class WriteBehindLog implements DecisionSink {
             return sendBatch(b, end);
         }
         Journal.Outcome outcome = (Journal.Outcome) entry;
-        return outcome.counted() && !restoring ? CompletableFuture.completedFuture(null)
+        CompletionStage<?> sent = outcome.counted() && !restoring ? CompletableFuture.completedFuture(null)
                 : sendOutcome(outcome, restoring);
+        // The high-water mark follows outcomes too, so a Redis that loses an outcome shows it.
+        return journal == null || end == null ? sent : sent.thenCompose(result -> Scripts.MARK.run(redis,
+                ScriptOutputType.INTEGER, new String[]{RedisKeys.highWater(outcome.city())}, journal.id(), end.text())
+                .thenApply(ok -> result));
     }
 
     /**
      * Outcomes go after the decisions they refer to, which earlier batches have written. A decision Redis does not
-     * know may still be in another replica's backlog: the outcome is tried again every few seconds for an hour.
+     * know may still be in another replica's backlog (or restore): the outcome is tried again every few seconds for
+     * an hour from the first miss.
      */
     private CompletionStage<CityStateStore.OutcomeResult> sendOutcome(Journal.Outcome outcome, boolean restoring) {
         return store.decisionRecord(outcome.city(), outcome.decisionId())
@@ -657,14 +685,21 @@ public final class WriteBehindLog implements DecisionSink {
                                 ? Double.parseDouble(record.getOrDefault("price", "0")) : outcome.revenue(),
                         Double.parseDouble(record.getOrDefault("coupon", "0")), outcome.timestampMillis()))
                 .thenApply(result -> {
-                    if (result != CityStateStore.OutcomeResult.UNKNOWN_DECISION || restoring) {
+                    if (result != CityStateStore.OutcomeResult.UNKNOWN_DECISION) {
+                        parkedUntil.remove(outcome.decisionId());
                         return result;
                     }
-                    if (System.currentTimeMillis() - outcome.timestampMillis() < PARK_MILLIS) {
+                    long now = System.currentTimeMillis();
+                    long deadline = parkedUntil.computeIfAbsent(outcome.decisionId(), id -> now + PARK_MILLIS);
+                    if (now < deadline) {
+                        // Sent as a queued outcome when tried again, whatever it was journaled as.
+                        Journal.Outcome again = new Journal.Outcome(outcome.city(), outcome.decisionId(),
+                                outcome.converted(), outcome.revenue(), outcome.timestampMillis(), false);
                         synchronized (lock) {
-                            parked.add(new Parked(outcome, System.nanoTime() + PARK_RETRY_NANOS));
+                            parked.add(new Parked(again, System.nanoTime() + PARK_RETRY_NANOS));
                         }
                     } else {
+                        parkedUntil.remove(outcome.decisionId());
                         LOG.warn("Dropping queued outcome for unknown decision {} in {}", outcome.decisionId(),
                                 outcome.city());
                     }

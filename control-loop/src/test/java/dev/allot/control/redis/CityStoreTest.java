@@ -62,4 +62,46 @@ class CityStoreTest extends CityStateStoreContract {
         assertThat(connection.sync().xlen(RedisKeys.outcomes("c"))).isEqualTo(1);
         assertThat(connection.sync().hgetall(RedisKeys.decision("c", "d1"))).containsEntry("outcome", "1");
     }
+
+    private CityStore.EpochResult recreate(String epoch, Map<String, String> state, long now) throws Exception {
+        return store.recreateEpoch("c", epoch, state, state == null ? null : 1.25, now).toCompletableFuture().get();
+    }
+
+    @Test
+    void aReplicaThatKnowsNothingSetsOnlyAProvisionalEpochThatOneWithStateReplaces() throws Exception {
+        long now = 1_000_000_000L;
+        String provisional = CityStore.provisionalEpoch(now);
+        assertThat(recreate(provisional, null, now)).isEqualTo(CityStore.EpochResult.FRESH);
+        assertThat(recreate(CityStore.provisionalEpoch(now), null, now)).as("set once")
+                .isEqualTo(CityStore.EpochResult.PRESENT);
+        // A tick wrote fresh state under the provisional epoch; a replica that knows the city's state writes it back
+        // over that, with a real epoch.
+        connection.sync().hset(RedisKeys.pid("c"), Map.of("lambda", "0.2", "frozen", "0"));
+        assertThat(recreate("e-2", Map.of("lambda", "1.25", "frozen", "1"), now + 60_000))
+                .isEqualTo(CityStore.EpochResult.WRITTEN_BACK);
+        assertThat(connection.sync().get(RedisKeys.epoch("c"))).isEqualTo("e-2");
+        assertThat(connection.sync().hgetall(RedisKeys.pid("c"))).containsEntry("frozen", "1").containsEntry("lambda",
+                "1.25");
+        assertThat(connection.sync().get(RedisKeys.lambda("c"))).isEqualTo("1.25");
+        assertThat(recreate("e-3", Map.of("frozen", "0"), now + 60_000)).as("a real epoch is not replaced")
+                .isEqualTo(CityStore.EpochResult.PRESENT);
+    }
+
+    @Test
+    void aProvisionalEpochThatHasServedTenMinutesIsTheCitysEpoch() throws Exception {
+        long now = 1_000_000_000L;
+        assertThat(recreate(CityStore.provisionalEpoch(now), null, now)).isEqualTo(CityStore.EpochResult.FRESH);
+        assertThat(recreate("e-2", Map.of("frozen", "1"), now + CityStore.PROVISIONAL_MILLIS + 1))
+                .isEqualTo(CityStore.EpochResult.PRESENT);
+        assertThat(CityStore.replaceable(connection.sync().get(RedisKeys.epoch("c")), now + 1_000)).isTrue();
+        assertThat(CityStore.replaceable(connection.sync().get(RedisKeys.epoch("c")),
+                now + CityStore.PROVISIONAL_MILLIS + 1)).isFalse();
+    }
+
+    @Test
+    void stateFromBeforeEpochsIsAdopted() throws Exception {
+        connection.sync().hset(RedisKeys.pid("c"), Map.of("lambda", "0.7"));
+        assertThat(recreate(CityStore.provisionalEpoch(5), null, 5)).isEqualTo(CityStore.EpochResult.ADOPTED);
+        assertThat(connection.sync().hget(RedisKeys.pid("c"), "lambda")).isEqualTo("0.7");
+    }
 }

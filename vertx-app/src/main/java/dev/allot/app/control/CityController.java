@@ -117,9 +117,9 @@ public final class CityController {
     /**
      * Compares the city's epoch in Redis with the one this replica saw last. Missing where this replica had seen
      * one, or different: Redis lost the city's data since (an empty restart, a failover to an empty replica).
-     * A replica that never saw an epoch sets a missing one as provisional ("p:..."): it cannot tell a new deployment
-     * from a Redis that lost its data, and a replica that knows the city's state replaces a provisional epoch with
-     * its write-back.
+     * A replica that never saw an epoch sets a missing one as provisional ("p:<ms>:..."): it cannot tell a new
+     * deployment from a Redis that lost its data, and a replica that knows the city's state replaces a provisional
+     * epoch with its write-back, for ten minutes; after that the provisional epoch is the city's.
      */
     private Future<Void> checkEpoch(CityRuntime city, String inRedis, Context context) {
         String known = city.epoch();
@@ -131,8 +131,9 @@ public final class CityController {
                 city.observeEpoch(inRedis);
                 return Future.succeededFuture();
             }
-            String provisional = "p:" + UUID.randomUUID();
-            return Future.fromCompletionStage(store.recreateEpoch(city.city(), provisional, null, null), context)
+            String provisional = CityStore.provisionalEpoch(clock.millis());
+            return Future.fromCompletionStage(store.recreateEpoch(city.city(), provisional, null, null,
+                            clock.millis()), context)
                     .map(result -> {
                         if (result != CityStore.EpochResult.PRESENT) {
                             city.observeEpoch(provisional);
@@ -140,14 +141,15 @@ public final class CityController {
                         return null;
                     });
         }
-        if (inRedis != null && !inRedis.startsWith("p:")) {
+        if (inRedis != null && !CityStore.replaceable(inRedis, clock.millis())) {
             // Another replica noticed first and wrote the control state back; this one restores its own share.
             return recoverDataLoss(city, false, inRedis, context);
         }
         String epoch = UUID.randomUUID().toString();
         Map<String, String> fields = new LinkedHashMap<>(city.pidFields());
         fields.put("lambda", Double.toString(city.lambda()));
-        return Future.fromCompletionStage(store.recreateEpoch(city.city(), epoch, fields, city.lambda()), context)
+        return Future.fromCompletionStage(store.recreateEpoch(city.city(), epoch, fields, city.lambda(),
+                        clock.millis()), context)
                 .compose(result -> result == CityStore.EpochResult.WRITTEN_BACK
                         ? recoverDataLoss(city, true, epoch, context)
                         // Another replica restored a moment ago: its epoch is read at the next refresh.

@@ -23,6 +23,8 @@ public final class ControlVerticle extends VerticleBase {
     private final ControlSnapshot snapshot;
     /** The pending tick of each city, and the interval it was scheduled with. */
     private final Map<String, Scheduled> scheduled = new HashMap<>();
+    /** The epochs in the last snapshot written on their account. */
+    private Map<String, String> snapshotEpochs = Map.of();
     /** Set when stopping: no tick, renewal or rescheduling after the leases are given up. */
     private boolean stopped;
 
@@ -45,7 +47,7 @@ public final class ControlVerticle extends VerticleBase {
     public Future<?> start() {
         vertx.setPeriodic(flushMillis, id -> controller.flush(context));
         vertx.setPeriodic(refreshMillis, id -> cities.forEach(c -> {
-            controller.refresh(c, context);
+            controller.refresh(c, context).onSuccess(v -> snapshotIfEpochChanged());
             rescheduleIfIntervalChanged(c);
         }));
         vertx.setPeriodic(SNAPSHOT_MILLIS, id -> writeSnapshot());
@@ -54,7 +56,20 @@ public final class ControlVerticle extends VerticleBase {
             renewLease(city);
         }
         return Future.all(cities.stream().map(c -> controller.refresh(c, context).recover(e -> Future.succeededFuture()))
-                .toList());
+                .toList()).onComplete(ar -> snapshotIfEpochChanged());
+    }
+
+    /**
+     * The epochs a replica knows are what lets its next process tell a Redis that lost its data: written as soon
+     * as one changes, not at the next periodic write (a kill -9 may come first).
+     */
+    private void snapshotIfEpochChanged() {
+        Map<String, String> now = new HashMap<>();
+        cities.forEach(c -> now.put(c.city(), c.epoch()));
+        if (!now.equals(snapshotEpochs)) {
+            snapshotEpochs = now;
+            writeSnapshot();
+        }
     }
 
     private void scheduleTick(CityRuntime city) {
