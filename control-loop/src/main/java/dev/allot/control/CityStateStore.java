@@ -58,6 +58,7 @@ public interface CityStateStore {
     /** Gives the city's controller lock up if {@code owner} holds it (a replica stopping); true when released. */
     CompletionStage<Boolean> unlock(String city, String owner);
 
-    /** Writes a controller step if {@code owner} still holds the city's lock. */
-    CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis);
+    /** Writes a controller step, made with {@code gains}, if {@code owner} still holds the city's lock. */
+    CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, PidGains gains,
+                                      long nowMillis);
 }

@@ -46,10 +46,10 @@ public final class PidTicker {
                 if ("1".equals(fields.get("frozen")) || notDue(fields, day, gains, nowMillis)) {
                     return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
                 }
-                PidState previous = stateOf(fields, day, initialLambda, lambda0.join());
+                PidState previous = stateOf(fields, day, initialLambda, lambda0.join(), gains);
                 double error = constraint.error(t, realized);
                 PidState next = PidController.step(previous, gains, error, gains.intervalSeconds());
-                return store.writePid(city, owner, day, next, nowMillis)
+                return store.writePid(city, owner, day, next, gains, nowMillis)
                         .thenApply(written -> new Tick(written ? Optional.of(next) : Optional.empty(), error, t));
             });
         });
@@ -93,11 +93,14 @@ public final class PidTicker {
     }
 
     /**
-     * The stored state if it belongs to {@code day}. On a new day the integral and derivative start afresh,
-     * from the day's offline lambda if one was stored, else from the last day's closing lambda (or the initial
-     * one when nothing is stored at all).
+     * The stored state if it belongs to {@code day}. On a new day the law centres afresh (no integral, no
+     * derivative) on the day's offline lambda if one was stored, else on the last day's closing lambda (or the
+     * initial one when nothing is stored at all). Within a day, a λ that is not the controller's own last output
+     * (an operator's override, the value a freeze held) or gains other than the last step's are taken over without
+     * a bump ({@link PidController#rebase}).
      */
-    static PidState stateOf(Map<String, String> fields, String day, double initialLambda, Optional<Double> lambda0) {
+    static PidState stateOf(Map<String, String> fields, String day, double initialLambda, Optional<Double> lambda0,
+                            PidGains gains) {
         String lambda = fields.get("lambda");
         if (lambda == null) {
             return PidState.start(lambda0.orElse(initialLambda));
@@ -107,8 +110,13 @@ public final class PidTicker {
         if (storedDay != null && !storedDay.equals(day)) {
             return PidState.start(lambda0.orElse(Double.parseDouble(lambda)));
         }
-        return new PidState(Double.parseDouble(lambda), Double.parseDouble(fields.getOrDefault("integral", "0")),
+        double inForce = Double.parseDouble(lambda);
+        PidState stored = new PidState(inForce, Double.parseDouble(fields.getOrDefault("base", lambda)),
+                Double.parseDouble(fields.getOrDefault("integral", "0")),
                 Double.parseDouble(fields.getOrDefault("lastError", "NaN")),
                 Long.parseLong(fields.getOrDefault("ticks", "0")));
+        boolean ownOutput = lambda.equals(fields.get("output"));
+        boolean sameGains = PidState.steppedWith(gains).equals(fields.get("steppedWith"));
+        return ownOutput && sameGains && fields.containsKey("base") ? stored : PidController.rebase(stored, gains, inForce);
     }
 }

@@ -87,7 +87,7 @@ public abstract class CityStateStoreContract {
 
     @Test
     void onlyTheReplicaHoldingTheLockTicksACity() throws Exception {
-        PidGains gains = new PidGains(0.1, 0, 0, 10, 0, 5);
+        PidGains gains = new PidGains(0.1, 0.01, 0, 10, 0, 5);
         var constraint = new BudgetConstraint.AveragePriceFloor(14);
         // Average expected price 12: two under the floor of 14.
         append(decision("d1", "u", "d", 0, false));
@@ -97,22 +97,25 @@ public abstract class CityStateStoreContract {
         PidTicker.Tick blocked = get(b.tick("c", "d", constraint, gains, 1.0, false, 0));
         assertThat(first.state()).isPresent();
         assertThat(first.error()).isEqualTo(2.0);
-        assertThat(first.state().get().lambda()).isEqualTo(1.2);
+        // A bumpless start (base 1 - Kp 0.1*2), then Ki 0.01*(2*10): 1.2
+        assertThat(first.state().get().lambda()).isCloseTo(1.2, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(blocked.state()).isEmpty();
-        assertThat(get(store().lambda("c"))).contains(1.2);
+        assertThat(get(store().lambda("c")).orElseThrow()).isCloseTo(1.2, org.assertj.core.api.Assertions.within(1e-12));
 
         // The holder dies: once its lock lapses, the other replica takes over from the stored state, one interval
         // (10 s) after the last step, not sooner.
         expireLock("c");
         assertThat(get(b.tick("c", "d", constraint, gains, 1.0, false, 4_000)).state()).as("not due").isEmpty();
         PidTicker.Tick takeover = get(b.tick("c", "d", constraint, gains, 1.0, false, 10_000));
-        assertThat(takeover.state().map(PidState::lambda)).isEqualTo(Optional.of(1.4));
+        // The integral goes on from the stored state: 0.8 + 0.1*2 + 0.01*(20 + 20)
+        assertThat(takeover.state().map(PidState::lambda).orElseThrow())
+                .isCloseTo(1.4, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(takeover.state().get().ticks()).isEqualTo(2);
     }
 
     @Test
     void aNewDayStartsFromItsStoredLambda0() throws Exception {
-        PidGains gains = new PidGains(0.1, 0, 0, 10, 0, 5);
+        PidGains gains = new PidGains(0.1, 0.01, 0, 10, 0, 5);
         var constraint = new BudgetConstraint.AveragePriceFloor(14);
         PidTicker ticker = new PidTicker(store(), "r");
         append(decision("d1", "u", "day-1", 0, false));
@@ -120,7 +123,8 @@ public abstract class CityStateStoreContract {
         get(store().setLambda0("c", "day-2", 0.3));
         append(decision("d2", "u", "day-2", 0, false));
         PidTicker.Tick next = get(ticker.tick("c", "day-2", constraint, gains, 1.0, false, 0));
-        assertThat(next.state().get().lambda()).isEqualTo(0.3 + 0.1 * 2.0);
+        // The new day centres on its λ₀, starts bumpless and integrates: 0.3 + 0.01*(2*10)
+        assertThat(next.state().get().lambda()).isCloseTo(0.5, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(next.state().get().ticks()).isEqualTo(1);
     }
 

@@ -24,7 +24,7 @@ class DayRolloverTest {
     // Day starts at 04:00 in Shanghai (UTC+8): 20:00 UTC. The fixture's clock starts at 06:00 UTC on the 23rd.
     static final String CITY = ServiceFixture.city("""
             { "constraint": { "target": 15.0 }, "explorationShare": 0.0, "holdoutShare": 0.0,
-              "pid": { "kp": 0.15, "kd": 30 }, "initialLambda": 0.2 }
+              "pid": { "kp": 0.5, "ki": 0.001, "kd": 0 }, "initialLambda": 0.2 }
             """);
 
     static ServiceFixture service;

@@ -34,7 +34,7 @@ class PidControlTest {
     static final double TARGET = 15.0;
     static final String CITY = ServiceFixture.city("""
             { "constraint": { "target": %s }, "explorationShare": 0.0, "holdoutShare": 0.0,
-              "pid": { "kp": 0.15, "ki": 0.0, "kd": 30, "intervalSeconds": 60, "lambdaMin": 0, "lambdaMax": 20 },
+              "pid": { "kp": 0.5, "ki": 0.0025, "kd": 0, "intervalSeconds": 60, "lambdaMin": 0, "lambdaMax": 20 },
               "initialLambda": 0.0 }
             """.formatted(TARGET));
 

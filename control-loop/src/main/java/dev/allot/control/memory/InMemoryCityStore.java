@@ -4,6 +4,7 @@ import dev.allot.control.CityStateStore;
 import dev.allot.control.CityTotals;
 import dev.allot.control.DecisionEvent;
 import dev.allot.control.DecisionSink;
+import dev.allot.control.PidGains;
 import dev.allot.control.PidState;
 
 import java.util.ArrayDeque;
@@ -216,13 +217,13 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
 
     @Override
     public synchronized CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state,
-                                                          long nowMillis) {
+                                                       PidGains gains, long nowMillis) {
         City c = city(city);
         if (c.lock == null || !c.lock.owner().equals(owner) || c.lock.expiresAt() <= clock.getAsLong()) {
             return done(false);
         }
         c.lambda = state.lambda();
-        c.pid.putAll(state.fields(day, nowMillis));
+        c.pid.putAll(state.fields(day, nowMillis, gains));
         return done(true);
     }
 }

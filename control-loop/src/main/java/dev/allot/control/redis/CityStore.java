@@ -2,6 +2,7 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityStateStore;
 import dev.allot.control.CityTotals;
+import dev.allot.control.PidGains;
 import dev.allot.control.PidState;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -129,9 +130,10 @@ public final class CityStore implements CityStateStore {
     }
 
     @Override
-    public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, long nowMillis) {
+    public CompletionStage<Boolean> writePid(String city, String owner, String day, PidState state, PidGains gains,
+                                             long nowMillis) {
         List<String> args = new ArrayList<>(List.of(owner, Double.toString(state.lambda())));
-        state.fields(day, nowMillis).forEach((field, value) -> {
+        state.fields(day, nowMillis, gains).forEach((field, value) -> {
             args.add(field);
             args.add(value);
         });
