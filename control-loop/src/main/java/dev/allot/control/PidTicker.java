@@ -43,7 +43,7 @@ public final class PidTicker {
             return CompletableFuture.allOf(pid, totals, lambda0).thenCompose(ignored -> {
                 Map<String, String> fields = pid.join();
                 CityTotals t = totals.join();
-                if ("1".equals(fields.get("frozen")) || notDue(fields, day, gains, nowMillis)) {
+                if (frozen(fields, nowMillis) || notDue(fields, day, gains, nowMillis)) {
                     return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
                 }
                 PidState previous = stateOf(fields, day, initialLambda, lambda0.join(), gains);
@@ -53,6 +53,32 @@ public final class PidTicker {
                         .thenApply(written -> new Tick(written ? Optional.of(next) : Optional.empty(), error, t));
             });
         });
+    }
+
+    /**
+     * Whether λ is frozen (by an operator) at {@code nowMillis}: {@code frozen} is set and its expiry,
+     * {@code frozenUntil} (ms; absent or 0 for none), has not passed. At the expiry the next tick steers again,
+     * from the λ the freeze held (bumpless).
+     */
+    public static boolean frozen(Map<String, String> fields, long nowMillis) {
+        if (!"1".equals(fields.get("frozen"))) {
+            return false;
+        }
+        String until = fields.get("frozenUntil");
+        if (until == null || until.isEmpty() || "0".equals(until)) {
+            return true;
+        }
+        try {
+            return nowMillis < Long.parseLong(until);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    /** The steering signal stored by ops ({@code steerOn}: expected or realized), else the city's own. */
+    public static boolean realizedSteering(Map<String, String> fields, boolean configured) {
+        String steerOn = fields.get("steerOn");
+        return steerOn == null ? configured : "realized".equals(steerOn);
     }
 
     /**

@@ -102,7 +102,7 @@ public final class CityController {
 
     private void observe(CityRuntime city, String day, Map<String, String> fields, CityTotals totals,
                          Optional<Double> lambda0, Context context) {
-        city.observe(fields, "1".equals(fields.get("frozen")), gains(fields, city), totals, clock.millis());
+        city.observe(fields, PidTicker.frozen(fields, clock.millis()), gains(fields, city), totals, clock.millis());
         String storedDay = fields.get("day");
         if (storedDay != null && !storedDay.equals(day)) {
             // The city's day has turned and no tick has run in it yet: decide with the day's offline lambda
@@ -219,7 +219,7 @@ public final class CityController {
         String day = config.tradingDay().keyOf(clock.instant());
         return flush(context).compose(report -> steering
                         ? Future.fromCompletionStage(ticker.tick(city.city(), day, config.constraint(), city.gains(),
-                                config.initialLambda(), config.realizedSteering(), clock.millis()), context)
+                                config.initialLambda(), realizedSteering(city), clock.millis()), context)
                         // Stopping: a tick that was waiting for the flush must not take the released lease back.
                         : Future.succeededFuture(new PidTicker.Tick(Optional.empty(), Double.NaN, CityTotals.EMPTY)))
                 .map(tick -> {
@@ -277,6 +277,11 @@ public final class CityController {
                 .recover(error -> Future.succeededFuture(false));
     }
 
+    /** The steering signal in force: the one ops set, else the city config's. */
+    public static boolean realizedSteering(CityRuntime city) {
+        return PidTicker.realizedSteering(city.pidFields(), city.setup().config().realizedSteering());
+    }
+
     /** Gains stored by the admin API override the file's; an invalid stored set is ignored. */
     static PidGains gains(Map<String, String> fields, CityRuntime city) {
         PidGains file = city.setup().config().pid();
@@ -291,6 +296,18 @@ public final class CityController {
             LOG.warn("Ignoring invalid stored PID gains for {}: {}", city.city(), e.getMessage());
             return file;
         }
+    }
+
+    /** The gains as an audit entry or a response shows them. */
+    public static Map<String, Object> gainMap(PidGains g) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("kp", g.kp());
+        out.put("ki", g.ki());
+        out.put("kd", g.kd());
+        out.put("intervalSeconds", g.intervalSeconds());
+        out.put("lambdaMin", g.lambdaMin());
+        out.put("lambdaMax", g.lambdaMax());
+        return out;
     }
 
     public static Map<String, String> gainFields(PidGains g) {
@@ -319,11 +336,15 @@ public final class CityController {
         out.put("day", config.tradingDay().keyOf(clock.instant()));
         out.put("lambda", city.lambda());
         out.put("frozen", city.frozen());
+        String until = pid.get("frozenUntil");
+        if (city.frozen() && until != null && !until.isEmpty() && !"0".equals(until)) {
+            out.put("frozenUntil", java.time.Instant.ofEpochMilli(Long.parseLong(until)).toString());
+        }
         Map<String, Object> target = new LinkedHashMap<>();
         target.put("type", config.constraint().type());
         target.put("value", config.constraint().target());
-        target.put("steerOn", config.realizedSteering() ? "realized" : "expected");
-        target.put("measured", finiteOrNull(config.constraint().measure(t, config.realizedSteering())));
+        target.put("steerOn", realizedSteering(city) ? "realized" : "expected");
+        target.put("measured", finiteOrNull(config.constraint().measure(t, realizedSteering(city))));
         out.put("target", target);
         Map<String, Object> averages = new LinkedHashMap<>();
         averages.put("expectedAveragePrice", finiteOrNull(t.expectedAveragePrice()));

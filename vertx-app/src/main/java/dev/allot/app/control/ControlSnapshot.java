@@ -62,8 +62,9 @@ public final class ControlSnapshot {
             Map<String, String> pid = new LinkedHashMap<>(fields);
             pid.remove(EPOCH);
             String today = city.setup().config().tradingDay().keyOf(java.time.Instant.ofEpochMilli(nowMillis));
-            if (today.equals(pid.get("day")) || "1".equals(pid.get("frozen"))) {
-                city.observe(pid, "1".equals(pid.get("frozen")), CityController.gains(pid, city), city.totals(), 0);
+            boolean frozen = dev.allot.control.PidTicker.frozen(pid, nowMillis);
+            if (today.equals(pid.get("day")) || frozen) {
+                city.observe(pid, frozen, CityController.gains(pid, city), city.totals(), 0);
                 LOG.info("City {}: λ {} from the control snapshot of {}", city.city(), city.lambda(), pid.get("day"));
             }
         }

@@ -119,10 +119,25 @@ final class AdminApi {
             String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
             throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
         }
-        Future.fromCompletionStage(services.store().setPidFields(city.city(), CityController.gainFields(gains)), context)
+        boolean realizedBefore = CityController.realizedSteering(city);
+        String steerOn = body.hasNonNull("steerOn") ? body.get("steerOn").asText() : null;
+        if (steerOn != null && !steerOn.equals("expected") && !steerOn.equals("realized")) {
+            throw new ApiException.BadRequest("invalid_request", "steerOn",
+                    "steerOn must be \"expected\" (the model's conversions) or \"realized\" (reported purchases)");
+        }
+        Map<String, String> fields = new LinkedHashMap<>(CityController.gainFields(gains));
+        if (steerOn != null) {
+            fields.put("steerOn", steerOn);
+        }
+        Map<String, Object> before = new LinkedHashMap<>(CityController.gainMap(current));
+        before.put("steerOn", realizedBefore ? "realized" : "expected");
+        Map<String, Object> after = new LinkedHashMap<>(CityController.gainMap(gains));
+        after.put("steerOn", steerOn != null ? steerOn : before.get("steerOn"));
+        // Takes effect at the next tick, on whichever replica steers: the ticker reads gains and signal each time.
+        Future.fromCompletionStage(services.store().setPidFields(city.city(), fields), context)
                 .compose(v -> services.controller().refresh(city, context))
-                .onSuccess(v -> audited(ctx, "pid.set", city.city(), current, gains,
-                        Map.of("city", city.city(), "pid", gains)))
+                .onSuccess(v -> audited(ctx, "pid.set", city.city(), before, after,
+                        Map.of("city", city.city(), "pid", after)))
                 .onFailure(ctx::fail);
     }
 
@@ -136,14 +151,30 @@ final class AdminApi {
                     + "lambdaMax] = [" + gains.lambdaMin() + ", " + gains.lambdaMax() + "]");
         }
         boolean freeze = RequestParser.bool(body, "freeze", city.frozen());
+        // A freeze may end by itself: ops hold λ through an incident and the controller takes over after it.
+        Double expiresIn = body.hasNonNull("expiresInSeconds") ? RequestParser.number(body, "expiresInSeconds", null)
+                : null;
+        if (expiresIn != null && (!freeze || !(expiresIn > 0) || expiresIn > 7 * 86_400)) {
+            throw new ApiException.BadRequest("invalid_request", "expiresInSeconds", "expiresInSeconds applies to a"
+                    + " freeze and must be in (0, 604800]");
+        }
+        long until = expiresIn == null ? 0 : services.clock().millis() + Math.round(expiresIn * 1000);
         Map<String, Object> before = Map.of("lambda", city.lambda(), "frozen", city.frozen());
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("lambda", lambda);
+        after.put("frozen", freeze);
+        if (until > 0) {
+            after.put("frozenUntil", java.time.Instant.ofEpochMilli(until).toString());
+        }
         Future.fromCompletionStage(services.store().setPidFields(city.city(), Map.of("lambda", Double.toString(lambda),
-                        "frozen", freeze ? "1" : "0")), context)
+                        "frozen", freeze ? "1" : "0", "frozenUntil", Long.toString(until))), context)
                 .compose(v -> Future.fromCompletionStage(services.store().setLambda(city.city(), lambda), context))
                 .compose(v -> services.controller().refresh(city, context))
-                .onSuccess(v -> audited(ctx, "lambda.set", city.city(), before,
-                        Map.of("lambda", lambda, "frozen", freeze),
-                        Map.of("city", city.city(), "lambda", lambda, "frozen", freeze)))
+                .onSuccess(v -> {
+                    Map<String, Object> response = new LinkedHashMap<>(after);
+                    response.put("city", city.city());
+                    audited(ctx, "lambda.set", city.city(), before, after, response);
+                })
                 .onFailure(ctx::fail);
     }
 
