@@ -242,10 +242,11 @@ public final class AllotService {
     private final ModelSwapper models;
     private final Metrics metrics;
     private final int port;
+    private final HttpVerticle http;
 
     private AllotService(Vertx vertx, RedisLink redis, WriteBehindLog log, List<String> deployments, DecisionService decisions, OutcomeService outcomes,
                          CityController controller, CityRules rules, RuleSetStore ruleStore,
-                         ModelSwapper models, Metrics metrics, int port) {
+                         ModelSwapper models, Metrics metrics, int port, HttpVerticle http) {
         this.vertx = vertx;
         this.redis = redis;
         this.log = log;
@@ -258,6 +259,7 @@ public final class AllotService {
         this.models = models;
         this.metrics = metrics;
         this.port = port;
+        this.http = http;
     }
 
     /** Loaded on a worker: files, models (with their native check) and rule compilation block. */
@@ -444,7 +446,7 @@ public final class AllotService {
                     LOG.info("Allot listening on {}:{} ({} HTTP verticles, Redis {})", settings.host(), port,
                             https.size(), settings.redisUrl());
                     return new AllotService(vertx, loaded.redis(), log, deployments, decisions, outcomes, controller,
-                            loaded.rules(), ruleStore, models, metrics, port);
+                            loaded.rules(), ruleStore, models, metrics, port, https.get(0));
                 })
                 .recover(error -> {
                     // A port in use, a verticle that failed to start: undeploy what started.
@@ -468,6 +470,11 @@ public final class AllotService {
 
     public int port() {
         return port;
+    }
+
+    /** The HTTP routes with a path and methods, as "METHOD /path" (what the API contract must describe). */
+    public List<String> routes() {
+        return http.routes();
     }
 
     /** This replica's name in the controller locks. */

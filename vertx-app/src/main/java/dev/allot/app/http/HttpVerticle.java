@@ -23,6 +23,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.handler.TimeoutHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
 
     private final Services services;
     private HttpServer server;
+    private Router router;
 
     public HttpVerticle(Services services) {
         this.services = services;
@@ -62,7 +64,7 @@ public final class HttpVerticle extends VerticleBase {
         server = vertx.createHttpServer(new HttpServerOptions().setHost(services.host()).setPort(services.port())
                 .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
         ConnectionGuard guard = new ConnectionGuard(vertx, services.limits().headerTimeoutMillis(), services.metrics());
-        Router router = router();
+        router = router();
         return server.connectionHandler(guard::opened)
                 .requestHandler(request -> {
                     guard.requestArrived(request);
@@ -83,6 +85,18 @@ public final class HttpVerticle extends VerticleBase {
     /** The longest a stopping replica waits for requests in flight (a decision takes milliseconds). */
     static final long DRAIN_SECONDS = 5;
 
+    /** The routes of this verticle's router with a path and methods, as "METHOD /path" (for the contract test). */
+    public java.util.List<String> routes() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (var route : router.getRoutes()) {
+            if (route.getPath() == null || route.methods() == null) {
+                continue;
+            }
+            route.methods().forEach(m -> out.add(m.name() + " " + route.getPath()));
+        }
+        return out;
+    }
+
     public int actualPort() {
         return server.actualPort();
     }
@@ -102,6 +116,15 @@ public final class HttpVerticle extends VerticleBase {
         router.get("/health/live").handler(ctx -> json(ctx, 200, Map.of("status", "live")));
         router.get("/health/ready").handler(this::ready);
         router.get("/metrics").handler(this::metrics);
+        // The contract of this API, and Swagger UI to read and try it.
+        router.get("/openapi.yaml").handler(ctx -> ctx.response().putHeader("content-type", "application/yaml")
+                .end(ApiContract.YAML));
+        router.get("/docs/swagger-initializer.js").handler(ctx -> ctx.response()
+                .putHeader("content-type", "application/javascript")
+                .end("window.onload = () => { window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#swagger-ui',"
+                        + " presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],"
+                        + " layout: 'StandaloneLayout' }); };"));
+        router.route("/docs/*").handler(StaticHandler.create(ApiContract.SWAGGER_UI));
 
         new AdminApi(vertx, context, services).mount(router, body);
 
