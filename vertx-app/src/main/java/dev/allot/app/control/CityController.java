@@ -312,12 +312,7 @@ public final class CityController {
 
     public static Map<String, String> gainFields(PidGains g) {
         Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("gains.kp", Double.toString(g.kp()));
-        fields.put("gains.ki", Double.toString(g.ki()));
-        fields.put("gains.kd", Double.toString(g.kd()));
-        fields.put("gains.intervalSeconds", Double.toString(g.intervalSeconds()));
-        fields.put("gains.lambdaMin", Double.toString(g.lambdaMin()));
-        fields.put("gains.lambdaMax", Double.toString(g.lambdaMax()));
+        gainMap(g).forEach((name, value) -> fields.put("gains." + name, value.toString()));
         return fields;
     }
 
@@ -368,13 +363,7 @@ public final class CityController {
         spend.put("expected", t.get(CityTotals.SPEND));
         spend.put("realized", t.get(CityTotals.REALIZED_SPEND));
         out.put("spend", spend);
-        Map<String, Object> pidOut = new LinkedHashMap<>();
-        pidOut.put("kp", g.kp());
-        pidOut.put("ki", g.ki());
-        pidOut.put("kd", g.kd());
-        pidOut.put("intervalSeconds", g.intervalSeconds());
-        pidOut.put("lambdaMin", g.lambdaMin());
-        pidOut.put("lambdaMax", g.lambdaMax());
+        Map<String, Object> pidOut = new LinkedHashMap<>(gainMap(g));
         pidOut.put("integral", parseOrNull(pid.get("integral")));
         pidOut.put("lastError", parseOrNull(pid.get("lastError")));
         pidOut.put("ticks", pid.containsKey("ticks") ? Long.parseLong(pid.get("ticks")) : 0);
