@@ -50,6 +50,10 @@ public final class LiveRun {
     private final AtomicLong clock = new AtomicLong();
     private final InMemoryCityStore store;
     private final PidTicker ticker;
+    /** Where each decision's record goes, when a caller wants the day's log (a what-if's input); null: nowhere. */
+    private java.util.List<DecisionRecord> recorded;
+    /** The controller's gains; null: the city config's. */
+    private dev.allot.control.PidGains gains;
 
     public LiveRun(Simulation sim) {
         if (sim.setup() == null) {
@@ -58,6 +62,18 @@ public final class LiveRun {
         this.sim = sim;
         this.store = new InMemoryCityStore(clock::get, 1_000);
         this.ticker = new PidTicker(store, "simulator");
+    }
+
+    /** Steers with {@code gains} instead of the city's (a what-if's live counterpart). */
+    public LiveRun withGains(dev.allot.control.PidGains gains) {
+        this.gains = gains;
+        return this;
+    }
+
+    /** Keeps every decision's record in {@code sink} from now on: the day's log, as the service streams it. */
+    public LiveRun recordInto(java.util.List<DecisionRecord> sink) {
+        this.recorded = sink;
+        return this;
     }
 
     /**
@@ -93,8 +109,8 @@ public final class LiveRun {
             long now = start + day.second()[i] * 1000L;
             while (pid && now >= nextTick && tick < p.ticksPerDay() - 1) {
                 clock.set(nextTick);
-                PidTicker.Tick t = ticker.tick(city, dayKey, config.constraint(), config.pid(), lambda,
-                        config.realizedSteering(), nextTick).toCompletableFuture().join();
+                PidTicker.Tick t = ticker.tick(city, dayKey, config.constraint(), gains != null ? gains : config.pid(),
+                        lambda, config.realizedSteering(), nextTick).toCompletableFuture().join();
                 current = t.state().orElseThrow(() -> new IllegalStateException("the simulator lost its own lock"))
                         .lambda();
                 lambdas[tick] = current;
@@ -117,6 +133,9 @@ public final class LiveRun {
             DecisionRecord r = DecisionEngine.decide(setup, sim.rules(), current, request, context, id, now, dayKey,
                     curve, policy.apply(i));
             store.append(r.event(Map.of()));
+            if (recorded != null) {
+                recorded.add(r);
+            }
             int level = r.level() == null ? Math.max(0, config.couponFreeLevel()) : r.level();
             levels[i] = level;
             boolean bought = purchases.nextDouble() < sim.market().truth(day, i, level);

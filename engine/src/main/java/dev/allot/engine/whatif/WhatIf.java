@@ -8,6 +8,8 @@ import dev.allot.control.PidState;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
+import dev.allot.engine.Policy;
+import dev.allot.scoring.ConversionCurve;
 import dev.allot.rules.Guardrails;
 
 import java.util.ArrayList;
@@ -21,7 +23,8 @@ import java.util.SplittableRandom;
 
 /**
  * What a city's day would have been with other controller settings: the day's recorded decisions replayed in
- * time order through the {@link DecisionEngine}, with the real {@link PidController} stepping every interval on
+ * time order through the {@link DecisionEngine} (each with the curve the live model gave it, so only λ differs),
+ * with the real {@link PidController} stepping every interval on
  * the records' own clock, and the budget measured from the replayed decisions. Purchases are drawn from the
  * calibrated curve recorded with each decision (what the live model believed), from a seeded generator, so a
  * what-if is repeatable and two settings are compared on the same draws.
@@ -68,9 +71,22 @@ public final class WhatIf {
                          double purchases, long decisions, long ticks) {
     }
 
-    /** Replays {@code day} (any order; other cities' records are skipped) from {@code startLambda}. */
+    /**
+     * Replays {@code day} (any order; other cities' records are skipped) from {@code startLambda}, ticking one
+     * interval after the first record and every interval from there.
+     */
     public static Result run(CitySetup setup, Guardrails rules, List<DecisionRecord> day, double startLambda,
                              Settings settings) {
+        return run(setup, rules, day, startLambda, settings, Long.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(CitySetup, Guardrails, List, double, Settings)}, with the ticks on the day's own grid: one
+     * interval after {@code dayStartMillis} and every interval from there, at most {@code maxTicks} of them (the
+     * live controller's schedule).
+     */
+    public static Result run(CitySetup setup, Guardrails rules, List<DecisionRecord> day, double startLambda,
+                             Settings settings, long dayStartMillis, int maxTicks) {
         List<DecisionRecord> records = new ArrayList<>();
         for (DecisionRecord r : day) {
             if (r.city().equals(setup.city()) && r.format() > 0) {
@@ -84,14 +100,15 @@ public final class WhatIf {
         }
         PidGains gains = settings.gains();
         long interval = Math.max(1L, Math.round(gains.intervalSeconds() * 1000));
-        long nextTick = records.get(0).timestampMillis() + interval;
+        long nextTick = (dayStartMillis == Long.MIN_VALUE ? records.get(0).timestampMillis() : dayStartMillis)
+                + interval;
         PidState state = PidState.start(settings.fixedLambda().orElse(startLambda));
         Map<String, Double> totals = new HashMap<>();
         SplittableRandom draws = new SplittableRandom(settings.seed());
         double revenue = 0;
         long ticks = 0;
         for (DecisionRecord recorded : records) {
-            while (recorded.timestampMillis() >= nextTick) {
+            while (recorded.timestampMillis() >= nextTick && ticks < maxTicks) {
                 CityTotals now = new CityTotals(Map.copyOf(totals));
                 if (settings.fixedLambda().isEmpty()) {
                     state = PidController.step(state, gains, settings.constraint().error(now, settings.realized()),
@@ -101,13 +118,14 @@ public final class WhatIf {
                 path.add(new Point(nextTick, state.lambda(), settings.constraint().measure(now, settings.realized())));
                 nextTick += interval;
             }
+            // The curve the live model gave this arrival, not a new scoring: only λ differs from the day.
+            ConversionCurve curve = new ConversionCurve(recorded.levels().raw(), recorded.levels().calibrated());
             DecisionRecord replayed = DecisionEngine.decide(setup, rules, state.lambda(), recorded.request(),
-                    recorded.context(), recorded.decisionId(), recorded.timestampMillis(), recorded.day()).record();
+                    recorded.context(), recorded.decisionId(), recorded.timestampMillis(), recorded.day(), curve,
+                    Policy.BY_GROUP);
             replayed.totalsDelta().forEach((field, delta) -> totals.merge(field, delta, Double::sum));
             if (replayed.level() != null) {
-                double[] believed = recorded.levels().size() == replayed.levels().size()
-                        ? recorded.levels().calibrated() : replayed.levels().calibrated();
-                double p = believed[replayed.level()];
+                double p = recorded.levels().calibrated()[replayed.level()];
                 revenue += replayed.expectedConversion() * replayed.price();
                 totals.merge(CityTotals.OUTCOMES, 1.0, Double::sum);
                 if (draws.nextDouble() < p) {
