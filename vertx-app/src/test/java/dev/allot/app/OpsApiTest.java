@@ -123,4 +123,37 @@ class OpsApiTest {
         JsonNode audit = service.admin("GET", "/v1/admin/audit?action=lambda", null, ServiceFixture.ADMIN_TOKEN).body();
         assertThat(audit.get("entries").get(0).get("after").get("frozenUntil").asText()).isEqualTo(until);
     }
+
+    @Test
+    void aWhatIfReplaysTheRecordedDayWithProposedGainsBesideTheGainsInForce() throws Exception {
+        // Four minutes of the day, 40 arrivals each, the controller in force ticking every minute.
+        for (int hour = 0; hour < 4; hour++) {
+            decideAndTick();
+        }
+        String day = service.state("demo").body().get("day").asText();
+        ServiceFixture.Response r = service.admin("POST", "/v1/admin/cities/demo/what-if",
+                "{\"day\": \"" + day + "\", \"kp\": 0.05, \"ki\": 0.0001}", ServiceFixture.ADMIN_TOKEN);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode body = r.body();
+        assertThat(body.get("decisions").asInt()).isEqualTo(160);
+        JsonNode current = body.get("current");
+        JsonNode proposed = body.get("proposed");
+        assertThat(current.get("settings").get("kp").asDouble()).isEqualTo(0.5);
+        assertThat(proposed.get("settings").get("kp").asDouble()).isEqualTo(0.05);
+        assertThat(current.get("path")).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(proposed.get("path").size()).isEqualTo(current.get("path").size());
+        // Much weaker gains move λ much less from the same start on the same day.
+        double start = body.get("startLambda").asDouble();
+        assertThat(Math.abs(proposed.get("endLambda").asDouble() - start))
+                .isLessThan(Math.abs(current.get("endLambda").asDouble() - start));
+        // Nothing changed: the city runs the gains it had.
+        assertThat(service.state("demo").body().get("pid").get("kp").asDouble()).isEqualTo(0.5);
+
+        assertThat(service.admin("POST", "/v1/admin/cities/demo/what-if", "{\"ki\": -1}",
+                ServiceFixture.ADMIN_TOKEN).body().get("field").asText()).isEqualTo("ki");
+        ServiceFixture.Response empty = service.admin("POST", "/v1/admin/cities/demo/what-if",
+                "{\"day\": \"2020-01-01\"}", ServiceFixture.ADMIN_TOKEN);
+        assertThat(empty.status()).isEqualTo(404);
+        assertThat(empty.body().get("field").asText()).isEqualTo("day");
+    }
 }

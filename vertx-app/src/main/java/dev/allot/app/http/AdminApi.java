@@ -8,6 +8,10 @@ import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.PidGains;
+import dev.allot.engine.whatif.WhatIf;
+import dev.allot.engine.DecisionRecord;
+import dev.allot.engine.DecisionCodec;
+import dev.allot.control.BudgetConstraint;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -20,6 +24,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -51,6 +57,8 @@ final class AdminApi {
                 .handler(this::setLambda);
         router.put("/v1/admin/cities/:city/lambda0").handler(body).handler(require(services, Scope.OPS))
                 .handler(this::setLambda0);
+        router.post("/v1/admin/cities/:city/what-if").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::whatIf);
         router.put("/v1/admin/cities/:city/model").handler(body).handler(require(services, Scope.OPS))
                 .handler(this::swapModel);
         new RulesApi(vertx, context, services).mount(router, body);
@@ -139,6 +147,125 @@ final class AdminApi {
                 .onSuccess(v -> audited(ctx, "pid.set", city.city(), before, after,
                         Map.of("city", city.city(), "pid", after)))
                 .onFailure(ctx::fail);
+    }
+
+    /** Decisions a what-if reads at most: the newest of the city's stream (a day's worth on a busy city is more). */
+    static final int MAX_WHAT_IF = 200_000;
+
+    /**
+     * {@code POST /v1/admin/cities/:city/what-if}: the city's recorded decisions of a day replayed with proposed
+     * controller settings, beside the same day replayed with the settings in force. Reads only; changes nothing.
+     */
+    private void whatIf(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
+        PidGains current = city.gains();
+        PidGains proposed;
+        try {
+            proposed = new PidGains(RequestParser.number(body, "kp", current.kp()),
+                    RequestParser.number(body, "ki", current.ki()), RequestParser.number(body, "kd", current.kd()),
+                    RequestParser.number(body, "intervalSeconds", current.intervalSeconds()),
+                    RequestParser.number(body, "lambdaMin", current.lambdaMin()),
+                    RequestParser.number(body, "lambdaMax", current.lambdaMax()));
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
+            throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
+        }
+        var config = city.setup().config();
+        String day = body.hasNonNull("day") ? body.get("day").asText()
+                : config.tradingDay().keyOf(services.clock().instant());
+        try {
+            LocalDate.parse(day);
+        } catch (DateTimeParseException e) {
+            throw new ApiException.BadRequest("invalid_request", "day", "day must be a date such as 2026-11-24");
+        }
+        boolean realizedNow = CityController.realizedSteering(city);
+        String steerOn = body.hasNonNull("steerOn") ? body.get("steerOn").asText()
+                : realizedNow ? "realized" : "expected";
+        if (!steerOn.equals("expected") && !steerOn.equals("realized")) {
+            throw new ApiException.BadRequest("invalid_request", "steerOn", "steerOn must be expected or realized");
+        }
+        java.util.OptionalDouble fixed = body.hasNonNull("lambda")
+                ? java.util.OptionalDouble.of(RequestParser.number(body, "lambda", null)) : java.util.OptionalDouble.empty();
+        BudgetConstraint constraint = body.hasNonNull("target")
+                ? withTarget(config.constraint(), RequestParser.number(body, "target", null)) : config.constraint();
+        long seed = body.hasNonNull("seed") ? Math.round(RequestParser.number(body, "seed", null)) : 1;
+        Future<java.util.Optional<Double>> lambda0 = Future.fromCompletionStage(services.store().lambda0(city.city(),
+                day), context);
+        Future<List<Map<String, String>>> entries = Future.fromCompletionStage(
+                services.store().recentDecisions(city.city(), MAX_WHAT_IF), context);
+        Future.all(lambda0, entries).compose(all -> vertx.executeBlocking(() -> {
+            List<DecisionRecord> records = new ArrayList<>();
+            for (Map<String, String> e : entries.result()) {
+                DecisionRecord record = DecisionCodec.fromStream(e);
+                if (day.equals(record.day())) {
+                    records.add(record);
+                }
+            }
+            if (records.isEmpty()) {
+                throw new ApiException.NotFound("day", "no recorded decisions of " + city.city() + " on " + day);
+            }
+            records.sort(java.util.Comparator.comparingLong(DecisionRecord::timestampMillis));
+            double start = lambda0.result().orElse(records.get(0).lambda());
+            var rules = services.rules().of(city.city()).flatMap(r -> r.active()).orElseThrow(
+                    () -> new ApiException.Unavailable("no guardrail rules loaded"));
+            WhatIf.Result inForce = WhatIf.run(city.setup(), rules, records, start, new WhatIf.Settings(current,
+                    realizedNow, java.util.OptionalDouble.empty(), config.constraint(), seed));
+            WhatIf.Result tried = WhatIf.run(city.setup(), rules, records, start, new WhatIf.Settings(proposed,
+                    steerOn.equals("realized"), fixed, constraint, seed));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("city", city.city());
+            out.put("day", day);
+            out.put("decisions", records.size());
+            out.put("startLambda", start);
+            out.put("target", constraint.target());
+            out.put("current", whatIfJson(CityController.gainMap(current), realizedNow, inForce));
+            Map<String, Object> settings = new LinkedHashMap<>(CityController.gainMap(proposed));
+            fixed.ifPresent(l -> settings.put("lambda", l));
+            out.put("proposed", whatIfJson(settings, steerOn.equals("realized"), tried));
+            return out;
+        }, false)).onSuccess(out -> Responses.json(ctx, 200, out)).onFailure(ctx::fail);
+    }
+
+    private static Map<String, Object> whatIfJson(Map<String, Object> settings, boolean realized, WhatIf.Result r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        Map<String, Object> s = new LinkedHashMap<>(settings);
+        s.put("steerOn", realized ? "realized" : "expected");
+        out.put("settings", s);
+        out.put("endMeasured", finiteOrNull(r.endMeasured()));
+        out.put("endDeviation", finiteOrNull(r.endDeviation()));
+        out.put("endLambda", r.endLambda());
+        out.put("revenue", r.revenue());
+        out.put("purchases", r.purchases());
+        List<Map<String, Object>> path = new ArrayList<>();
+        for (WhatIf.Point p : r.path()) {
+            Map<String, Object> point = new LinkedHashMap<>();
+            point.put("at", java.time.Instant.ofEpochMilli(p.timestampMillis()).toString());
+            point.put("lambda", p.lambda());
+            point.put("measured", finiteOrNull(p.measured()));
+            path.add(point);
+        }
+        out.put("path", path);
+        return out;
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    /** The city's kind of budget with another target. */
+    private static BudgetConstraint withTarget(BudgetConstraint constraint, double target) {
+        try {
+            if (constraint instanceof BudgetConstraint.AveragePriceFloor) {
+                return new BudgetConstraint.AveragePriceFloor(target);
+            }
+            if (constraint instanceof BudgetConstraint.CostPerArrival) {
+                return new BudgetConstraint.CostPerArrival(target);
+            }
+            return new BudgetConstraint.SpendPerArrival(target);
+        } catch (IllegalArgumentException e) {
+            throw new ApiException.BadRequest("invalid_request", "target", e.getMessage());
+        }
     }
 
     private void setLambda(RoutingContext ctx) {
