@@ -80,4 +80,18 @@ class WhatIfTest {
         assertThat(a).isEqualTo(b);
         assertThat(run(GAINS, OptionalDouble.empty(), 8).purchases()).isNotEqualTo(a.purchases());
     }
+
+    @Test
+    void suggestedGainsEndTheDayAtLeastAsCloseAsWeakGainsDid() {
+        PidGains weak = new PidGains(0.05, 0.00005, 0, 900, 0, 10);
+        dev.allot.engine.whatif.GainSearch.Suggestion s = dev.allot.engine.whatif.GainSearch.suggest(setup,
+                DecisionEngineTest.rules, List.of(new dev.allot.engine.whatif.GainSearch.Day(day, 0.1)), weak, false,
+                setup.config().constraint(), 1);
+        assertThat(s.evaluations()).isGreaterThan(10);
+        assertThat(s.score()).isLessThan(s.currentScore());
+        WhatIf.Result suggested = run(s.gains(), OptionalDouble.empty(), 1);
+        WhatIf.Result before = run(weak, OptionalDouble.empty(), 1);
+        assertThat(Math.abs(suggested.endDeviation())).isLessThan(Math.abs(before.endDeviation()));
+        assertThat(s.gains().kp()).isNotEqualTo(weak.kp());
+    }
 }

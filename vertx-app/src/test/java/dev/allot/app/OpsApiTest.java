@@ -156,4 +156,24 @@ class OpsApiTest {
         assertThat(empty.status()).isEqualTo(404);
         assertThat(empty.body().get("field").asText()).isEqualTo("day");
     }
+
+    @Test
+    void suggestedGainsComeWithTheirWhatIfAndChangeNothing() throws Exception {
+        put("pid", "{\"kp\": 0.02, \"ki\": 0.00002}");
+        for (int minute = 0; minute < 6; minute++) {
+            decideAndTick();
+        }
+        ServiceFixture.Response r = service.admin("POST", "/v1/admin/cities/demo/suggest-gains", "{}",
+                ServiceFixture.ADMIN_TOKEN);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        JsonNode body = r.body();
+        assertThat(body.get("evaluations").asInt()).isGreaterThan(10);
+        assertThat(body.get("score").asDouble()).isLessThanOrEqualTo(body.get("currentScore").asDouble());
+        assertThat(body.get("proposed").get("settings").get("kp").asDouble())
+                .isEqualTo(body.get("suggested").get("kp").asDouble());
+        assertThat(Math.abs(body.get("proposed").get("endDeviation").asDouble()))
+                .isLessThanOrEqualTo(Math.abs(body.get("current").get("endDeviation").asDouble()) + 1e-9);
+        assertThat(service.state("demo").body().get("pid").get("kp").asDouble()).as("nothing applied").isEqualTo(0.02);
+        put("pid", "{\"kp\": 0.5, \"ki\": 0.0025}");
+    }
 }

@@ -8,6 +8,7 @@ import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.PidGains;
+import dev.allot.engine.whatif.GainSearch;
 import dev.allot.engine.whatif.WhatIf;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionCodec;
@@ -59,6 +60,8 @@ final class AdminApi {
                 .handler(this::setLambda0);
         router.post("/v1/admin/cities/:city/what-if").handler(body).handler(require(services, Scope.OPS))
                 .handler(this::whatIf);
+        router.post("/v1/admin/cities/:city/suggest-gains").handler(body).handler(require(services, Scope.OPS))
+                .handler(this::suggestGains);
         router.put("/v1/admin/cities/:city/model").handler(body).handler(require(services, Scope.OPS))
                 .handler(this::swapModel);
         new RulesApi(vertx, context, services).mount(router, body);
@@ -223,6 +226,84 @@ final class AdminApi {
             Map<String, Object> settings = new LinkedHashMap<>(CityController.gainMap(proposed));
             fixed.ifPresent(l -> settings.put("lambda", l));
             out.put("proposed", whatIfJson(settings, steerOn.equals("realized"), tried));
+            return out;
+        }, false)).onSuccess(out -> Responses.json(ctx, 200, out)).onFailure(ctx::fail);
+    }
+
+    /**
+     * {@code POST /v1/admin/cities/:city/suggest-gains}: a Nelder–Mead search for {@code kp} and {@code ki} on the
+     * city's recorded days ({@code days}, default today), judged by what-if replays, offered with the what-if of the
+     * suggestion beside the gains in force on the latest of those days. Changes nothing.
+     */
+    private void suggestGains(RoutingContext ctx) {
+        CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
+        var config = city.setup().config();
+        List<String> days = new ArrayList<>();
+        if (body.hasNonNull("days")) {
+            if (!body.get("days").isArray()) {
+                throw new ApiException.BadRequest("invalid_request", "days", "days must be a list of dates");
+            }
+            body.get("days").forEach(d -> days.add(d.asText()));
+        } else {
+            days.add(config.tradingDay().keyOf(services.clock().instant()));
+        }
+        for (String d : days) {
+            try {
+                LocalDate.parse(d);
+            } catch (DateTimeParseException e) {
+                throw new ApiException.BadRequest("invalid_request", "days", "days must be dates such as 2026-11-24");
+            }
+        }
+        PidGains current = city.gains();
+        boolean realized = CityController.realizedSteering(city);
+        Future<List<Map<String, String>>> entries = Future.fromCompletionStage(
+                services.store().recentDecisions(city.city(), MAX_WHAT_IF), context);
+        List<Future<java.util.Optional<Double>>> starts = days.stream()
+                .map(d -> Future.fromCompletionStage(services.store().lambda0(city.city(), d), context)).toList();
+        List<Future<?>> reads = new ArrayList<>(starts);
+        reads.add(entries);
+        Future.all(reads).compose(all -> vertx.executeBlocking(() -> {
+            Map<String, List<DecisionRecord>> byDay = new LinkedHashMap<>();
+            days.forEach(d -> byDay.put(d, new ArrayList<>()));
+            for (Map<String, String> e : entries.result()) {
+                DecisionRecord record = DecisionCodec.fromStream(e);
+                List<DecisionRecord> list = byDay.get(record.day());
+                if (list != null) {
+                    list.add(record);
+                }
+            }
+            List<GainSearch.Day> recorded = new ArrayList<>();
+            for (int i = 0; i < days.size(); i++) {
+                List<DecisionRecord> records = byDay.get(days.get(i));
+                if (!records.isEmpty()) {
+                    records.sort(java.util.Comparator.comparingLong(DecisionRecord::timestampMillis));
+                    recorded.add(new GainSearch.Day(records, starts.get(i).result().orElse(records.get(0).lambda())));
+                }
+            }
+            if (recorded.isEmpty()) {
+                throw new ApiException.NotFound("days", "no recorded decisions of " + city.city() + " on " + days);
+            }
+            var rules = services.rules().of(city.city()).flatMap(r -> r.active()).orElseThrow(
+                    () -> new ApiException.Unavailable("no guardrail rules loaded"));
+            GainSearch.Suggestion s = GainSearch.suggest(city.setup(), rules, recorded, current, realized,
+                    config.constraint(), 1);
+            GainSearch.Day latest = recorded.get(recorded.size() - 1);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("city", city.city());
+            out.put("days", byDay.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey)
+                    .toList());
+            out.put("suggested", CityController.gainMap(s.gains()));
+            out.put("score", s.score());
+            out.put("currentScore", s.currentScore());
+            out.put("evaluations", s.evaluations());
+            out.put("churnWeight", GainSearch.CHURN_WEIGHT);
+            out.put("current", whatIfJson(CityController.gainMap(current), realized, WhatIf.run(city.setup(), rules,
+                    latest.records(), latest.startLambda(), new WhatIf.Settings(current, realized,
+                            java.util.OptionalDouble.empty(), config.constraint(), 1))));
+            out.put("proposed", whatIfJson(CityController.gainMap(s.gains()), realized, WhatIf.run(city.setup(), rules,
+                    latest.records(), latest.startLambda(), new WhatIf.Settings(s.gains(), realized,
+                            java.util.OptionalDouble.empty(), config.constraint(), 1))));
             return out;
         }, false)).onSuccess(out -> Responses.json(ctx, 200, out)).onFailure(ctx::fail);
     }
