@@ -21,8 +21,8 @@ package dev.allot.control;
  * <li><b>Anti-windup</b>: while the output is clamped and the error pushes it further out, the integral grows only
  * as far as holds λ at the bound, so λ leaves the bound as soon as the error turns.</li>
  * <li><b>Bumpless transfer</b>: when λ was set by an operator (override, or the value a freeze held), or the gains
- * changed, {@link #rebase} moves λ_base so that the law's output at the last error equals the λ in force: the
- * next step continues from there instead of jumping back to where the old law would be.</li>
+ * changed, {@link #rebase} centres the law on the λ in force and forgets the last error, so the next step starts
+ * from there as a day does, instead of jumping to where the old state would put it.</li>
  * </ul>
  * Before issue 10 the law added {@code Kp·e} to the previous λ at every tick (a velocity form without the
  * difference), so the old {@code kp} acted as an integral gain: old {@code (kp, ki, kd)} at interval {@code dt}
@@ -65,13 +65,13 @@ public final class PidController {
     }
 
     /**
-     * The state with λ_base moved so that, at its last error and integral, the law gives {@code lambda} (with the
-     * derivative taken as zero): the step after an override, an unfreeze or a change of gains starts from the λ in
-     * force, with no bump.
+     * The state for taking over {@code lambda} (an operator's override, the value a freeze held, or the λ in force
+     * under new gains): the integral is kept, the last error forgotten, so the next step re-centres the
+     * proportional term on the error it measures, as at the day's start, and moves λ only by what the integral
+     * adds: no bump. λ is clamped to the gains' bounds first.
      */
     public static PidState rebase(PidState state, PidGains gains, double lambda) {
-        double lastError = Double.isNaN(state.lastError()) ? 0 : state.lastError();
-        double base = lambda - gains.kp() * lastError - gains.ki() * state.integral();
-        return new PidState(lambda, base, state.integral(), state.lastError(), state.ticks());
+        double held = gains.clamp(lambda);
+        return new PidState(held, held - gains.ki() * state.integral(), state.integral(), Double.NaN, state.ticks());
     }
 }

@@ -38,8 +38,8 @@ public record PidState(double lambda, double base, double integral, double lastE
         return fields;
     }
 
-    /** The gains a step used, as stored: the law's output depends on these three. */
+    /** The gains a step used, as stored: the law's output depends on these, bounds included. */
     static String steppedWith(PidGains gains) {
-        return gains.kp() + "/" + gains.ki() + "/" + gains.kd();
+        return gains.kp() + "/" + gains.ki() + "/" + gains.kd() + "/" + gains.lambdaMin() + "/" + gains.lambdaMax();
     }
 }

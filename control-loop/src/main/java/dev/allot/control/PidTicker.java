@@ -47,6 +47,15 @@ public final class PidTicker {
                     return CompletableFuture.completedFuture(new Tick(Optional.empty(), Double.NaN, t));
                 }
                 PidState previous = stateOf(fields, day, initialLambda, lambda0.join(), gains);
+                // Nothing measured yet (a day just begun): no step, or its zero error would become the reference
+                // that the first real error kicks λ away from. A new day's start is written, so every replica
+                // decides with the day's λ and the state shows a fresh integral.
+                if (Double.isNaN(constraint.measure(t, realized))) {
+                    boolean newDay = !day.equals(fields.get("day"));
+                    return (newDay ? store.writePid(city, owner, day, previous, gains, nowMillis)
+                            : CompletableFuture.completedFuture(false))
+                            .thenApply(written -> new Tick(Optional.empty(), Double.NaN, t));
+                }
                 double error = constraint.error(t, realized);
                 PidState next = PidController.step(previous, gains, error, gains.intervalSeconds());
                 return store.writePid(city, owner, day, next, gains, nowMillis)
@@ -129,12 +138,12 @@ public final class PidTicker {
                             PidGains gains) {
         String lambda = fields.get("lambda");
         if (lambda == null) {
-            return PidState.start(lambda0.orElse(initialLambda));
+            return PidState.start(gains.clamp(lambda0.orElse(initialLambda)));
         }
         String storedDay = fields.get("day");
         // An admin override stores lambda without a day: that is today's lambda, not a new day.
         if (storedDay != null && !storedDay.equals(day)) {
-            return PidState.start(lambda0.orElse(Double.parseDouble(lambda)));
+            return PidState.start(gains.clamp(lambda0.orElse(Double.parseDouble(lambda))));
         }
         double inForce = Double.parseDouble(lambda);
         PidState stored = new PidState(inForce, Double.parseDouble(fields.getOrDefault("base", lambda)),

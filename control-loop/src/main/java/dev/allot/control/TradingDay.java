@@ -26,4 +26,9 @@ public record TradingDay(ZoneId zone, LocalTime dayStart) {
     public Instant startOf(Instant instant) {
         return dayOf(instant).atTime(dayStart).atZone(zone).toInstant();
     }
+
+    /** The instant the day keyed {@code key} (see {@link #keyOf}) started. */
+    public Instant startOfDay(String key) {
+        return LocalDate.parse(key).atTime(dayStart).atZone(zone).toInstant();
+    }
 }

@@ -111,8 +111,8 @@ public final class LiveRun {
                 clock.set(nextTick);
                 PidTicker.Tick t = ticker.tick(city, dayKey, config.constraint(), gains != null ? gains : config.pid(),
                         lambda, config.realizedSteering(), nextTick).toCompletableFuture().join();
-                current = t.state().orElseThrow(() -> new IllegalStateException("the simulator lost its own lock"))
-                        .lambda();
+                // Empty when nothing is measured yet (no purchase reported so early): λ stays.
+                current = t.state().map(dev.allot.control.PidState::lambda).orElse(current);
                 lambdas[tick] = current;
                 prices[tick] = steered(t.totals(), config.realizedSteering());
                 tick++;

@@ -63,6 +63,18 @@ class OpsApiTest {
     }
 
     @Test
+    void movingLambdaWithinATimedFreezeKeepsItsEnd() {
+        String until = service.clock.instant().plusSeconds(600).toString();
+        assertThat(put("lambda", "{\"lambda\": 1.5, \"freeze\": true, \"expiresInSeconds\": 600}").status())
+                .isEqualTo(200);
+        ServiceFixture.Response moved = put("lambda", "{\"lambda\": 1.7}");
+        assertThat(moved.status()).isEqualTo(200);
+        assertThat(moved.body().get("frozenUntil").asText()).isEqualTo(until);
+        assertThat(service.state("demo").body().get("frozenUntil").asText()).isEqualTo(until);
+        put("lambda", "{\"freeze\": false}");
+    }
+
+    @Test
     void valuesOutsideTheirRangesAreRefusedNamingTheField() {
         assertThat(put("pid", "{\"kp\": -1}").body().get("field").asText()).isEqualTo("kp");
         assertThat(put("pid", "{\"ki\": \"fast\"}").body().get("field").asText()).isEqualTo("ki");
@@ -87,9 +99,9 @@ class OpsApiTest {
         assertThat(state.get("target").get("steerOn").asText()).isEqualTo("expected");
 
         PidState next = decideAndTick().orElseThrow();
-        // Bumpless: the step starts from the λ in force and moves by what the new gains make of the errors since,
-        // not by a jump to where the new gains would have put λ from the day's start.
-        double fromNewGains = 0.8 * (next.lastError() - first.lastError()) + 0.01 * next.lastError() * 60;
+        // Bumpless: the step starts from the λ in force, re-centred on the error it measures, and moves only by the
+        // new integral gain's share of it, not by a jump to where the new gains would have put λ from the start.
+        double fromNewGains = 0.01 * next.lastError() * 60;
         assertThat(first.lambda() + fromNewGains).as("inside the bounds, so no clamp").isBetween(0.0, 20.0);
         assertThat(next.lambda()).isCloseTo(first.lambda() + fromNewGains, within(1e-9));
         JsonNode audit = service.admin("GET", "/v1/admin/audit?action=pid", null, ServiceFixture.ADMIN_TOKEN).body();
@@ -117,9 +129,9 @@ class OpsApiTest {
         PidState after = decideAndTick().orElseThrow();
         assertThat(service.state("demo").body().get("frozen").asBoolean()).as("three minutes: the freeze has ended")
                 .isFalse();
-        // The controller goes on from the held λ by what the errors since make of it, not from where it was before.
-        assertThat(after.lambda()).isCloseTo(2.0 + 0.5 * (after.lastError() - before.lastError())
-                + 0.0025 * after.lastError() * 60, within(1e-9));
+        // The controller goes on from the held λ, re-centred on the error it measures: only the integral moves it.
+        assertThat(after.lambda()).isCloseTo(2.0 + 0.0025 * after.lastError() * 60, within(1e-9));
+        assertThat(before.lambda()).isNotEqualTo(2.0);
         JsonNode audit = service.admin("GET", "/v1/admin/audit?action=lambda", null, ServiceFixture.ADMIN_TOKEN).body();
         assertThat(audit.get("entries").get(0).get("after").get("frozenUntil").asText()).isEqualTo(until);
     }

@@ -88,6 +88,51 @@ public final class CityStore implements CityStateStore {
         return link.call(r -> r.hgetall(RedisKeys.decision(city, decisionId)));
     }
 
+    /** Entries of a stretch of the decision stream, oldest first, and whether more were left out. */
+    public record StreamSlice(List<Map<String, String>> entries, boolean truncated) {
+    }
+
+    private static final int PAGE = 2_000;
+
+    /**
+     * The decision stream read backwards from its newest entry, in pages of a few thousand (no single reply holds
+     * Redis or the heap for long), until {@code stop} says an entry is older than wanted or {@code max} were read;
+     * returned oldest first, without the stopping entry.
+     */
+    public CompletionStage<StreamSlice> decisionsBackward(String city, int max,
+                                                          java.util.function.Predicate<Map<String, String>> stop) {
+        return pageBack(city, "+", max, stop, new ArrayList<>());
+    }
+
+    private CompletionStage<StreamSlice> pageBack(String city, String upper, int max,
+                                                  java.util.function.Predicate<Map<String, String>> stop,
+                                                  List<Map<String, String>> newestFirst) {
+        int want = Math.min(PAGE, max - newestFirst.size() + 1);
+        return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", upper), Limit.from(want)))
+                .thenCompose(messages -> {
+                    for (var m : messages) {
+                        if (stop.test(m.getBody())) {
+                            return done(newestFirst, false);
+                        }
+                        if (newestFirst.size() == max) {
+                            return done(newestFirst, true);
+                        }
+                        newestFirst.add(m.getBody());
+                    }
+                    if (messages.size() < want) {
+                        return done(newestFirst, false);
+                    }
+                    // The next page ends just before the last id read: "(" makes the bound exclusive.
+                    return pageBack(city, "(" + messages.get(messages.size() - 1).getId(), max, stop, newestFirst);
+                });
+    }
+
+    private static CompletionStage<StreamSlice> done(List<Map<String, String>> newestFirst, boolean truncated) {
+        List<Map<String, String>> oldestFirst = new ArrayList<>(newestFirst);
+        java.util.Collections.reverse(oldestFirst);
+        return java.util.concurrent.CompletableFuture.completedFuture(new StreamSlice(oldestFirst, truncated));
+    }
+
     /** The newest {@code count} entries of the city's decision stream, oldest first (what a dry-run replays). */
     public CompletionStage<List<Map<String, String>>> recentDecisions(String city, int count) {
         return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", "+"), Limit.from(count)))

@@ -29,6 +29,8 @@ public final class GainSearch {
     /** Deviation (a fraction of the target) that one unit of λ churn (total movement / start) is worth. */
     public static final double CHURN_WEIGHT = 0.0005;
     private static final int MAX_EVALUATIONS = 60;
+    /** A search stops replaying after this long and offers the best gains found. */
+    private static final long DEADLINE_NANOS = 60_000_000_000L;
 
     private GainSearch() {
     }
@@ -51,7 +53,12 @@ public final class GainSearch {
         double[] best = {Math.log(kp0), Math.log(ki0)};
         double[] bestScore = {Double.POSITIVE_INFINITY};
         int[] evaluations = {0};
+        long deadline = System.nanoTime() + DEADLINE_NANOS;
         ObjectiveFunction objective = new ObjectiveFunction(x -> {
+            if (System.nanoTime() > deadline) {
+                // Out of time: every further candidate loses, and the search ends within its evaluation budget.
+                return Double.POSITIVE_INFINITY;
+            }
             evaluations[0]++;
             double s = score(setup, rules, days, gains(current, x), realized, constraint, seed);
             if (s < bestScore[0]) {
@@ -75,9 +82,14 @@ public final class GainSearch {
         return new Suggestion(gains(current, best), bestScore[0], currentScore, evaluations[0]);
     }
 
+    /** Gains searched stay within [1e-7, 100]: no overflow, and nothing a city could run. */
     private static PidGains gains(PidGains current, double[] logGains) {
-        return new PidGains(Math.exp(logGains[0]), Math.exp(logGains[1]), current.kd(), current.intervalSeconds(),
+        return new PidGains(bounded(logGains[0]), bounded(logGains[1]), current.kd(), current.intervalSeconds(),
                 current.lambdaMin(), current.lambdaMax());
+    }
+
+    private static double bounded(double logGain) {
+        return Math.exp(Math.max(Math.log(1e-7), Math.min(Math.log(100), logGain)));
     }
 
     /** Mean over the days of |end-of-day deviation| + {@link #CHURN_WEIGHT} × λ churn. */

@@ -102,7 +102,8 @@ public final class WhatIf {
         long interval = Math.max(1L, Math.round(gains.intervalSeconds() * 1000));
         long nextTick = (dayStartMillis == Long.MIN_VALUE ? records.get(0).timestampMillis() : dayStartMillis)
                 + interval;
-        PidState state = PidState.start(settings.fixedLambda().orElse(startLambda));
+        PidState state = PidState.start(settings.fixedLambda().isPresent() ? settings.fixedLambda().getAsDouble()
+                : gains.clamp(startLambda));
         Map<String, Double> totals = new HashMap<>();
         SplittableRandom draws = new SplittableRandom(settings.seed());
         double revenue = 0;
@@ -110,7 +111,9 @@ public final class WhatIf {
         for (DecisionRecord recorded : records) {
             while (recorded.timestampMillis() >= nextTick && ticks < maxTicks) {
                 CityTotals now = new CityTotals(Map.copyOf(totals));
-                if (settings.fixedLambda().isEmpty()) {
+                // As the live ticker: no step while nothing is measured.
+                if (settings.fixedLambda().isEmpty()
+                        && !Double.isNaN(settings.constraint().measure(now, settings.realized()))) {
                     state = PidController.step(state, gains, settings.constraint().error(now, settings.realized()),
                             gains.intervalSeconds());
                 }

@@ -8,6 +8,7 @@ import dev.allot.app.control.CityController;
 import dev.allot.app.control.ModelSwapper;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.PidGains;
+import dev.allot.control.redis.CityStore;
 import dev.allot.engine.whatif.GainSearch;
 import dev.allot.engine.whatif.WhatIf;
 import dev.allot.engine.DecisionRecord;
@@ -190,16 +191,20 @@ final class AdminApi {
         }
         java.util.OptionalDouble fixed = body.hasNonNull("lambda")
                 ? java.util.OptionalDouble.of(RequestParser.number(body, "lambda", null)) : java.util.OptionalDouble.empty();
+        if (fixed.isPresent() && (fixed.getAsDouble() < proposed.lambdaMin() || fixed.getAsDouble() > proposed.lambdaMax())) {
+            throw new ApiException.BadRequest("invalid_request", "lambda", "lambda must be within [lambdaMin, lambdaMax]"
+                    + " = [" + proposed.lambdaMin() + ", " + proposed.lambdaMax() + "]");
+        }
         BudgetConstraint constraint = body.hasNonNull("target")
                 ? withTarget(config.constraint(), RequestParser.number(body, "target", null)) : config.constraint();
         long seed = body.hasNonNull("seed") ? Math.round(RequestParser.number(body, "seed", null)) : 1;
         Future<java.util.Optional<Double>> lambda0 = Future.fromCompletionStage(services.store().lambda0(city.city(),
                 day), context);
-        Future<List<Map<String, String>>> entries = Future.fromCompletionStage(
-                services.store().recentDecisions(city.city(), MAX_WHAT_IF), context);
+        long dayStart = config.tradingDay().startOfDay(day).toEpochMilli();
+        Future<CityStore.StreamSlice> entries = dayOfDecisions(city, day, MAX_WHAT_IF);
         Future.all(lambda0, entries).compose(all -> vertx.executeBlocking(() -> {
             List<DecisionRecord> records = new ArrayList<>();
-            for (Map<String, String> e : entries.result()) {
+            for (Map<String, String> e : entries.result().entries()) {
                 DecisionRecord record = DecisionCodec.fromStream(e);
                 if (day.equals(record.day())) {
                     records.add(record);
@@ -212,14 +217,17 @@ final class AdminApi {
             double start = lambda0.result().orElse(records.get(0).lambda());
             var rules = services.rules().of(city.city()).flatMap(r -> r.active()).orElseThrow(
                     () -> new ApiException.Unavailable("no guardrail rules loaded"));
+            int ticks = (int) Math.ceil(86_400 / current.intervalSeconds());
             WhatIf.Result inForce = WhatIf.run(city.setup(), rules, records, start, new WhatIf.Settings(current,
-                    realizedNow, java.util.OptionalDouble.empty(), config.constraint(), seed));
+                    realizedNow, java.util.OptionalDouble.empty(), config.constraint(), seed), dayStart, ticks);
             WhatIf.Result tried = WhatIf.run(city.setup(), rules, records, start, new WhatIf.Settings(proposed,
-                    steerOn.equals("realized"), fixed, constraint, seed));
+                    steerOn.equals("realized"), fixed, constraint, seed), dayStart,
+                    (int) Math.ceil(86_400 / proposed.intervalSeconds()));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("city", city.city());
             out.put("day", day);
             out.put("decisions", records.size());
+            out.put("truncated", entries.result().truncated());
             out.put("startLambda", start);
             out.put("target", constraint.target());
             out.put("current", whatIfJson(CityController.gainMap(current), realizedNow, inForce));
@@ -237,6 +245,24 @@ final class AdminApi {
      */
     private void suggestGains(RoutingContext ctx) {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
+        if (!SEARCHING.tryAcquire()) {
+            throw new ApiException.Conflict("busy", "a gain search is running on this replica; try again when it ends");
+        }
+        try {
+            suggestGains(ctx, city);
+        } catch (RuntimeException e) {
+            SEARCHING.release();
+            throw e;
+        }
+    }
+
+    /** One gain search at a time per replica: each takes seconds of CPU. */
+    private static final java.util.concurrent.Semaphore SEARCHING = new java.util.concurrent.Semaphore(1);
+    /** Days a search may read, and decisions per day (a sample: the first of the day in time order). */
+    static final int MAX_SEARCH_DAYS = 7;
+    static final int MAX_SEARCH_DECISIONS = 50_000;
+
+    private void suggestGains(RoutingContext ctx, CityRuntime city) {
         JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
         var config = city.setup().config();
         List<String> days = new ArrayList<>();
@@ -244,7 +270,15 @@ final class AdminApi {
             if (!body.get("days").isArray()) {
                 throw new ApiException.BadRequest("invalid_request", "days", "days must be a list of dates");
             }
-            body.get("days").forEach(d -> days.add(d.asText()));
+            body.get("days").forEach(d -> {
+                if (!days.contains(d.asText())) {
+                    days.add(d.asText());
+                }
+            });
+            if (days.isEmpty() || days.size() > MAX_SEARCH_DAYS) {
+                throw new ApiException.BadRequest("invalid_request", "days", "days must name 1 to "
+                        + MAX_SEARCH_DAYS + " dates");
+            }
         } else {
             days.add(config.tradingDay().keyOf(services.clock().instant()));
         }
@@ -257,20 +291,23 @@ final class AdminApi {
         }
         PidGains current = city.gains();
         boolean realized = CityController.realizedSteering(city);
-        Future<List<Map<String, String>>> entries = Future.fromCompletionStage(
-                services.store().recentDecisions(city.city(), MAX_WHAT_IF), context);
+        String earliest = days.stream().min(String::compareTo).orElseThrow();
+        List<Future<CityStore.StreamSlice>> slices = List.of(dayOfDecisions(city, earliest,
+                MAX_SEARCH_DECISIONS * days.size()));
         List<Future<java.util.Optional<Double>>> starts = days.stream()
                 .map(d -> Future.fromCompletionStage(services.store().lambda0(city.city(), d), context)).toList();
         List<Future<?>> reads = new ArrayList<>(starts);
-        reads.add(entries);
+        reads.addAll(slices);
         Future.all(reads).compose(all -> vertx.executeBlocking(() -> {
             Map<String, List<DecisionRecord>> byDay = new LinkedHashMap<>();
             days.forEach(d -> byDay.put(d, new ArrayList<>()));
-            for (Map<String, String> e : entries.result()) {
-                DecisionRecord record = DecisionCodec.fromStream(e);
-                List<DecisionRecord> list = byDay.get(record.day());
-                if (list != null) {
-                    list.add(record);
+            for (Future<CityStore.StreamSlice> slice : slices) {
+                for (Map<String, String> e : slice.result().entries()) {
+                    DecisionRecord record = DecisionCodec.fromStream(e);
+                    List<DecisionRecord> list = byDay.get(record.day());
+                    if (list != null) {
+                        list.add(record);
+                    }
                 }
             }
             List<GainSearch.Day> recorded = new ArrayList<>();
@@ -305,7 +342,27 @@ final class AdminApi {
                     latest.records(), latest.startLambda(), new WhatIf.Settings(s.gains(), realized,
                             java.util.OptionalDouble.empty(), config.constraint(), 1))));
             return out;
-        }, false)).onSuccess(out -> Responses.json(ctx, 200, out)).onFailure(ctx::fail);
+        }, false)).onComplete(ar -> SEARCHING.release())
+                .onSuccess(out -> Responses.json(ctx, 200, out)).onFailure(ctx::fail);
+    }
+
+    /**
+     * The city's stream back to the start of {@code day} (later days' entries are read and left to the caller's
+     * filter), at most {@code max} entries.
+     */
+    private Future<CityStore.StreamSlice> dayOfDecisions(CityRuntime city, String day, int max) {
+        return Future.fromCompletionStage(services.store().decisionsBackward(city.city(), max,
+                entry -> dayOf(entry).compareTo(day) < 0), context);
+    }
+
+    /**
+     * A stream entry's day, read from its JSON without parsing it: the check runs on Redis's I/O thread for every
+     * entry read. An entry without one (the format before versioning) reads as the oldest possible day.
+     */
+    static String dayOf(Map<String, String> entry) {
+        String json = entry.getOrDefault(DecisionCodec.FIELD, "");
+        int at = json.indexOf("\"day\":\"");
+        return at < 0 || json.length() < at + 17 ? "" : json.substring(at + 7, at + 17);
     }
 
     private static Map<String, Object> whatIfJson(Map<String, Object> settings, boolean realized, WhatIf.Result r) {
@@ -367,15 +424,22 @@ final class AdminApi {
                     + " freeze and must be in (0, 604800]");
         }
         long until = expiresIn == null ? 0 : services.clock().millis() + Math.round(expiresIn * 1000);
+        if (expiresIn == null && freeze && !body.has("freeze") && city.frozen()) {
+            // Moving λ within a freeze keeps the freeze's end.
+            until = Long.parseLong(city.pidFields().getOrDefault("frozenUntil", "0").isEmpty() ? "0"
+                    : city.pidFields().getOrDefault("frozenUntil", "0"));
+        }
+        long frozenUntil = until;
         Map<String, Object> before = Map.of("lambda", city.lambda(), "frozen", city.frozen());
         Map<String, Object> after = new LinkedHashMap<>();
         after.put("lambda", lambda);
         after.put("frozen", freeze);
-        if (until > 0) {
-            after.put("frozenUntil", java.time.Instant.ofEpochMilli(until).toString());
+        if (frozenUntil > 0) {
+            after.put("frozenUntil", java.time.Instant.ofEpochMilli(frozenUntil).toString());
         }
+        // "output" cleared: the next step takes this λ over (rebase), whether or not it equals the last output.
         Future.fromCompletionStage(services.store().setPidFields(city.city(), Map.of("lambda", Double.toString(lambda),
-                        "frozen", freeze ? "1" : "0", "frozenUntil", Long.toString(until))), context)
+                        "frozen", freeze ? "1" : "0", "frozenUntil", Long.toString(frozenUntil), "output", "")), context)
                 .compose(v -> Future.fromCompletionStage(services.store().setLambda(city.city(), lambda), context))
                 .compose(v -> services.controller().refresh(city, context))
                 .onSuccess(v -> {
