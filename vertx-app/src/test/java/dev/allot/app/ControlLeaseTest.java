@@ -35,6 +35,11 @@ class ControlLeaseTest {
                 """);
         try (ServiceFixture service = ServiceFixture.start(REDIS, slow, s -> s.withClock(Clock.systemUTC()));
              StatefulRedisConnection<String, String> redis = REDIS.connect()) {
+            // Some traffic, so the controller has a budget to measure (it does not step on an unmeasured day).
+            for (int i = 0; i < 10; i++) {
+                service.post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"slow-" + i + "\"}");
+            }
+            service.flushAndRefresh();
             Thread.sleep(500);
             long before = ticks(redis);
             assertThat(service.admin("PUT", "/v1/admin/cities/demo/pid", "{\"intervalSeconds\": 1}",

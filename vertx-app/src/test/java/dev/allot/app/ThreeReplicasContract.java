@@ -123,6 +123,10 @@ abstract class ThreeReplicasContract {
     @Test
     void oneReplicaTicksPerIntervalAndAnotherTakesOverWhenTheHolderStops() throws Exception {
         startReplicas(ControlLeaseTest.CITY, s -> s.withClock(Clock.systemUTC()));
+        // Some traffic, so the controller has a budget to measure (it does not step on an unmeasured day).
+        for (int i = 0; i < 10; i++) {
+            replicas.get(i % 3).post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"lease-" + i + "\"}");
+        }
         Thread.sleep(1_500);
         long before = ticks();
         Set<String> holders = new HashSet<>();
@@ -170,6 +174,9 @@ abstract class ThreeReplicasContract {
         try {
             for (int i = 0; i < 3; i++) {
                 processes.add(ServiceProcess.start(root, redisUrl(), root.resolve("data-" + i)));
+            }
+            for (int i = 0; i < 10; i++) {
+                processes.get(i % 3).post("/v1/decisions", "{\"city\":\"demo\",\"userId\":\"term-" + i + "\"}");
             }
             Thread.sleep(2_000);
             String first = holder();
