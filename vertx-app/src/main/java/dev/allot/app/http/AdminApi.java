@@ -120,23 +120,9 @@ final class AdminApi {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
         JsonNode body = RequestParser.parse(ctx.body().buffer());
         PidGains current = city.gains();
-        PidGains gains;
-        try {
-            gains = new PidGains(RequestParser.number(body, "kp", current.kp()),
-                    RequestParser.number(body, "ki", current.ki()), RequestParser.number(body, "kd", current.kd()),
-                    RequestParser.number(body, "intervalSeconds", current.intervalSeconds()),
-                    RequestParser.number(body, "lambdaMin", current.lambdaMin()),
-                    RequestParser.number(body, "lambdaMax", current.lambdaMax()));
-        } catch (IllegalArgumentException e) {
-            String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
-            throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
-        }
+        PidGains gains = gainsFrom(body, current);
         boolean realizedBefore = CityController.realizedSteering(city);
-        String steerOn = body.hasNonNull("steerOn") ? body.get("steerOn").asText() : null;
-        if (steerOn != null && !steerOn.equals("expected") && !steerOn.equals("realized")) {
-            throw new ApiException.BadRequest("invalid_request", "steerOn",
-                    "steerOn must be \"expected\" (the model's conversions) or \"realized\" (reported purchases)");
-        }
+        String steerOn = steerOnFrom(body);
         Map<String, String> fields = new LinkedHashMap<>(CityController.gainFields(gains));
         if (steerOn != null) {
             fields.put("steerOn", steerOn);
@@ -153,6 +139,30 @@ final class AdminApi {
                 .onFailure(ctx::fail);
     }
 
+    /** The gains a body names, the others as {@code current}; out of range: 400 naming the field. */
+    private static PidGains gainsFrom(JsonNode body, PidGains current) {
+        try {
+            return new PidGains(RequestParser.number(body, "kp", current.kp()),
+                    RequestParser.number(body, "ki", current.ki()), RequestParser.number(body, "kd", current.kd()),
+                    RequestParser.number(body, "intervalSeconds", current.intervalSeconds()),
+                    RequestParser.number(body, "lambdaMin", current.lambdaMin()),
+                    RequestParser.number(body, "lambdaMax", current.lambdaMax()));
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
+            throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
+        }
+    }
+
+    /** The steering signal a body names (null: none). */
+    private static String steerOnFrom(JsonNode body) {
+        String steerOn = body.hasNonNull("steerOn") ? body.get("steerOn").asText() : null;
+        if (steerOn != null && !steerOn.equals("expected") && !steerOn.equals("realized")) {
+            throw new ApiException.BadRequest("invalid_request", "steerOn",
+                    "steerOn must be \"expected\" (the model's conversions) or \"realized\" (reported purchases)");
+        }
+        return steerOn;
+    }
+
     /** Decisions a what-if reads at most: the newest of the city's stream (a day's worth on a busy city is more). */
     static final int MAX_WHAT_IF = 200_000;
 
@@ -164,17 +174,7 @@ final class AdminApi {
         CityRuntime city = services.decisions().city(ctx.pathParam("city"));
         JsonNode body = RequestParser.parseOptional(ctx.body().buffer());
         PidGains current = city.gains();
-        PidGains proposed;
-        try {
-            proposed = new PidGains(RequestParser.number(body, "kp", current.kp()),
-                    RequestParser.number(body, "ki", current.ki()), RequestParser.number(body, "kd", current.kd()),
-                    RequestParser.number(body, "intervalSeconds", current.intervalSeconds()),
-                    RequestParser.number(body, "lambdaMin", current.lambdaMin()),
-                    RequestParser.number(body, "lambdaMax", current.lambdaMax()));
-        } catch (IllegalArgumentException e) {
-            String field = e.getMessage().startsWith("pid.") ? e.getMessage().split(" ")[0].substring(4) : null;
-            throw new ApiException.BadRequest("invalid_request", field, e.getMessage());
-        }
+        PidGains proposed = gainsFrom(body, current);
         var config = city.setup().config();
         String day = body.hasNonNull("day") ? body.get("day").asText()
                 : config.tradingDay().keyOf(services.clock().instant());
@@ -184,11 +184,8 @@ final class AdminApi {
             throw new ApiException.BadRequest("invalid_request", "day", "day must be a date such as 2026-11-24");
         }
         boolean realizedNow = CityController.realizedSteering(city);
-        String steerOn = body.hasNonNull("steerOn") ? body.get("steerOn").asText()
-                : realizedNow ? "realized" : "expected";
-        if (!steerOn.equals("expected") && !steerOn.equals("realized")) {
-            throw new ApiException.BadRequest("invalid_request", "steerOn", "steerOn must be expected or realized");
-        }
+        String named = steerOnFrom(body);
+        String steerOn = named != null ? named : realizedNow ? "realized" : "expected";
         java.util.OptionalDouble fixed = body.hasNonNull("lambda")
                 ? java.util.OptionalDouble.of(RequestParser.number(body, "lambda", null)) : java.util.OptionalDouble.empty();
         if (fixed.isPresent() && (fixed.getAsDouble() < proposed.lambdaMin() || fixed.getAsDouble() > proposed.lambdaMax())) {
