@@ -88,8 +88,11 @@ public final class CityStore implements CityStateStore {
         return link.call(r -> r.hgetall(RedisKeys.decision(city, decisionId)));
     }
 
-    /** Entries of a stretch of the decision stream, oldest first, and whether more were left out. */
-    public record StreamSlice(List<Map<String, String>> entries, boolean truncated) {
+    /**
+     * Entries of a stretch of the decision stream, oldest first, whether more were left out, and the id of the
+     * newest entry read (null when none was): where a later read forward carries on.
+     */
+    public record StreamSlice(List<Map<String, String>> entries, boolean truncated, String newestId) {
     }
 
     private static final int PAGE = 2_000;
@@ -101,36 +104,57 @@ public final class CityStore implements CityStateStore {
      */
     public CompletionStage<StreamSlice> decisionsBackward(String city, int max,
                                                           java.util.function.Predicate<Map<String, String>> stop) {
-        return pageBack(city, "+", max, stop, new ArrayList<>());
+        return pageBack(city, "+", max, stop, new ArrayList<>(), null);
     }
 
     private CompletionStage<StreamSlice> pageBack(String city, String upper, int max,
                                                   java.util.function.Predicate<Map<String, String>> stop,
-                                                  List<Map<String, String>> newestFirst) {
+                                                  List<Map<String, String>> newestFirst, String newestId) {
         int want = Math.min(PAGE, max - newestFirst.size() + 1);
         return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", upper), Limit.from(want)))
                 .thenCompose(messages -> {
+                    String newest = newestId == null && !messages.isEmpty() ? messages.get(0).getId() : newestId;
                     for (var m : messages) {
                         if (stop.test(m.getBody())) {
-                            return done(newestFirst, false);
+                            return done(newestFirst, false, newest);
                         }
                         if (newestFirst.size() == max) {
-                            return done(newestFirst, true);
+                            return done(newestFirst, true, newest);
                         }
                         newestFirst.add(m.getBody());
                     }
                     if (messages.size() < want) {
-                        return done(newestFirst, false);
+                        return done(newestFirst, false, newest);
                     }
                     // The next page ends just before the last id read: "(" makes the bound exclusive.
-                    return pageBack(city, "(" + messages.get(messages.size() - 1).getId(), max, stop, newestFirst);
+                    return pageBack(city, "(" + messages.get(messages.size() - 1).getId(), max, stop, newestFirst,
+                            newest);
                 });
     }
 
-    private static CompletionStage<StreamSlice> done(List<Map<String, String>> newestFirst, boolean truncated) {
+    private static CompletionStage<StreamSlice> done(List<Map<String, String>> newestFirst, boolean truncated,
+                                                     String newestId) {
         List<Map<String, String>> oldestFirst = new ArrayList<>(newestFirst);
         java.util.Collections.reverse(oldestFirst);
-        return java.util.concurrent.CompletableFuture.completedFuture(new StreamSlice(oldestFirst, truncated));
+        return java.util.concurrent.CompletableFuture.completedFuture(
+                new StreamSlice(oldestFirst, truncated, newestId));
+    }
+
+    /**
+     * Up to {@code max} entries of the decision stream after the id {@code afterId} (exclusive), oldest first:
+     * what a reader that has seen the stream up to {@code afterId} has not. {@code truncated} when more remain.
+     */
+    public CompletionStage<StreamSlice> decisionsAfter(String city, String afterId, int max) {
+        return link.call(r -> r.xrange(RedisKeys.decisions(city), Range.create("(" + afterId, "+"),
+                        Limit.from(max + 1)))
+                .thenApply(messages -> {
+                    int n = Math.min(max, messages.size());
+                    List<Map<String, String>> out = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        out.add(messages.get(i).getBody());
+                    }
+                    return new StreamSlice(out, messages.size() > max, n == 0 ? afterId : messages.get(n - 1).getId());
+                });
     }
 
     /** The newest {@code count} entries of the city's decision stream, oldest first (what a dry-run replays). */

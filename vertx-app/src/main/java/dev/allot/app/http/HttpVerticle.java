@@ -126,6 +126,7 @@ public final class HttpVerticle extends VerticleBase {
                         + " layout: 'StandaloneLayout' }); };"));
         router.route("/docs/*").handler(StaticHandler.create(ApiContract.SWAGGER_UI));
 
+        new ConsoleApi(vertx, context, services).mount(router);
         new AdminApi(vertx, context, services).mount(router, body);
 
         router.route().failureHandler(this::failure);
@@ -166,7 +167,7 @@ public final class HttpVerticle extends VerticleBase {
      * A city's rules as this replica runs them: version, failures of the active set by rule, and the fallback in
      * force when the replica abandoned a failing set.
      */
-    private static Map<String, Object> rulesStatus(GuardrailRules rules) {
+    static Map<String, Object> rulesStatus(GuardrailRules rules) {
         Map<String, Object> out = new LinkedHashMap<>();
         rules.active().ifPresent(set -> {
             out.put("version", set.version());

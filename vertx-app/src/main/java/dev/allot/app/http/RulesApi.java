@@ -14,6 +14,7 @@ import dev.allot.engine.replay.Replay;
 import dev.allot.rules.CityRules;
 import dev.allot.rules.RuleCompiler;
 import dev.allot.rules.RuleError;
+import dev.allot.rules.GuardrailRules;
 import dev.allot.rules.RuleSet;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -66,6 +67,7 @@ final class RulesApi {
                 .handler(this::versions);
         router.get("/v1/admin/rules/versions/:version").handler(AdminApi.require(services, Scope.READ))
                 .handler(this::version);
+        router.get("/v1/admin/rules/active").handler(AdminApi.require(services, Scope.READ)).handler(this::active);
         router.get("/v1/admin/rules/diff").handler(AdminApi.require(services, Scope.READ)).handler(this::diff);
         router.post("/v1/admin/rules/versions/:version/dry-run").handler(body)
                 .handler(AdminApi.require(services, Scope.RULES_EDIT)).handler(this::dryRun);
@@ -219,6 +221,23 @@ final class RulesApi {
 
     private void version(RoutingContext ctx) {
         find(ctx.pathParam("version")).onSuccess(v -> Responses.json(ctx, 200, v)).onFailure(ctx::fail);
+    }
+
+    /**
+     * {@code GET /v1/admin/rules/active?city=}: the files of the set a city runs on this replica (the first city
+     * when none is named), where an editor starts a new draft.
+     */
+    private void active(RoutingContext ctx) {
+        String name = ctx.queryParams().get("city");
+        CityRuntime city = services.decisions().city(name != null ? name
+                : services.decisions().cities().keySet().iterator().next());
+        RuleSet set = services.rules().of(city.city()).flatMap(GuardrailRules::active).orElseThrow(
+                () -> new ApiException.Unavailable("no guardrail rules loaded for " + city.city()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("city", city.city());
+        out.put("version", set.version());
+        out.put("files", new TreeMap<>(set.sources()));
+        Responses.json(ctx, 200, out);
     }
 
     private void diff(RoutingContext ctx) {
