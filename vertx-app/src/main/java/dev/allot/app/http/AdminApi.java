@@ -44,28 +44,36 @@ final class AdminApi {
     private final Vertx vertx;
     private final Context context;
     private final HttpVerticle.Services services;
+    private final ContractValidator contract;
 
-    AdminApi(Vertx vertx, Context context, HttpVerticle.Services services) {
+    AdminApi(Vertx vertx, Context context, HttpVerticle.Services services, ContractValidator contract) {
         this.vertx = vertx;
         this.context = context;
         this.services = services;
+        this.contract = contract;
     }
 
     /** Body handlers come first (Vert.x requires it); the body limit bounds what an unauthenticated call sends. */
     void mount(Router router, BodyHandler body) {
         router.put("/v1/admin/cities/:city/pid").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("setPid"))
                 .handler(this::setGains);
         router.put("/v1/admin/cities/:city/lambda").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("setLambda"))
                 .handler(this::setLambda);
         router.put("/v1/admin/cities/:city/lambda0").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("setLambda0"))
                 .handler(this::setLambda0);
         router.post("/v1/admin/cities/:city/what-if").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("whatIf"))
                 .handler(this::whatIf);
         router.post("/v1/admin/cities/:city/suggest-gains").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("suggestGains"))
                 .handler(this::suggestGains);
         router.put("/v1/admin/cities/:city/model").handler(body).handler(require(services, Scope.OPS))
+                .handler(contract.check("swapModel"))
                 .handler(this::swapModel);
-        new RulesApi(vertx, context, services).mount(router, body);
+        new RulesApi(vertx, context, services, contract).mount(router, body);
         router.get("/v1/admin/audit").handler(require(services, Scope.READ)).handler(this::audit);
         // Anything else under /v1/admin still needs a caller, so probing for routes says nothing to strangers.
         router.route("/v1/admin/*").handler(require(services, null));

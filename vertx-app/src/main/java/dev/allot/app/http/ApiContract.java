@@ -15,7 +15,10 @@ final class ApiContract {
     /** The swagger-ui WebJar's directory; the version is the pom's {@code swagger-ui.version}. */
     static final String SWAGGER_UI = "META-INF/resources/webjars/swagger-ui/5.34.1";
 
-    static final String YAML = read("api/openapi.yaml");
+    /** The contract's place on the classpath. */
+    static final String RESOURCE = "api/openapi.yaml";
+
+    static final String YAML = read(RESOURCE);
 
     private ApiContract() {
     }

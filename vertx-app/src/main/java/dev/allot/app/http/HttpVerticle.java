@@ -52,6 +52,7 @@ public final class HttpVerticle extends VerticleBase {
     private final Services services;
     private HttpServer server;
     private Router router;
+    private ContractValidator contract;
 
     public HttpVerticle(Services services) {
         this.services = services;
@@ -64,13 +65,16 @@ public final class HttpVerticle extends VerticleBase {
         server = vertx.createHttpServer(new HttpServerOptions().setHost(services.host()).setPort(services.port())
                 .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
         ConnectionGuard guard = new ConnectionGuard(vertx, services.limits().headerTimeoutMillis(), services.metrics());
-        router = router();
-        return server.connectionHandler(guard::opened)
-                .requestHandler(request -> {
-                    guard.requestArrived(request);
-                    router.handle(request);
-                })
-                .listen();
+        return ContractValidator.load(vertx).compose(validator -> {
+            contract = validator;
+            router = router();
+            return server.connectionHandler(guard::opened)
+                    .requestHandler(request -> {
+                        guard.requestArrived(request);
+                        router.handle(request);
+                    })
+                    .listen();
+        });
     }
 
     /**
@@ -127,7 +131,7 @@ public final class HttpVerticle extends VerticleBase {
         router.route("/docs/*").handler(StaticHandler.create(ApiContract.SWAGGER_UI));
 
         new ConsoleApi(vertx, context, services).mount(router);
-        new AdminApi(vertx, context, services).mount(router, body);
+        new AdminApi(vertx, context, services, contract).mount(router, body);
 
         router.route().failureHandler(this::failure);
         router.errorHandler(404, ctx -> error(ctx, new ApiException.NotFound(null,

@@ -50,19 +50,21 @@ final class RulesApi {
     private final Vertx vertx;
     private final Context context;
     private final HttpVerticle.Services services;
+    private final ContractValidator contract;
 
-    RulesApi(Vertx vertx, Context context, HttpVerticle.Services services) {
+    RulesApi(Vertx vertx, Context context, HttpVerticle.Services services, ContractValidator contract) {
         this.vertx = vertx;
         this.context = context;
         this.services = services;
+        this.contract = contract;
     }
 
     void mount(Router router, BodyHandler body) {
         router.get("/v1/admin/rules").handler(AdminApi.require(services, Scope.READ)).handler(this::overview);
         router.post("/v1/admin/rules/validate").handler(body).handler(AdminApi.require(services, Scope.RULES_EDIT))
-                .handler(this::validate);
+                .handler(contract.check("validateRules")).handler(this::validate);
         router.post("/v1/admin/rules/drafts").handler(body).handler(AdminApi.require(services, Scope.RULES_EDIT))
-                .handler(this::draft);
+                .handler(contract.check("saveDraft")).handler(this::draft);
         router.get("/v1/admin/rules/versions").handler(AdminApi.require(services, Scope.READ))
                 .handler(this::versions);
         router.get("/v1/admin/rules/versions/:version").handler(AdminApi.require(services, Scope.READ))
@@ -70,13 +72,15 @@ final class RulesApi {
         router.get("/v1/admin/rules/active").handler(AdminApi.require(services, Scope.READ)).handler(this::active);
         router.get("/v1/admin/rules/diff").handler(AdminApi.require(services, Scope.READ)).handler(this::diff);
         router.post("/v1/admin/rules/versions/:version/dry-run").handler(body)
-                .handler(AdminApi.require(services, Scope.RULES_EDIT)).handler(this::dryRun);
+                .handler(AdminApi.require(services, Scope.RULES_EDIT)).handler(contract.check("dryRun"))
+                .handler(this::dryRun);
         router.post("/v1/admin/rules/versions/:version/approve")
                 .handler(AdminApi.require(services, Scope.RULES_APPROVE)).handler(this::approve);
         router.post("/v1/admin/rules/versions/:version/activate").handler(body)
-                .handler(AdminApi.require(services, Scope.RULES_APPROVE)).handler(this::activateVersion);
+                .handler(AdminApi.require(services, Scope.RULES_APPROVE)).handler(contract.check("activateVersion"))
+                .handler(this::activateVersion);
         router.post("/v1/admin/rules/activate").handler(body).handler(AdminApi.require(services, Scope.RULES_APPROVE))
-                .handler(this::activateFiles);
+                .handler(contract.check("activateFiles")).handler(this::activateFiles);
         router.post("/v1/admin/rules/reload").handler(AdminApi.require(services, Scope.RULES_APPROVE))
                 .handler(this::reload);
         router.post("/v1/admin/rules/rollback").handler(AdminApi.require(services, Scope.RULES_APPROVE))
