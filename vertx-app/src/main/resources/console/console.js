@@ -2,7 +2,7 @@
 // the server checks each call's scope, and the pages hide what the identity's scopes do not allow.
 'use strict';
 
-const state = { token: sessionStorage.getItem('allot.token'), me: null, timers: [], charts: [], editor: null };
+const state = { token: sessionStorage.getItem('allot.token'), me: null, timers: [], charts: [], editor: null, view: 0 };
 
 // ---------------------------------------------------------------- plumbing
 
@@ -28,6 +28,10 @@ async function api(method, path, body) {
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch (e) { /* not JSON */ }
+  if (res.status === 401 && state.me) {
+    // The token expired or was revoked: back to signing in rather than polling on with it.
+    location.hash = '#/signout';
+  }
   if (!res.ok) throw new ApiError(res.status, json, text);
   return json;
 }
@@ -44,9 +48,19 @@ function fail(e) {
   say(e.message + field);
 }
 
+/**
+ * Whether the view that called it is still the one shown: a view that awaited the API while the user moved on
+ * must not draw over the next one, nor leave its polls running.
+ */
+function liveView() {
+  const view = state.view;
+  return () => view === state.view;
+}
+
 /** Runs fn now and every ms while the view stays. */
-function poll(fn, ms) {
-  const run = () => fn().catch(fail);
+function poll(fn, ms, live) {
+  if (!live()) return;
+  const run = () => (live() ? fn() : Promise.resolve()).catch(fail);
   run();
   state.timers.push(setInterval(run, ms));
 }
@@ -125,10 +139,11 @@ const routes = [
   [/^#\/rules$/, viewRules],
   [/^#\/pid(?:\/([^/]+))?$/, viewPid],
   [/^#\/models$/, viewModels],
-  [/^#\/audit$/, viewAudit],
+  [/^#\/audit(?:\?.*)?$/, viewAudit],
 ];
 
 async function route() {
+  state.view++;
   leaveView();
   const view = $('#view');
   if (location.hash === '#/signout') {
@@ -178,6 +193,7 @@ function flags(s) {
 }
 
 async function viewCities(view) {
+  const live = liveView();
   view.innerHTML = `<h2>Cities</h2><section class="card"><table id="cities"><thead><tr><th>city</th><th class="num">λ</th>
     <th>target</th><th class="num">measured</th><th class="num">decisions today</th><th class="num">decisions/s</th>
     <th>model</th><th>rules</th><th>flags</th></tr></thead><tbody></tbody></table></section>`;
@@ -195,7 +211,7 @@ async function viewCities(view) {
         <td class="num">${rate === null ? '…' : rate.toFixed(1)}</td><td>${esc(s.modelVersion)}</td>
         <td>${esc(s.rules && s.rules.version)}</td><td>${flags(s)}</td></tr>`;
     }).join('');
-  }, 3000);
+  }, 3000, live);
 }
 
 // ---------------------------------------------------------------- one city
@@ -231,7 +247,15 @@ function barChart(id, title, entries) {
   document.getElementById(id).dataset.points = entries.length;
 }
 
+/** What a day's chart leaves out, said beside it. */
+function chartFlags(day, name) {
+  return [day.truncated ? `<span class="flag">${name}: oldest decisions not charted</span>` : '',
+    day.behind ? `<span class="flag">${name}: catching up with the stream</span>` : '',
+    day.unreadable > 0 ? `<span class="flag bad">${name}: ${day.unreadable} records in a newer format skipped</span>` : ''].join('');
+}
+
 async function viewCity(view, city) {
+  const live = liveView();
   view.innerHTML = `<h2>${esc(city)} <span class="muted" id="city-day"></span></h2>
     <section class="card" id="city-summary"></section>
     <div class="grid">
@@ -256,7 +280,7 @@ async function viewCity(view, city) {
       ${esc(s.target.type)} target <b>${fmt(s.target.value, 2)}</b>, measured (${esc(s.target.steerOn)})
       <b>${fmt(s.target.measured, 3)}</b> · decisions <b>${fmt(s.counts.decisions)}</b> ·
       expected spend <b>${fmt(s.spend.expected, 2)}</b> · PID kp ${fmt(s.pid.kp, 4)} ki ${fmt(s.pid.ki, 5)} kd ${fmt(s.pid.kd, 3)}
-      every ${fmt(s.pid.intervalSeconds)} s · ${flags(s)} ${today.truncated ? '<span class="flag">oldest decisions of the day not charted</span>' : ''}`;
+      every ${fmt(s.pid.intervalSeconds)} s · ${flags(s)} ${chartFlags(today, 'today')} ${chartFlags(yesterday, 'yesterday')}`;
     lineChart('chart-lambda', 'λ through the day', [
       { name: 'today', data: series(today.points, 'lambda'), step: true },
       { name: 'yesterday', data: shifted(yesterday.points, 'lambda'), dashed: true, step: true }]);
@@ -273,7 +297,7 @@ async function viewCity(view, city) {
       .map(([g, n]) => `<tr><td>${esc(g)}</td><td class="num">${fmt(n)}</td></tr>`).join('') || '<tr><td class="muted">no decisions yet</td></tr>';
     $('#rule-hits tbody').innerHTML = Object.entries(today.ruleHits).sort((a, b) => b[1] - a[1])
       .map(([r, n]) => `<tr><td>${esc(r)}</td><td class="num">${fmt(n)}</td></tr>`).join('') || '<tr><td class="muted">no rule acted today</td></tr>';
-  }, 5000);
+  }, 5000, live);
 }
 
 // ---------------------------------------------------------------- rules
@@ -380,6 +404,7 @@ function renderDryRun(r) {
 }
 
 async function viewRules(view) {
+  const live = liveView();
   const edit = may('rules:edit');
   const approve = may('rules:approve');
   view.innerHTML = `<h2>Guardrail rules</h2>
@@ -404,14 +429,18 @@ async function viewRules(view) {
           : '<p class="muted">Editing needs the rules:edit scope.</p>'}
       </section>
     </div>
-    <section class="card"><h3>Dry-run</h3><div id="dry-run"><p class="muted">Dry-run a version to see what it would change on recorded decisions.</p></div></section>`;
+    <section class="card"><h3>Dry-run</h3><div class="row"><label>on the recorded decisions of<select id="dry-run-city"></select></label></div><div id="dry-run"><p class="muted">Dry-run a version to see what it would change on recorded decisions.</p></div></section>`;
   state.editor = CodeMirror.fromTextArea($('#rule-source'), { lineNumbers: true, gutters: ['errors', 'CodeMirror-linenumbers'], readOnly: !edit });
   window.allotEditor = state.editor;
   $('#rule-file').onchange = ev => showFile(ev.target.value);
 
-  const openRunning = async () => loadFiles((await api('GET', '/v1/admin/rules/active')).files);
+  const openRunning = async () => {
+    const running = await api('GET', '/v1/admin/rules/active');
+    if (live()) loadFiles(running.files);
+  };
   $('#load-running').onclick = () => openRunning().catch(fail);
   await openRunning();
+  if (!live()) return;
   await refreshRuleLists(view, edit, approve);
 
   $('#diff').onclick = async () => {
@@ -443,6 +472,8 @@ async function viewRules(view) {
 async function refreshRuleLists(view, edit, approve) {
   const again = () => refreshRuleLists(view, edit, approve);
   const overview = await api('GET', '/v1/admin/rules');
+  const chosen = $('#dry-run-city').value;
+  $('#dry-run-city').innerHTML = Object.keys(overview.cities).map(c => `<option ${c === chosen ? 'selected' : ''}>${esc(c)}</option>`).join('');
   $('#rules-running').innerHTML = `<table id="running"><thead><tr><th>city</th><th>running</th><th>fallback</th><th></th></tr></thead><tbody>
     ${Object.entries(overview.cities).map(([city, c]) => ({ city, ...c })).map(c => `<tr><td>${esc(c.city)}</td><td class="running-version">${esc(c.active)}</td><td>${esc(c.fallbackFrom || '')}</td>
     <td>${approve ? `<button class="secondary rollback" data-city="${esc(c.city)}">Roll back</button>` : ''}</td></tr>`).join('')}</tbody></table>
@@ -481,7 +512,8 @@ async function refreshRuleLists(view, edit, approve) {
     });
     on('dry-run', async () => {
       $('#dry-run').innerHTML = '<p class="muted">replaying…</p>';
-      $('#dry-run').innerHTML = renderDryRun(await api('POST', `/v1/admin/rules/versions/${encodeURIComponent(version)}/dry-run`, {}));
+      $('#dry-run').innerHTML = renderDryRun(await api('POST', `/v1/admin/rules/versions/${encodeURIComponent(version)}/dry-run`,
+        { city: $('#dry-run-city').value }));
       $('#dry-run').scrollIntoView();
     });
     on('approve', async () => {
@@ -499,16 +531,23 @@ async function refreshRuleLists(view, edit, approve) {
 
 // ---------------------------------------------------------------- PID
 
-const GAIN_FIELDS = [['kp', 'kp (proportional)', 0, 'any'], ['ki', 'ki (integral, per second)', 0, 'any'], ['kd', 'kd (derivative, seconds)', 0, 'any'],
-  ['intervalSeconds', 'interval (s)', 1, 'any'], ['lambdaMin', 'λ min', 0, 'any'], ['lambdaMax', 'λ max', 0, 'any']];
+// The API's ranges (docs/operations.md); the form checks them before any call, the API again.
+const GAIN_FIELDS = [['kp', 'kp (proportional)', 0, ''], ['ki', 'ki (integral, per second)', 0, ''], ['kd', 'kd (derivative, seconds)', 0, ''],
+  ['intervalSeconds', 'interval (s)', 0.001, 86400], ['lambdaMin', 'λ min', 0, ''], ['lambdaMax', 'λ max', 0, '']];
 
-function gainsFromForm() {
+/** The form's gains; with {@code since}, only those that differ from it (what the operator changed). */
+function gainsFromForm(since) {
+  if (!$('#pid-form').reportValidity()) throw new ApiError(400, { message: 'a gain is out of its range' });
   const body = {};
   for (const [f] of GAIN_FIELDS) {
-    const v = $('#pid-' + f).value;
-    if (v !== '') body[f] = Number(v);
+    const v = Number($('#pid-' + f).value);
+    if (!since || v !== since[f]) body[f] = v;
   }
-  body.steerOn = $('#pid-steerOn').value;
+  if (Number(body.lambdaMin ?? since?.lambdaMin) > Number(body.lambdaMax ?? since?.lambdaMax)) {
+    throw new ApiError(400, { message: 'λ min must not exceed λ max', field: 'lambdaMin' });
+  }
+  const steerOn = $('#pid-steerOn').value;
+  if (!since || steerOn !== since.steerOn) body.steerOn = steerOn;
   return body;
 }
 
@@ -529,7 +568,9 @@ function whatIfChart(r) {
 }
 
 async function viewPid(view, city) {
+  const live = liveView();
   const { cities } = await api('GET', '/v1/admin/cities');
+  if (!live()) return;
   if (!city) city = cities[0].city;
   const ops = may('ops');
   view.innerHTML = `<h2>PID controller <select id="pid-city">${cities.map(c => `<option ${c.city === city ? 'selected' : ''}>${esc(c.city)}</option>`).join('')}</select></h2>
@@ -537,7 +578,7 @@ async function viewPid(view, city) {
     ${ops ? `<section class="card"><h3>Gains</h3>
       <p class="muted">λ = λ₀ + kp·e + ki·∫e dt + kd·de/dt around the day's starting λ₀; e is the target minus the measure.
       A change takes effect at the next tick on whichever replica steers.</p>
-      <form class="inline" id="pid-form">${GAIN_FIELDS.map(([f, label, min, step]) => `<label>${label}<input type="number" id="pid-${f}" min="${min}" step="${step}" required></label>`).join('')}
+      <form class="inline" id="pid-form">${GAIN_FIELDS.map(([f, label, min, max]) => `<label>${label}<input type="number" id="pid-${f}" min="${min}" ${max ? `max="${max}"` : ''} step="any" required></label>`).join('')}
       <label>steer on<select id="pid-steerOn"><option>expected</option><option>realized</option></select></label>
       <label>what-if day<input type="date" id="pid-day"></label></form>
       <div class="row"><button class="secondary" id="what-if" type="button">What-if</button>
@@ -552,22 +593,26 @@ async function viewPid(view, city) {
       <button id="set-lambda" type="button">Set λ</button></section>`
       : '<section class="card muted">Changing gains, what-ifs and λ overrides need the ops scope.</section>'}`;
   $('#pid-city').onchange = ev => { location.hash = '#/pid/' + encodeURIComponent(ev.target.value); };
-  let filled = false;
+  // The settings the form was filled from: Apply sends what the operator changed, not a stale copy of the rest.
+  let loaded = null;
   const refresh = async () => {
     const s = await api('GET', `/v1/cities/${encodeURIComponent(city)}/state`);
     $('#pid-state').innerHTML = `λ <b id="pid-lambda">${fmt(s.lambda, 4)}</b> ${s.frozen ? `<span class="flag">frozen${s.frozenUntil ? ' until ' + esc(s.frozenUntil) : ''}</span>` : ''}
       · gains in force: kp <b id="pid-kp-now">${fmt(s.pid.kp, 5)}</b>, ki <b id="pid-ki-now">${fmt(s.pid.ki, 6)}</b>, kd <b>${fmt(s.pid.kd, 4)}</b>,
       every ${fmt(s.pid.intervalSeconds)} s, λ in [${fmt(s.pid.lambdaMin)}, ${fmt(s.pid.lambdaMax)}] · steering on ${esc(s.target.steerOn)}
       · ${esc(s.target.type)} ${fmt(s.target.measured, 3)} against ${fmt(s.target.value, 2)} · ticks ${fmt(s.pid.ticks)}`;
-    if (ops && !filled) {
-      for (const [f] of GAIN_FIELDS) $('#pid-' + f).value = s.pid[f];
+    if (ops && !loaded) {
+      loaded = { steerOn: s.target.steerOn };
+      for (const [f] of GAIN_FIELDS) {
+        $('#pid-' + f).value = s.pid[f];
+        loaded[f] = s.pid[f];
+      }
       $('#pid-steerOn').value = s.target.steerOn;
       $('#pid-day').value = s.day;
       $('#lambda-value').value = s.lambda;
-      filled = true;
     }
   };
-  poll(refresh, 5000);
+  poll(refresh, 5000, live);
   if (!ops) return;
   const busy = async (button, fn) => {
     button.disabled = true;
@@ -587,11 +632,17 @@ async function viewPid(view, city) {
     say(`suggested kp ${fmt(r.suggested.kp, 5)}, ki ${fmt(r.suggested.ki, 6)} after ${r.evaluations} replays: review the what-if, then apply`, true);
   });
   $('#apply-gains').onclick = ev => busy(ev.target, async () => {
-    const r = await api('PUT', `/v1/admin/cities/${encodeURIComponent(city)}/pid`, gainsFromForm());
+    const changed = gainsFromForm(loaded);
+    if (!Object.keys(changed).length) { say('nothing to apply: the form holds the settings in force', true); return; }
+    const r = await api('PUT', `/v1/admin/cities/${encodeURIComponent(city)}/pid`, changed);
     say(`gains applied to ${city}${r.audited ? ' and audited' : ''}: kp ${r.pid.kp}, ki ${r.pid.ki}, kd ${r.pid.kd}`, true);
+    loaded = null;
     await refresh();
   });
   $('#set-lambda').onclick = ev => busy(ev.target, async () => {
+    if (!$('#lambda-form').reportValidity() || $('#lambda-value').value === '') {
+      throw new ApiError(400, { message: 'λ needs a value of at least 0', field: 'lambda' });
+    }
     const body = { lambda: Number($('#lambda-value').value), freeze: $('#lambda-freeze').value === 'true' };
     const minutes = $('#lambda-minutes').value;
     if (minutes && body.freeze) body.expiresInSeconds = Number(minutes) * 60;
@@ -604,10 +655,13 @@ async function viewPid(view, city) {
 // ---------------------------------------------------------------- models
 
 async function viewModels(view) {
+  const live = liveView();
   const { cities } = await api('GET', '/v1/admin/cities');
+  if (!live()) return;
   view.innerHTML = '<h2>Models</h2>' + cities.map(c => `<section class="card model" data-city="${esc(c.city)}"></section>`).join('');
   for (const c of cities) {
     const m = await api('GET', `/v1/admin/cities/${encodeURIComponent(c.city)}/model`);
+    if (!live()) return;
     const card = m.card;
     const el = view.querySelector(`section.model[data-city="${CSS.escape(c.city)}"]`);
     const metric = k => card.metrics[k] === undefined ? '–' : fmt(card.metrics[k], 4);
@@ -621,7 +675,8 @@ async function viewModels(view) {
       ${m.swaps.map(s => `<tr><td>${esc(s.at)}</td><td>${esc(s.who)}</td><td>${esc(s.before && s.before.modelVersion)}</td><td>${esc(s.after && s.after.modelVersion)}</td></tr>`).join('')
         || '<tr><td colspan="4" class="muted">no swap since the service began keeping its audit trail</td></tr>'}</tbody></table>
       ${may('ops') ? `<div class="row"><label>model directory<input class="swap-path" size="40" value="${esc(m.directory || '')}"></label>
-        <button class="swap">Swap</button></div>` : ''}</div></div>`;
+        <button class="swap">Swap</button></div><p class="muted">Loads the model into the replica that answers; every
+        replica swaps by itself when the city's model directory changes.</p>` : ''}</div></div>`;
     const bins = card.calibration || [];
     const cal = chart(chartId);
     cal.setOption({
@@ -644,6 +699,7 @@ async function viewModels(view) {
 // ---------------------------------------------------------------- audit
 
 async function viewAudit(view) {
+  const live = liveView();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   view.innerHTML = `<h2>Audit trail</h2><section class="card"><form class="inline" id="audit-form">
     <label>who<input id="audit-who"></label><label>action (prefix, e.g. rules.)<input id="audit-action"></label>
@@ -656,6 +712,7 @@ async function viewAudit(view) {
     const since = $('#audit-since').value;
     if (since) q.set('since', new Date(since).toISOString());
     const { entries } = await api('GET', '/v1/admin/audit?' + q);
+    if (!live()) return;
     const json = v => v === null || v === undefined ? '' : `<code>${esc(JSON.stringify(v))}</code>`;
     $('#audit tbody').innerHTML = entries.map(e => `<tr><td>${esc(e.at)}</td><td>${esc(e.who)}</td><td>${esc(e.action)}</td>
       <td>${esc(e.target)}</td><td>${json(e.before)}</td><td>${json(e.after)}</td></tr>`).join('')

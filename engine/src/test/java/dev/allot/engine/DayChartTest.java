@@ -26,7 +26,7 @@ class DayChartTest {
     static List<DecisionRecord> day;
     static CitySetup setup;
 
-    /** 600 arrivals over six hours, λ raised every hour. */
+    /** 600 arrivals over six hours, λ raised every half hour (twice within each hour's bucket). */
     @BeforeAll
     static void recordADay(@TempDir Path dir) throws IOException {
         DecisionEngineTest.compileRules();
@@ -36,7 +36,7 @@ class DayChartTest {
         day = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
             long ts = DAY_START + (long) i * 6 * HOUR / 600;
-            double lambda = 0.1 * (1 + i / 100);
+            double lambda = 0.05 * (1 + i / 50);
             DecisionRequest request = new DecisionRequest(null, "demo", "u-" + i, segments[i % 3],
                     Map.of("rides_30d", (double) random.nextInt(20), "avg_fare", 10.0 + random.nextInt(10),
                             "days_since_first_ride", (double) random.nextInt(600), "hour", (double) (i / 100)),
@@ -58,7 +58,8 @@ class DayChartTest {
         assertThat(view.points()).hasSize(6);
         for (int h = 0; h < 6; h++) {
             assertThat(view.points().get(h).decisions()).isEqualTo(100);
-            assertThat(view.points().get(h).lambda()).isCloseTo(0.1 * (h + 1), within(1e-12));
+            // The λ of the bucket's latest decision: its second half hour's.
+            assertThat(view.points().get(h).lambda()).isCloseTo(0.05 * (2 * h + 2), within(1e-12));
         }
         CityTotals totals = CityTotals.EMPTY;
         for (DecisionRecord r : day) {

@@ -71,6 +71,38 @@ class ContractValidationTest {
     }
 
     @Test
+    void aNullFieldReadsAsAbsentAsTheHandlersReadIt() {
+        ServiceFixture.Response r = service.admin("PUT", "/v1/admin/cities/demo/pid",
+                "{\"kp\": 0.06, \"steerOn\": null, \"ki\": null}", ServiceFixture.ADMIN_TOKEN);
+        assertThat(r.status()).as(r.text()).isEqualTo(200);
+        assertThat(service.state("demo").body().path("pid").path("kp").asDouble()).isEqualTo(0.06);
+    }
+
+    @Test
+    void theBodiesTheConsoleSendsFitTheContract() {
+        // A what-if with every field of the console's form, and a dry-run naming its city.
+        ServiceFixture.Response whatIf = service.admin("POST", "/v1/admin/cities/demo/what-if",
+                "{\"kp\": 0.5, \"ki\": 0.001, \"kd\": 0, \"intervalSeconds\": 600, \"lambdaMin\": 0,"
+                        + " \"lambdaMax\": 10, \"steerOn\": \"expected\", \"day\": \"2020-01-01\"}",
+                ServiceFixture.ADMIN_TOKEN);
+        assertThat(whatIf.status()).as(whatIf.text()).isEqualTo(404);  // past the contract: no decisions that day
+        assertThat(whatIf.body().path("field").asText()).isEqualTo("day");
+        ServiceFixture.Response dryRun = service.admin("POST", "/v1/admin/rules/versions/rules-none/dry-run",
+                "{\"city\": \"demo\"}", ServiceFixture.ADMIN_TOKEN);
+        assertThat(dryRun.status()).as(dryRun.text()).isEqualTo(404);
+        assertThat(dryRun.body().path("field").asText()).isEqualTo("version");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIsStillRefusedWithItsLineAndColumn() {
+        ServiceFixture.Response r = service.admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\": 0.1,\n  \"ki\" 2}",
+                ServiceFixture.ADMIN_TOKEN);
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().path("error").asText()).isEqualTo("invalid_json");
+        assertThat(r.body().path("message").asText()).contains("line 2");
+    }
+
+    @Test
     void anUnauthenticatedBodyIsRefusedBeforeItIsValidated() {
         ServiceFixture.Response r = service.admin("PUT", "/v1/admin/cities/demo/pid", "{\"kp\": -1}", null);
         assertThat(r.status()).isEqualTo(401);

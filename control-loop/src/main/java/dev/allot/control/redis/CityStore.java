@@ -107,6 +107,16 @@ public final class CityStore implements CityStateStore {
         return pageBack(city, "+", max, stop, new ArrayList<>(), null);
     }
 
+    /**
+     * As {@link #decisionsBackward(String, int, java.util.function.Predicate)}, from the entries written at or
+     * before {@code upToMillis} (Redis's clock, which stamps the stream's ids): a past day is read without reading
+     * through everything written since.
+     */
+    public CompletionStage<StreamSlice> decisionsBackward(String city, long upToMillis, int max,
+                                                          java.util.function.Predicate<Map<String, String>> stop) {
+        return pageBack(city, Long.toString(upToMillis), max, stop, new ArrayList<>(), null);
+    }
+
     private CompletionStage<StreamSlice> pageBack(String city, String upper, int max,
                                                   java.util.function.Predicate<Map<String, String>> stop,
                                                   List<Map<String, String>> newestFirst, String newestId) {

@@ -15,8 +15,8 @@ import java.util.TreeMap;
 
 /**
  * A city's day as the console charts it, folded from the day's decision records: per time bucket the λ in force,
- * the running budget measure (expected, as the controller sees it) against the target, the running expected
- * spend and the decisions; over the day the share of each offered level, the group counts and the rule hits.
+ * the running budget measure on expected conversions (what the controller steers on unless the city steers on
+ * reported purchases) against the target, the running expected spend and the decisions; over the day the share of each offered level, the group counts and the rule hits.
  *
  * <p>Records may arrive in any order (replicas flush independently): buckets keep their own sums and the latest
  * λ by timestamp, and running figures are summed when a {@link #view()} is taken. Records of another day are
@@ -45,7 +45,9 @@ public final class DayChart {
     private final long bucketMillis;
     private final BudgetConstraint constraint;
     private final TreeMap<Long, Bucket> buckets = new TreeMap<>();
-    private final Map<String, Long> levels = new TreeMap<>();
+    /** Levels in ladder order (level 10 after level 2), then "none". */
+    private final Map<String, Long> levels = new TreeMap<>(java.util.Comparator.comparing(
+            (String k) -> k.equals("none") ? Integer.MAX_VALUE : Integer.parseInt(k)));
     private final Map<String, Long> groups = new TreeMap<>();
     private final Map<String, Long> ruleHits = new TreeMap<>();
     private long decisions;

@@ -340,6 +340,10 @@ final class AdminApi {
             out.put("currentScore", s.currentScore());
             out.put("evaluations", s.evaluations());
             out.put("churnWeight", GainSearch.CHURN_WEIGHT);
+            // The what-ifs below are of the latest day searched.
+            out.put("day", latest.records().get(0).day());
+            out.put("decisions", latest.records().size());
+            out.put("target", config.constraint().target());
             out.put("current", whatIfJson(CityController.gainMap(current), realized, WhatIf.run(city.setup(), rules,
                     latest.records(), latest.startLambda(), new WhatIf.Settings(current, realized,
                             java.util.OptionalDouble.empty(), config.constraint(), 1))));
@@ -356,8 +360,25 @@ final class AdminApi {
      * filter), at most {@code max} entries.
      */
     private Future<CityStore.StreamSlice> dayOfDecisions(CityRuntime city, String day, int max) {
-        return Future.fromCompletionStage(services.store().decisionsBackward(city.city(), max,
-                entry -> dayOf(entry).compareTo(day) < 0), context);
+        return Future.fromCompletionStage(services.store().decisionsBackward(city.city(), max, before(day)),
+                context);
+    }
+
+    /** Consecutive entries of earlier days after which a backward read has passed the start of a day. */
+    static final int LATE_ENTRIES = 2_000;
+
+    /**
+     * Where a backward read of the stream stops for {@code day}: past {@link #LATE_ENTRIES} entries in a row of
+     * earlier days. Not at the first one: a replica that flushes the previous day's decisions late (after an
+     * outage) interleaves them with the day's, and stopping there would leave the day's older entries unread.
+     * Called in stream order, one page after another.
+     */
+    static java.util.function.Predicate<Map<String, String>> before(String day) {
+        int[] earlier = {0};
+        return entry -> {
+            earlier[0] = dayOf(entry).compareTo(day) < 0 ? earlier[0] + 1 : 0;
+            return earlier[0] > LATE_ENTRIES;
+        };
     }
 
     /**

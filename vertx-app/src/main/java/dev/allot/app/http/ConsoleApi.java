@@ -6,6 +6,7 @@ import dev.allot.app.auth.Scope;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.redis.CityStore;
 import dev.allot.engine.DecisionCodec;
+import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.report.DayChart;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -62,7 +63,12 @@ final class ConsoleApi {
         final DayChart chart;
         final long dayEndMillis;
         String lastId;
+        /** The first read stopped at its cap: the day's oldest decisions are not in the chart. */
         boolean truncated;
+        /** The last read forward stopped at its cap: newer decisions wait for the next read. */
+        boolean behind;
+        /** Stream entries this release could not decode. */
+        long unreadable;
         /** When the stream was last read: service time (for the day's end), and monotonic time (freshness). */
         long readAt;
         long readAtNanos;
@@ -91,7 +97,9 @@ final class ConsoleApi {
         router.routeWithRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
         router.route("/console/vendor/echarts/*").handler(StaticHandler.create(ECHARTS));
         router.route("/console/vendor/codemirror/*").handler(StaticHandler.create(CODEMIRROR));
-        router.route("/console/*").handler(StaticHandler.create(PAGES).setIndexPage("index.html"));
+        // The pages change with each release; the libraries only with their version.
+        router.route("/console/*").handler(StaticHandler.create(PAGES).setIndexPage("index.html")
+                .setCachingEnabled(false));
     }
 
     private void whoami(RoutingContext ctx) {
@@ -141,6 +149,8 @@ final class ConsoleApi {
             out.put("target", view.target());
             out.put("decisions", view.decisions());
             out.put("truncated", charted.truncated);
+            out.put("behind", charted.behind);
+            out.put("unreadable", charted.unreadable);
             List<Map<String, Object>> points = new ArrayList<>(view.points().size());
             for (DayChart.Point p : view.points()) {
                 Map<String, Object> point = new LinkedHashMap<>();
@@ -169,51 +179,67 @@ final class ConsoleApi {
         if (c != null && c.reading != null) {
             return c.reading;
         }
-        // A day long over changes no more (an hour's grace for late flushes after an outage).
-        if (c != null && (System.nanoTime() - c.readAtNanos < FRESH_MILLIS * 1_000_000L
+        // A chart that has caught up is served as it is for a second; a day long over changes no more (an hour's
+        // grace for late flushes after an outage).
+        if (c != null && !c.behind && (System.nanoTime() - c.readAtNanos < FRESH_MILLIS * 1_000_000L
                 || c.readAt > c.dayEndMillis + 3_600_000L)) {
             return Future.succeededFuture(c);
         }
-        Future<CityStore.StreamSlice> read;
-        Charted charted;
-        if (c == null) {
+        Charted charted = c;
+        if (charted == null) {
             var config = city.setup().config();
             long start = config.tradingDay().startOfDay(day).toEpochMilli();
             long end = config.tradingDay().startOfDay(LocalDate.parse(day).plusDays(1).toString()).toEpochMilli();
             charted = new Charted(new DayChart(day, start, BUCKET_MILLIS, config.constraint()), end);
             charts.put(key, charted);
-            read = Future.fromCompletionStage(services.store().decisionsBackward(city.city(), MAX_FIRST_READ,
-                    entry -> AdminApi.dayOf(entry).compareTo(day) < 0), context);
-        } else {
-            charted = c;
-            read = charted.lastId == null
-                    ? Future.fromCompletionStage(services.store().decisionsBackward(city.city(), MAX_FIRST_READ,
-                            entry -> AdminApi.dayOf(entry).compareTo(day) < 0), context)
-                    : Future.fromCompletionStage(services.store().decisionsAfter(city.city(), charted.lastId,
-                            MAX_READ_FORWARD), context);
         }
-        boolean first = charted.lastId == null;
+        Charted target = charted;
+        boolean first = target.lastId == null;
+        Future<CityStore.StreamSlice> read;
+        if (!first) {
+            read = Future.fromCompletionStage(services.store().decisionsAfter(city.city(), target.lastId,
+                    MAX_READ_FORWARD), context);
+        } else if (services.clock().millis() > target.dayEndMillis + 3_600_000L) {
+            // A past day: read back from its end (and the grace), not through everything written since.
+            read = Future.fromCompletionStage(services.store().decisionsBackward(city.city(),
+                    target.dayEndMillis + 3_600_000L, MAX_FIRST_READ, AdminApi.before(day)), context);
+        } else {
+            read = Future.fromCompletionStage(services.store().decisionsBackward(city.city(), MAX_FIRST_READ,
+                    AdminApi.before(day)), context);
+        }
         Future<Charted> reading = read.compose(slice -> vertx.executeBlocking(() -> {
+            // Decoded in full before any is folded: a failure leaves the chart as it was, to be read again.
+            List<DecisionRecord> records = new ArrayList<>(slice.entries().size());
+            int unreadable = 0;
             for (Map<String, String> entry : slice.entries()) {
-                charted.chart.add(DecisionCodec.fromStream(entry));
+                try {
+                    records.add(DecisionCodec.fromStream(entry));
+                } catch (RuntimeException e) {
+                    // A record this release cannot read (a newer format during a rolling upgrade): counted, skipped.
+                    unreadable++;
+                }
             }
-            return charted.chart.view();
+            records.forEach(target.chart::add);
+            target.unreadable += unreadable;
+            return target.chart.view();
         }, false).map(view -> {
             if (slice.newestId() != null) {
-                charted.lastId = slice.newestId();
+                target.lastId = slice.newestId();
             }
-            charted.truncated |= first && slice.truncated();
-            charted.readAt = services.clock().millis();
-            charted.readAtNanos = System.nanoTime();
-            charted.view = view;
-            return charted;
+            target.truncated |= first && slice.truncated();
+            // A read forward that could not take everything: the next call reads on at once.
+            target.behind = !first && slice.truncated();
+            target.readAt = services.clock().millis();
+            target.readAtNanos = System.nanoTime();
+            target.view = view;
+            return target;
         }));
-        charted.reading = reading;
-        reading.onComplete(ar -> charted.reading = null);
+        target.reading = reading;
+        reading.onComplete(ar -> target.reading = null);
         return reading.recover(e -> {
             // A failed first read leaves nothing worth keeping: the next call starts over.
-            if (charted.view == null) {
-                charts.remove(key);
+            if (target.view == null) {
+                charts.remove(key, target);
             }
             return Future.failedFuture(e);
         });
