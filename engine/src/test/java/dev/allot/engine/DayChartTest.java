@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,17 +31,10 @@ class DayChartTest {
         DecisionEngineTest.compileRules();
         setup = DecisionEngineTest.setup(dir, 0.0, 0.0);
         SplittableRandom random = new SplittableRandom(5);
-        String[] segments = {"new", "low_frequency", "high_frequency"};
         day = new ArrayList<>();
         for (int i = 0; i < 600; i++) {
-            long ts = DAY_START + (long) i * 6 * HOUR / 600;
-            double lambda = 0.05 * (1 + i / 50);
-            DecisionRequest request = new DecisionRequest(null, "demo", "u-" + i, segments[i % 3],
-                    Map.of("rides_30d", (double) random.nextInt(20), "avg_fare", 10.0 + random.nextInt(10),
-                            "days_since_first_ride", (double) random.nextInt(600), "hour", (double) (i / 100)),
-                    Map.of(), List.of(), null);
-            day.add(DecisionEngine.decide(setup, DecisionEngineTest.rules, lambda, request,
-                    new DecisionContext(0, true, 0, 0, 0), "demo.c" + i, ts, "2026-11-24").record());
+            day.add(DecisionEngineTest.recordedArrival(setup, i, random, i / 100, 0.05 * (1 + i / 50),
+                    DAY_START + (long) i * 6 * HOUR / 600));
         }
     }
 

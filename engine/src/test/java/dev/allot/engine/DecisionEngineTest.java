@@ -35,6 +35,21 @@ class DecisionEngineTest {
     }
 
     /** The shipped demo city with the given exploration and holdout shares. */
+    /**
+     * Arrival {@code i} of a recorded synthetic day of the demo city (segments in turn, features drawn from
+     * {@code random}), decided live at {@code lambda} at {@code timestampMillis} on 2026-11-24.
+     */
+    static DecisionRecord recordedArrival(CitySetup setup, int i, java.util.SplittableRandom random, double hour,
+                                          double lambda, long timestampMillis) {
+        String[] segments = {"new", "low_frequency", "high_frequency"};
+        DecisionRequest request = new DecisionRequest(null, "demo", "u-" + i, segments[i % 3],
+                Map.of("rides_30d", (double) random.nextInt(20), "avg_fare", 10.0 + random.nextInt(10),
+                        "days_since_first_ride", (double) random.nextInt(600), "hour", hour),
+                Map.of(), List.of(), null);
+        return DecisionEngine.decide(setup, rules, lambda, request, new DecisionContext(0, true, 0, 0, 0),
+                "demo.r" + i, timestampMillis, "2026-11-24").record();
+    }
+
     static CitySetup setup(Path dir, double exploration, double holdout) throws IOException {
         Path file = dir.resolve("demo.json");
         Files.writeString(file, Files.readString(DEMO)

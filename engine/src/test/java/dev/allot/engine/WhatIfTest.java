@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 
@@ -32,16 +31,10 @@ class WhatIfTest {
         DecisionEngineTest.compileRules();
         setup = DecisionEngineTest.setup(dir, 0.0, 0.0);
         SplittableRandom random = new SplittableRandom(11);
-        String[] segments = {"new", "low_frequency", "high_frequency"};
         day = new ArrayList<>();
         for (int i = 0; i < 4_000; i++) {
-            long ts = DAY_START + (long) i * 86_400_000L / 4_000;
-            DecisionRequest request = new DecisionRequest(null, "demo", "u-" + i, segments[i % 3],
-                    Map.of("rides_30d", (double) random.nextInt(20), "avg_fare", 10.0 + random.nextInt(10),
-                            "days_since_first_ride", (double) random.nextInt(600), "hour", (double) (i * 24 / 4_000)),
-                    Map.of(), List.of(), null);
-            day.add(DecisionEngine.decide(setup, DecisionEngineTest.rules, 0.1, request,
-                    new DecisionContext(0, true, 0, 0, 0), "demo.w" + i, ts, "2026-11-24").record());
+            day.add(DecisionEngineTest.recordedArrival(setup, i, random, i * 24 / 4_000, 0.1,
+                    DAY_START + (long) i * 86_400_000L / 4_000));
         }
     }
 

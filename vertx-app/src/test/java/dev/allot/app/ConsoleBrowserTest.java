@@ -211,6 +211,17 @@ class ConsoleBrowserTest {
                 + ".getOption().series[0].data.length", id)).longValue();
     }
 
+    /** As alice: the running rules opened in the editor, and a new file beside them holding {@code content}. */
+    static void editNewRuleFile(String name, String content) {
+        signInAs(ALICE);
+        open("#/rules");
+        shown(By.id("rule-file"));
+        until(d -> !d.findElements(By.cssSelector("#rule-file option")).isEmpty());
+        shown(By.id("new-file")).sendKeys(name);
+        browser.findElement(By.id("add-file")).click();
+        js("document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])", content);
+    }
+
     // ------------------------------------------------------------------------------------------- tests
 
     @Test
@@ -249,13 +260,7 @@ class ConsoleBrowserTest {
     @Test
     @Order(3)
     void aBrokenRuleShowsItsErrorAtItsLine() throws Exception {
-        signInAs(ALICE);
-        open("#/rules");
-        shown(By.id("rule-file"));
-        until(d -> !d.findElements(By.cssSelector("#rule-file option")).isEmpty());
-        shown(By.id("new-file")).sendKeys("zz-staff.json");
-        browser.findElement(By.id("add-file")).click();
-        js("document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])", STAFF_RULE);
+        editNewRuleFile("zz-staff.json", STAFF_RULE);
         browser.findElement(By.id("validate")).click();
         WebElement error = shown(By.cssSelector("#rule-errors li"));
         assertThat(error.getText()).contains("zz-staff.json, line 5").contains("no_such_field");
@@ -268,13 +273,7 @@ class ConsoleBrowserTest {
     @Test
     @Order(4)
     void aSavedDraftsDryRunShowsWhatItWouldChange() throws Exception {
-        signInAs(ALICE);
-        open("#/rules");
-        shown(By.id("rule-file"));
-        until(d -> !d.findElements(By.cssSelector("#rule-file option")).isEmpty());
-        shown(By.id("new-file")).sendKeys("zz-staff.json");
-        browser.findElement(By.id("add-file")).click();
-        js("document.querySelector('.CodeMirror').CodeMirror.setValue(arguments[0])",
+        editNewRuleFile("zz-staff.json",
                 STAFF_RULE.replace(",\n      { \"field\": \"no_such_field\", \"op\": \"==\", \"value\": 3 } ]", " ]"));
         browser.findElement(By.id("rule-description")).sendKeys("staff accounts get no coupon");
         browser.findElement(By.id("save-draft")).click();
