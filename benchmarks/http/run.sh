@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# The HTTP load harness: a real redis-server, the service, and a bare Vert.x echo of the same request and
+# response, on this machine. In one run:
+#   (a) saturation throughput of the service and the echo with wrk, alternated, two rounds each;
+#   (b) an open-loop sweep of the service at 25%, 50% and 75% of its own saturation rate, latency measured from
+#       each request's intended send time (OpenLoop: HdrHistogram, no coordinated omission);
+#   (c) with SOAK_MINUTES > 0, a soak at 50% recording heap after GC, RSS, threads and Redis memory every 30 s.
+# It checks that every decision the service answered was counted once (the day's total in Redis against its own
+# counter) and
+# reports Redis CPU per decision.
+#
+#   benchmarks/http/run.sh                 # about 4 minutes
+#   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
+#
+# Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
+# Knobs: SAT_SECONDS (15), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), PORTS 6390/8090/8091.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+SAT_SECONDS=${SAT_SECONDS:-15}
+OPEN_SECONDS=${OPEN_SECONDS:-30}
+SOAK_MINUTES=${SOAK_MINUTES:-0}
+CONNECTIONS=${CONNECTIONS:-64}
+WRK_THREADS=${WRK_THREADS:-2}
+REDIS_PORT=6390
+SERVICE_PORT=8090
+ECHO_PORT=8091
+TOKEN=bench-$$
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "installing $2 from Debian"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null
+    else
+      echo "this harness needs $1: apt-get install $2 (as root)" >&2
+      exit 1
+    fi
+  fi
+}
+need java openjdk-17-jdk-headless
+need wrk wrk
+need redis-server redis-server
+need curl curl
+need bc bc
+if [ ! -f vertx-app/target/allot.jar ] || [ ! -f benchmarks/target/benchmarks.jar ]; then
+  command -v mvn >/dev/null 2>&1 || need mvn maven
+  mvn -B -q -ntp -DskipTests package
+fi
+
+work=$(mktemp -d /tmp/allot-http.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$work" --daemonize yes --logfile "$work/redis.log"
+ALLOT_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+  java -XX:+ExitOnOutOfMemoryError -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
+  --data-dir "$work/data" >"$work/service.log" 2>&1 &
+service_pid=$!
+pids+=("$service_pid")
+java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.EchoServer $ECHO_PORT 2 >"$work/echo.log" 2>&1 &
+pids+=("$!")
+
+for port in $SERVICE_PORT $ECHO_PORT; do
+  for _ in $(seq 1 300); do
+    if curl -sf -o /dev/null -X POST "localhost:$port/v1/decisions" -H 'content-type: application/json' \
+         -d '{"city":"demo","userId":"ready","features":{"rides_30d":1}}'; then
+      break
+    fi
+    sleep 0.1
+  done
+done
+
+decisions() {
+  curl -sf -H "Authorization: Bearer $TOKEN" localhost:$SERVICE_PORT/v1/cities/demo/state \
+    | sed -E 's/.*"counts":\{"decisions":([0-9]+).*/\1/'
+}
+pending() {
+  curl -sf -H "Authorization: Bearer $TOKEN" localhost:$SERVICE_PORT/v1/cities/demo/state \
+    | sed -E 's/.*"pendingWrites":([0-9]+).*/\1/'
+}
+settled_decisions() {
+  for _ in $(seq 1 100); do
+    [ "$(pending)" = "0" ] && break
+    sleep 0.1
+  done
+  sleep 0.5
+  decisions
+}
+# Decisions this replica answered (its own counter, in-flight requests wrk gave up on included).
+answered_total() {
+  curl -sf localhost:$SERVICE_PORT/metrics | awk '/^allot_decisions_total\{/ {s += $NF} END {printf "%d", s}'
+}
+redis_cpu() {
+  redis-cli -p $REDIS_PORT info cpu | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.3f", s}'
+}
+
+# One wrk run against a port: prints "rate p50_us p99_us requests errors".
+wrk_run() {
+  local out
+  out=$(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${2}s" --latency -s benchmarks/wrk/decisions.lua \
+        "http://127.0.0.1:$1")
+  echo "$out" >>"$work/wrk.log"
+  local rate p50 p99 requests errors
+  rate=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p50=$(awk '/^p50:/ {print $2}' <<<"$out")
+  p99=$(awk '/^p99:/ {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  errors=$(awk '/^non-2xx or socket errors:/ {print $5}' <<<"$out")
+  echo "$rate $p50 $p99 $requests $errors"
+}
+
+echo "== warm-up (10 s each, not recorded)"
+wrk_run $SERVICE_PORT 10 >/dev/null
+wrk_run $ECHO_PORT 10 >/dev/null
+
+echo "== saturation: wrk -t$WRK_THREADS -c$CONNECTIONS -d${SAT_SECONDS}s, service and echo alternated"
+printf '%-8s %-6s %12s %10s %10s %10s\n' target round requests/s p50_ms p99_ms errors
+service_rates=()
+echo_rates=()
+before=$(settled_decisions)
+answered_before=$(answered_total)
+cpu_before=$(redis_cpu)
+for round in 1 2; do
+  for target in service echo; do
+    port=$SERVICE_PORT
+    [ $target = echo ] && port=$ECHO_PORT
+    read -r rate p50 p99 requests errors <<<"$(wrk_run $port "$SAT_SECONDS")"
+    printf '%-8s %-6s %12.0f %10.2f %10.2f %10s\n' $target $round "$rate" "$(bc -l <<<"$p50/1000")" \
+      "$(bc -l <<<"$p99/1000")" "$errors"
+    if [ $target = service ]; then
+      service_rates+=("$rate")
+    else
+      echo_rates+=("$rate")
+    fi
+  done
+done
+after=$(settled_decisions)
+cpu_after=$(redis_cpu)
+answered=$(( $(answered_total) - answered_before ))
+service_rate=$(printf '%s\n' "${service_rates[@]}" | sort -g | tail -1)
+echo_rate=$(printf '%s\n' "${echo_rates[@]}" | sort -g | tail -1)
+printf 'best of two: service %.0f/s, echo %.0f/s: the service does %.1f%% of the echo\n' "$service_rate" \
+  "$echo_rate" "$(bc -l <<<"100*$service_rate/$echo_rate")"
+counted=$((after - before))
+echo "counted once: the service answered $answered decisions, the day's total in Redis rose by $counted"
+printf 'Redis CPU per decision: %.1f us (used_cpu_sys+user over the service runs)\n' \
+  "$(bc -l <<<"($cpu_after-$cpu_before)*1000000/$counted")"
+redis-cli -p $REDIS_PORT info commandstats | grep -E 'cmdstat_(evalsha|eval|hset|xadd|zadd|get|set|hgetall|hincrbyfloat):' \
+  | sed 's/^/  /' || true
+if [ "$counted" != "$answered" ]; then
+  echo "MISMATCH: decisions answered and counted differ" >&2
+  exit 1
+fi
+
+echo "== open loop: the service at 25%, 50% and 75% of its saturation rate, ${OPEN_SECONDS}s each"
+for share in 25 50 75; do
+  rate=$(bc <<<"$service_rate*$share/100")
+  java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$SERVICE_PORT" \
+    "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 5 | tee -a "$work/open.log" | grep RESULT | sed "s/^/$share% /"
+done
+
+if [ "$SOAK_MINUTES" -gt 0 ]; then
+  rate=$(bc <<<"$service_rate/2")
+  echo "== soak: $rate/s (50%) for $SOAK_MINUTES minutes; a sample every 30 s"
+  java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$SERVICE_PORT" \
+    "$rate" $((SOAK_MINUTES * 60)) "$CONNECTIONS" 0 >"$work/soak.log" 2>&1 &
+  soak=$!
+  pids+=("$soak")
+  printf '%-6s %14s %10s %8s %14s %12s\n' minute heap_after_gc rss threads redis_memory decisions
+  for i in $(seq 1 $((SOAK_MINUTES * 2))); do
+    sleep 30
+    # A full collection, then the heap in use: what the service holds, not what it has yet to collect.
+    jcmd "$service_pid" GC.run >/dev/null
+    heap=$(jcmd "$service_pid" GC.heap_info | awk '/ used / {for (f = 1; f <= NF; f++) if ($f == "used") {gsub(",", "", $(f+1)); print $(f+1); exit}}')
+    rss=$(awk '/^VmRSS:/ {printf "%d MB", $2/1024}' /proc/"$service_pid"/status)
+    threads=$(awk '/^Threads:/ {print $2}' /proc/"$service_pid"/status)
+    mem=$(redis-cli -p $REDIS_PORT info memory | awk -F: '/^used_memory_human:/ {gsub("\r", "", $2); print $2}')
+    printf '%-6s %14s %10s %8s %14s %12s\n' "$(bc <<<"scale=1; $i/2")" "$heap" "$rss" "$threads" "$mem" "$(decisions)"
+  done
+  wait "$soak" || true
+  grep RESULT "$work/soak.log" | sed 's/^/soak /'
+fi
+echo "logs in $work"

@@ -1,0 +1,140 @@
+package dev.allot.bench.http;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import org.HdrHistogram.Histogram;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An open-loop load generator: decision requests sent at a fixed rate whatever the service's answers do, each
+ * request's latency measured from the moment it was meant to be sent (so a stalled server is charged for the
+ * requests it delayed: no coordinated omission), recorded in an HdrHistogram. The bodies are those of
+ * {@code benchmarks/wrk/decisions.lua}: distinct users, varied features.
+ *
+ * <pre>java -cp benchmarks.jar dev.allot.bench.http.OpenLoop URL RATE SECONDS [CONNECTIONS] [WARMUP_SECONDS]</pre>
+ * prints a summary and one {@code RESULT} line for scripts.
+ */
+public final class OpenLoop {
+
+    private static final String[] SEGMENTS = {"new", "low_frequency", "medium_frequency", "high_frequency", "churned"};
+
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    private final HttpClientAgent client;
+    private final String host;
+    private final int port;
+    private final Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    private long sent;
+    private long completed;
+    private long failed;
+    private long non200;
+    private long counter;
+    private boolean recording;
+
+    private OpenLoop(URI url, int connections) {
+        this.host = url.getHost();
+        this.port = url.getPort();
+        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
+                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 3) {
+            System.err.println("usage: OpenLoop URL RATE SECONDS [CONNECTIONS] [WARMUP_SECONDS]");
+            System.exit(2);
+        }
+        URI url = URI.create(args[0]);
+        double rate = Double.parseDouble(args[1]);
+        int seconds = Integer.parseInt(args[2]);
+        int connections = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        OpenLoop load = new OpenLoop(url, connections);
+        try {
+            load.run(rate, warmup, false);
+            load.run(rate, seconds, true);
+            load.report(rate, seconds);
+        } finally {
+            load.vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sends at {@code rate} for {@code seconds}, then waits for the answers (at most 30 s). */
+    private void run(double rate, int seconds, boolean record) throws Exception {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long period = Math.round(1e9 / rate);
+        long total = Math.round(rate * seconds);
+        vertx.runOnContext(v -> {
+            recording = record;
+            sent = 0;
+            completed = 0;
+            long start = System.nanoTime();
+            // Every millisecond, everything that was due by now goes out, each stamped with when it was due.
+            vertx.setPeriodic(1, 1, id -> {
+                long now = System.nanoTime();
+                while (sent < total && start + sent * period <= now) {
+                    send(start + sent * period);
+                    sent++;
+                }
+                if (sent == total) {
+                    vertx.cancelTimer(id);
+                    vertx.setPeriodic(10, waiting -> {
+                        if (completed == total || System.nanoTime() - now > TimeUnit.SECONDS.toNanos(30)) {
+                            vertx.cancelTimer(waiting);
+                            done.complete(null);
+                        }
+                    });
+                }
+            });
+        });
+        done.get(seconds + 60L, TimeUnit.SECONDS);
+    }
+
+    private void send(long intended) {
+        counter++;
+        String body = String.format(Locale.ROOT, "{\"city\":\"demo\",\"userId\":\"open-%d-%d\",\"segment\":\"%s\","
+                        + "\"features\":{\"rides_30d\":%d,\"days_since_first_ride\":%d,\"avg_fare\":%.1f,\"hour\":%d}}",
+                java.util.concurrent.ThreadLocalRandom.current().nextInt(1_000_000), counter,
+                SEGMENTS[(int) (counter % 5)], counter % 30, (counter * 37) % 2000, 10.0 + counter % 13, counter % 24);
+        boolean record = recording;
+        client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
+                        .setURI("/v1/decisions").putHeader("content-type", "application/json"))
+                .compose(request -> request.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(b -> response.statusCode()))
+                .onComplete(ar -> {
+                    completed++;
+                    if (!record) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        failed++;
+                    } else if (ar.result() != 200) {
+                        non200++;
+                    }
+                    latency.recordValue(Math.max(1, (System.nanoTime() - intended) / 1_000));
+                });
+    }
+
+    private void report(double rate, int seconds) {
+        long ok = latency.getTotalCount() - failed - non200;
+        System.out.printf(Locale.ROOT, "open loop at %.0f/s for %d s: %d sent, %d answered 200, %d other status,"
+                        + " %d failed%n", rate, seconds, sent, ok, non200, failed);
+        System.out.printf(Locale.ROOT, "latency from intended send (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f"
+                        + "  max %.3f%n", ms(50), ms(90), ms(99), ms(99.9), latency.getMaxValue() / 1000.0);
+        System.out.printf(Locale.ROOT, "RESULT rate=%.0f sent=%d ok=%d non200=%d failed=%d p50=%.3f p90=%.3f"
+                        + " p99=%.3f p999=%.3f max=%.3f%n", rate, sent, ok, non200, failed, ms(50), ms(90), ms(99),
+                ms(99.9), latency.getMaxValue() / 1000.0);
+    }
+
+    private double ms(double percentile) {
+        return latency.getValueAtPercentile(percentile) / 1000.0;
+    }
+}
