@@ -151,7 +151,7 @@ counted=$((after - before))
 echo "counted once: the service answered $answered decisions, the day's total in Redis rose by $counted"
 printf 'Redis CPU per decision: %.1f us (used_cpu_sys+user over the service runs)\n' \
   "$(bc -l <<<"($cpu_after-$cpu_before)*1000000/$counted")"
-redis-cli -p $REDIS_PORT info commandstats | grep -E 'cmdstat_(evalsha|eval|hset|xadd|zadd|get|set|hgetall|hincrbyfloat):' \
+redis-cli -p $REDIS_PORT info commandstats | grep -E 'cmdstat_(evalsha|eval|hset|xadd|zadd|zcount|get|set|hgetall|hincrbyfloat|expire|zremrangebyscore):' \
   | sed 's/^/  /' || true
 if [ "$counted" != "$answered" ]; then
   echo "MISMATCH: decisions answered and counted differ" >&2

@@ -143,7 +143,20 @@ public final class Journal implements AutoCloseable {
     private final FileLock lock;
     /** Segment sequence to its size in bytes (valid records only). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
-    private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(64 * 1024);
+    /** A growable byte array whose contents are read in place: an append copies each payload once, to disk. */
+    private static final class Bytes extends ByteArrayOutputStream {
+        Bytes(int size) {
+            super(size);
+        }
+
+        byte[] array() {
+            return buf;
+        }
+    }
+
+    private final Bytes buffer = new Bytes(64 * 1024);
+    /** One entry's encoding, before its frame (length and checksum) is written; reused across entries. */
+    private final Bytes payload = new Bytes(64 * 1024);
     private FileChannel current;
     /**
      * How far Redis has confirmed. Moved by {@link #commit} from Redis client threads without the monitor, which
@@ -322,7 +335,7 @@ public final class Journal implements AutoCloseable {
             ends.add(new Position(segment, start + buffer.size()));
         }
         out.flush();
-        ByteBuffer bytes = ByteBuffer.wrap(buffer.toByteArray(), 0, buffer.size());
+        ByteBuffer bytes = ByteBuffer.wrap(buffer.array(), 0, buffer.size());
         try {
             current.position(start);
             while (bytes.hasRemaining()) {
@@ -518,18 +531,17 @@ public final class Journal implements AutoCloseable {
 
     // Encoding: a type byte, then the fields in order; strings as length-prefixed UTF-8 (-1 for null).
 
-    private static void frame(DataOutputStream out, Entry e) throws IOException {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream(2048);
+    private void frame(DataOutputStream out, Entry e) throws IOException {
+        payload.reset();
         DataOutputStream p = new DataOutputStream(payload);
         encode(p, e);
         p.flush();
-        byte[] bytes = payload.toByteArray();
         CRC32C crc = new CRC32C();
-        crc.update(bytes);
+        crc.update(payload.array(), 0, payload.size());
         out.writeInt(MAGIC);
-        out.writeInt(bytes.length);
+        out.writeInt(payload.size());
         out.writeInt((int) crc.getValue());
-        out.write(bytes);
+        out.write(payload.array(), 0, payload.size());
     }
 
     private static void encode(DataOutputStream out, Entry entry) throws IOException {

@@ -37,12 +37,15 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Preparation> prepare(String city, String requestId, String userId, long sinceMillis) {
-        String requestKey = requestId == null ? RedisKeys.request(city, "-") : RedisKeys.request(city, requestId);
-        CompletionStage<List<Object>> reply = Scripts.PREPARE.run(link, ScriptOutputType.MULTI,
-                new String[]{requestKey, RedisKeys.couponHistory(city, userId)},
-                requestId == null ? "0" : "1", Long.toString(sinceMillis));
-        return reply.thenApply(r -> new Preparation(Optional.ofNullable((String) r.get(0)),
-                ((Number) r.get(1)).longValue()));
+        // Plain commands, not a script: the two reads need no atomicity (a claim settles races on the request id),
+        // and a script costs Redis several times a ZCOUNT. Sent together, they share a write and a reply.
+        CompletionStage<Long> coupons = link.call(r -> r.zcount(RedisKeys.couponHistory(city, userId),
+                Range.from(Range.Boundary.including(sinceMillis), Range.Boundary.unbounded())));
+        if (requestId == null) {
+            return coupons.thenApply(n -> new Preparation(Optional.empty(), n));
+        }
+        CompletionStage<String> stored = link.call(r -> r.get(RedisKeys.request(city, requestId)));
+        return stored.thenCombine(coupons, (response, n) -> new Preparation(Optional.ofNullable(response), n));
     }
 
     @Override

@@ -10,6 +10,9 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.time.Duration;
 import java.util.List;
@@ -31,6 +34,15 @@ public final class RedisClients {
      */
     private static final ClientResources RESOURCES = ClientResources.builder()
             .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+            .nettyCustomizer(new NettyCustomizer() {
+                @Override
+                public void afterChannelInitialized(Channel channel) {
+                    // Commands from many requests at once leave in one write instead of one write (and one Redis
+                    // read and reply) each: flushes asked for while the connection's event loop is busy are
+                    // coalesced into one at the end of its turn (at the latest after 256).
+                    channel.pipeline().addFirst(new FlushConsolidationHandler(256, true));
+                }
+            })
             .build();
 
     public static RedisClient create(String url, Duration commandTimeout) {

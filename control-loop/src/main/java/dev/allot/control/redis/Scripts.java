@@ -7,17 +7,6 @@ final class Scripts {
     }
 
     /**
-     * Before deciding: a stored response for this request id (or nil) and the user's coupons since a time.
-     * KEYS: request key, coupon-history key. ARGV: has-request (0/1), since (ms).
-     */
-    static final LuaScript PREPARE = new LuaScript("""
-            local existing = false
-            if ARGV[1] == '1' then existing = redis.call('GET', KEYS[1]) end
-            local count = redis.call('ZCOUNT', KEYS[2], ARGV[2], '+inf')
-            return {existing, count}
-            """);
-
-    /**
      * Claims a request id for a response, or returns the response that claimed it first.
      * KEYS: request key. ARGV: response, ttl seconds.
      */
