@@ -48,7 +48,7 @@ summary() {
       if (depth > 0) { n = split(frame, part, "."); frame = part[1]; for (i = 2; i <= depth && i <= n; i++) frame = frame "." part[i] }
       count[frame]++; total++; top = 0
     }
-    END { for (f in count) printf "%5.1f%% %s\n", 100 * count[f] / total, f }' "$work/samples.txt" | sort -rn | head -"$2"
+    END { for (f in count) printf "%5.1f%% %s\n", 100 * count[f] / total, f }' "$work/samples.txt" | sort -rn | awk -v n="$2" 'NR <= n'
 }
 echo "== Java samples by package (top frame)"
 summary 3 15

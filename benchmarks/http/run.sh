@@ -4,7 +4,8 @@
 #   (a) saturation throughput of the service and the echo with wrk, alternated, two rounds each;
 #   (b) an open-loop sweep of the service at 25%, 50% and 75% of its own saturation rate, latency measured from
 #       each request's intended send time (OpenLoop: HdrHistogram, no coordinated omission);
-#   (c) with SOAK_MINUTES > 0, a soak at 50% recording heap after GC, RSS, threads and Redis memory every 30 s.
+#   (c) with SOAK_MINUTES > 0, a soak at 50% recording heap after GC (from the service's GC log), RSS, threads and
+#       Redis memory every 30 s.
 # It checks that every decision the service answered was counted once (the day's total in Redis against its own
 # counter) and
 # reports Redis CPU per decision.
@@ -59,7 +60,7 @@ trap cleanup EXIT
 
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$work" --daemonize yes --logfile "$work/redis.log"
 ALLOT_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-  java -XX:+ExitOnOutOfMemoryError -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
+  java -XX:+ExitOnOutOfMemoryError -Xlog:gc:file="$work/gc.log" -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
   --data-dir "$work/data" >"$work/service.log" 2>&1 &
 service_pid=$!
 pids+=("$service_pid")
@@ -175,9 +176,9 @@ if [ "$SOAK_MINUTES" -gt 0 ]; then
   printf '%-6s %14s %10s %8s %14s %12s\n' minute heap_after_gc rss threads redis_memory decisions
   for i in $(seq 1 $((SOAK_MINUTES * 2))); do
     sleep 30
-    # A full collection, then the heap in use: what the service holds, not what it has yet to collect.
-    jcmd "$service_pid" GC.run >/dev/null
-    heap=$(jcmd "$service_pid" GC.heap_info | awk '/ used / {for (f = 1; f <= NF; f++) if ($f == "used") {gsub(",", "", $(f+1)); print $(f+1); exit}}')
+    # The heap as the last collection left it (from the GC log): what the service holds, read without forcing a
+    # collection, which would stall the requests the soak is timing.
+    heap=$(grep -oE '[0-9]+M->[0-9]+M' "$work/gc.log" | tail -1 | sed -E 's/.*->//')
     rss=$(awk '/^VmRSS:/ {printf "%d MB", $2/1024}' /proc/"$service_pid"/status)
     threads=$(awk '/^Threads:/ {print $2}' /proc/"$service_pid"/status)
     mem=$(redis-cli -p $REDIS_PORT info memory | awk -F: '/^used_memory_human:/ {gsub("\r", "", $2); print $2}')
