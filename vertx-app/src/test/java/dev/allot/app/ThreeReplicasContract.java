@@ -120,6 +120,60 @@ abstract class ThreeReplicasContract {
         assertThat(streamed).isEqualTo(n);
     }
 
+    /**
+     * The weekly cap (3 coupons in 7 days, counted in Redis) across replicas under concurrent load: users arrive
+     * again and again, each time at another replica, many users at once. The bound the design states: a coupon
+     * counts for other arrivals once its replica's write-behind has flushed it (every 20 ms in production), so a
+     * user may exceed the cap only by arrivals answered before that flush. Here each arrival waits for the previous
+     * one's flush: not one coupon beyond the cap. Retries of a request id on another replica are answered
+     * identically and counted once.
+     */
+    @Test
+    void theWeeklyCapAndRequestIdsHoldAcrossReplicasUnderLoad() throws Exception {
+        // Everyone explores: a level drawn among the allowed ones, so most arrivals would get a coupon.
+        startReplicas(ServiceFixture.city("{ \"explorationShare\": 1.0, \"holdoutShare\": 0.0 }"),
+                UnaryOperator.identity());
+        int users = 24;
+        int arrivals = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<int[]>> perUser = new ArrayList<>();
+        for (int u = 0; u < users; u++) {
+            int user = u;
+            perUser.add(pool.submit(() -> {
+                int coupons = 0;
+                int capped = 0;
+                for (int a = 0; a < arrivals; a++) {
+                    ServiceFixture replica = replicas.get((user + a) % 3);
+                    String body = "{\"city\":\"demo\",\"userId\":\"capped-" + user + "\",\"requestId\":\"cap-"
+                            + user + "-" + a + "\",\"segment\":\"new\",\"features\":{\"rides_30d\":2}}";
+                    ServiceFixture.Response r = replica.post("/v1/decisions", body);
+                    assertThat(r.status()).as(r.text()).isEqualTo(200);
+                    // The app retries on another replica: the same answer, not a second decision.
+                    assertThat(replicas.get((user + a + 1) % 3).post("/v1/decisions", body).text())
+                            .isEqualTo(r.text());
+                    coupons += r.body().get("coupon").asDouble() > 0 ? 1 : 0;
+                    capped += r.body().get("reasons").toString().contains("weekly-coupon-limit") ? 1 : 0;
+                    replica.flushAndRefresh();
+                }
+                return new int[]{coupons, capped};
+            }));
+        }
+        int cappedUsers = 0;
+        for (Future<int[]> f : perUser) {
+            int[] r = f.get(120, TimeUnit.SECONDS);
+            assertThat(r[0]).as("coupons of one user in the week").isLessThanOrEqualTo(3);
+            cappedUsers += r[1] > 0 ? 1 : 0;
+        }
+        pool.shutdown();
+        assertThat(cappedUsers).as("users the cap stopped").isGreaterThan(users / 2);
+        for (ServiceFixture r : replicas) {
+            r.flushAndRefresh();
+        }
+        assertThat(replicas.get(0).service().decisions().city("demo").totals().decisions())
+                .isEqualTo((long) users * arrivals);
+        assertThat(get(redis.<Long>call(r -> r.xlen(RedisKeys.decisions("demo"))))).isEqualTo((long) users * arrivals);
+    }
+
     @Test
     void oneReplicaTicksPerIntervalAndAnotherTakesOverWhenTheHolderStops() throws Exception {
         startReplicas(ControlLeaseTest.CITY, s -> s.withClock(Clock.systemUTC()));
