@@ -14,7 +14,8 @@
 #   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
 #
 # Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
-# Knobs: SAT_SECONDS (15), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), PORTS 6390/8090/8091.
+# Knobs: SAT_SECONDS (15), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), SERVICE_JAVA_OPTS (the
+# service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -60,7 +61,7 @@ trap cleanup EXIT
 
 redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$work" --daemonize yes --logfile "$work/redis.log"
 ALLOT_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-  java -XX:+ExitOnOutOfMemoryError -Xlog:gc:file="$work/gc.log" -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
+  java -XX:+ExitOnOutOfMemoryError ${SERVICE_JAVA_OPTS:-} -Xlog:gc:file="$work/gc.log" -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
   --data-dir "$work/data" >"$work/service.log" 2>&1 &
 service_pid=$!
 pids+=("$service_pid")

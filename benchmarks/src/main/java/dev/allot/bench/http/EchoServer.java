@@ -44,10 +44,10 @@ public final class EchoServer extends VerticleBase {
     @Override
     public Future<?> start() {
         return vertx.createHttpServer(new HttpServerOptions().setPort(port).setCompressionSupported(false))
-                .requestHandler(request -> request.body().onSuccess(body -> {
-                    DecisionRequest parsed = RequestParser.decision(RequestParser.parse(body));
-                    request.response().putHeader("content-type", "application/json").end(answer(parsed));
-                }).onFailure(e -> request.response().setStatusCode(400).end()))
+                .requestHandler(request -> request.body().map(body -> answer(RequestParser.decision(
+                                RequestParser.parse(body))))
+                        .onSuccess(json -> request.response().putHeader("content-type", "application/json").end(json))
+                        .onFailure(e -> request.response().setStatusCode(400).end(String.valueOf(e.getMessage()))))
                 .listen();
     }
 
