@@ -39,6 +39,8 @@ public final class OpenLoop {
     private long non200;
     private long counter;
     private boolean recording;
+    /** Which run a request belongs to: a warm-up answer arriving late is not counted in the measured run. */
+    private int run;
 
     private OpenLoop(URI url, int connections) {
         this.host = url.getHost();
@@ -77,6 +79,7 @@ public final class OpenLoop {
         CompletableFuture<Void> reset = new CompletableFuture<>();
         context.runOnContext(v -> {
             recording = record;
+            run++;
             sent = 0;
             completed = 0;
             reset.complete(null);
@@ -122,11 +125,15 @@ public final class OpenLoop {
         // A distinct user each time, as in the wrk script.
         String body = "{\"city\":\"demo\",\"userId\":\"open-" + counter + FEATURES[(int) (counter % FEATURES.length)];
         boolean record = recording;
+        int of = run;
         client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
                         .setURI("/v1/decisions").putHeader("content-type", "application/json"))
                 .compose(request -> request.send(Buffer.buffer(body)))
                 .compose(response -> response.body().map(b -> response.statusCode()))
                 .onComplete(ar -> {
+                    if (of != run) {
+                        return;
+                    }
                     completed++;
                     if (!record) {
                         return;
