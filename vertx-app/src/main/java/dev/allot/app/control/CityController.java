@@ -378,7 +378,8 @@ public final class CityController {
         return out;
     }
 
-    private static Double finiteOrNull(double v) {
+    /** A figure as JSON shows it: null where there is none yet (NaN before any decision). */
+    public static Double finiteOrNull(double v) {
         return Double.isFinite(v) ? v : null;
     }
 

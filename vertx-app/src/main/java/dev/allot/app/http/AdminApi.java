@@ -396,8 +396,8 @@ final class AdminApi {
         Map<String, Object> s = new LinkedHashMap<>(settings);
         s.put("steerOn", realized ? "realized" : "expected");
         out.put("settings", s);
-        out.put("endMeasured", finiteOrNull(r.endMeasured()));
-        out.put("endDeviation", finiteOrNull(r.endDeviation()));
+        out.put("endMeasured", CityController.finiteOrNull(r.endMeasured()));
+        out.put("endDeviation", CityController.finiteOrNull(r.endDeviation()));
         out.put("endLambda", r.endLambda());
         out.put("revenue", r.revenue());
         out.put("purchases", r.purchases());
@@ -406,16 +406,13 @@ final class AdminApi {
             Map<String, Object> point = new LinkedHashMap<>();
             point.put("at", java.time.Instant.ofEpochMilli(p.timestampMillis()).toString());
             point.put("lambda", p.lambda());
-            point.put("measured", finiteOrNull(p.measured()));
+            point.put("measured", CityController.finiteOrNull(p.measured()));
             path.add(point);
         }
         out.put("path", path);
         return out;
     }
 
-    private static Double finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
-    }
 
     /** The city's kind of budget with another target. */
     private static BudgetConstraint withTarget(BudgetConstraint constraint, double target) {

@@ -3,6 +3,7 @@ package dev.allot.app.http;
 import dev.allot.app.audit.AuditLog;
 import dev.allot.app.auth.Identity;
 import dev.allot.app.auth.Scope;
+import dev.allot.app.control.CityController;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.redis.CityStore;
 import dev.allot.engine.DecisionCodec;
@@ -156,8 +157,8 @@ final class ConsoleApi {
                 Map<String, Object> point = new LinkedHashMap<>();
                 point.put("at", p.at().toString());
                 point.put("decisions", p.decisions());
-                point.put("lambda", finiteOrNull(p.lambda()));
-                point.put("measured", finiteOrNull(p.measured()));
+                point.put("lambda", CityController.finiteOrNull(p.lambda()));
+                point.put("measured", CityController.finiteOrNull(p.measured()));
                 point.put("spend", p.spend());
                 points.add(point);
             }
@@ -261,7 +262,4 @@ final class ConsoleApi {
                 .onFailure(ctx::fail);
     }
 
-    private static Double finiteOrNull(double v) {
-        return Double.isFinite(v) ? v : null;
-    }
 }
