@@ -65,7 +65,23 @@ class TreeEnsembleEquivalenceTest {
 
     @Test
     void ladderWalkScoresEveryLevelExactlyAsRowByRowPrediction() {
-        SyntheticMarket market = new SyntheticMarket(LADDER, 17);
+        assertThat(evaluator.bitVectorWalk()).as("a depth-6 model walks on bit vectors").isTrue();
+        assertLadderWalkMatches(evaluator, nativeModel, 17);
+    }
+
+    @Test
+    void aModelWithTreesOfMoreThanSixtyFourLeavesWalksItsTreesAndScoresTheSame() {
+        TrainingSet data = new SyntheticMarket(LADDER, 23).explorationLog(40_000);
+        try (XGBoostModel deep = ModelTrainer.train(data, new ModelTrainer.Parameters(30, 9, 0.3, false, 1, 2))) {
+            TreeEnsemble deepEvaluator = TreeEnsemble.read(deep.toJson(), SyntheticMarket.SCHEMA);
+            assertThat(deepEvaluator.bitVectorWalk()).as("depth 9 has trees of more than 64 leaves").isFalse();
+            assertLadderWalkMatches(deepEvaluator, deep, 29);
+        }
+    }
+
+    /** Every level exactly as row-by-row prediction, and within 1e-6 of XGBoost4J, with missing values. */
+    private static void assertLadderWalkMatches(TreeEnsemble evaluator, XGBoostModel nativeModel, long seed) {
+        SyntheticMarket market = new SyntheticMarket(LADDER, seed);
         float[] coupons = {0, 2, 4, 6, 8, 10};
         int width = SyntheticMarket.SCHEMA.size();
         for (int i = 0; i < 3_000; i++) {
@@ -82,7 +98,7 @@ class TreeEnsembleEquivalenceTest {
                 rows[j * width + SyntheticMarket.SCHEMA.couponIndex()] = coupons[j];
             }
             evaluator.predict(rows, coupons.length, rowByRow);
-            assertThat(walked).containsExactly(rowByRow);
+            assertThat(walked).as("arrival %d", i).containsExactly(rowByRow);
             double[] reference = new double[coupons.length];
             nativeModel.predict(rows, coupons.length, reference);
             for (int j = 0; j < coupons.length; j++) {
