@@ -11,6 +11,11 @@ public final class StableHash {
 
     /** {@code parts} are hashed with a separator between them, so ("ab", "c") and ("a", "bc") differ. */
     public static double unit(long seed, String... parts) {
+        return (of(seed, parts) >>> 11) * 0x1.0p-53;
+    }
+
+    /** The 64-bit hash {@link #unit} maps to [0, 1). */
+    public static long of(long seed, String... parts) {
         long h = 0xcbf29ce484222325L ^ seed * 0x9E3779B97F4A7C15L;
         for (String part : parts) {
             for (int i = 0; i < part.length(); i++) {
@@ -23,6 +28,6 @@ public final class StableHash {
         h ^= h >>> 33;
         h *= 0xc4ceb9fe1a85ec53L;
         h ^= h >>> 33;
-        return (h >>> 11) * 0x1.0p-53;
+        return h;
     }
 }
