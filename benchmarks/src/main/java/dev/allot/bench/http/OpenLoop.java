@@ -33,6 +33,9 @@ public final class OpenLoop {
     private final String host;
     private final int port;
     private final Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    /** This second's latencies, printed each second with {@code -Dopenloop.seconds=true}: is the tail periodic? */
+    private final Histogram second = new Histogram(TimeUnit.SECONDS.toMicros(60), 2);
+    private static final boolean PER_SECOND = Boolean.getBoolean("openloop.seconds");
     private long sent;
     private long completed;
     private long failed;
@@ -85,6 +88,12 @@ public final class OpenLoop {
             reset.complete(null);
         });
         reset.get(10, TimeUnit.SECONDS);
+        long timer = !record || !PER_SECOND ? -1 : vertx.setPeriodic(1_000, id -> {
+            System.out.printf(Locale.ROOT, "  second: %d answered, p50 %.1f  p99 %.1f  max %.1f ms%n",
+                    second.getTotalCount(), second.getValueAtPercentile(50) / 1000.0,
+                    second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
+            second.reset();
+        });
         long period = Math.round(1e9 / rate);
         long total = Math.round(rate * seconds);
         long start = System.nanoTime();
@@ -103,6 +112,7 @@ public final class OpenLoop {
             CompletableFuture<Boolean> finished = new CompletableFuture<>();
             context.runOnContext(v -> finished.complete(completed == total));
             if (finished.get(10, TimeUnit.SECONDS)) {
+                vertx.cancelTimer(timer);
                 return;
             }
             Thread.sleep(10);
@@ -143,7 +153,9 @@ public final class OpenLoop {
                     } else if (ar.result() != 200) {
                         non200++;
                     }
-                    latency.recordValue(Math.max(1, (System.nanoTime() - intended) / 1_000));
+                    long micros = Math.max(1, (System.nanoTime() - intended) / 1_000);
+                    latency.recordValue(micros);
+                    second.recordValue(micros);
                 });
     }
 
