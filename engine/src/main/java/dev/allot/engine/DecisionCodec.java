@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
+import dev.allot.control.Utf8Fields;
 import dev.allot.rules.Reason;
 import dev.allot.scoring.CsvTable;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.AbstractMap;
@@ -43,35 +45,48 @@ public final class DecisionCodec {
     /**
      * The stream entry for {@code record}, encoded when first read rather than now: the write-behind log reads
      * it on its journal thread (or when it sends the batch), so the request's event loop does not pay for the
-     * record's JSON (4 µs, docs/benchmarks.md). Reading it from several threads at once is safe.
+     * record's JSON (4 µs, docs/benchmarks.md). The JSON is written as UTF-8 bytes, which the journal and Redis
+     * take as they are ({@link Utf8Fields}); reading it as a string decodes them. Safe to read from several
+     * threads at once.
      */
     public static Map<String, String> toStream(DecisionRecord record) {
         return new DeferredEntry(record);
     }
 
-    private static final class DeferredEntry extends AbstractMap<String, String> {
+    private static final class DeferredEntry extends AbstractMap<String, String> implements Utf8Fields {
         private DecisionRecord record;
-        private volatile Map<String, String> fields;
+        private volatile Map<String, byte[]> utf8;
+        private volatile Map<String, String> text;
 
         DeferredEntry(DecisionRecord record) {
             this.record = record;
         }
 
         @Override
-        public Set<Entry<String, String>> entrySet() {
-            Map<String, String> encoded = fields;
+        public Map<String, byte[]> utf8() {
+            Map<String, byte[]> encoded = utf8;
             if (encoded == null) {
                 synchronized (this) {
-                    encoded = fields;
+                    encoded = utf8;
                     if (encoded == null) {
-                        encoded = Map.of(FIELD, toJson(record));
-                        fields = encoded;
+                        encoded = Map.of(FIELD, toJsonBytes(record));
+                        utf8 = encoded;
                         // A pending decision then holds its JSON only, as it did when encoded eagerly.
                         record = null;
                     }
                 }
             }
-            return encoded.entrySet();
+            return encoded;
+        }
+
+        @Override
+        public Set<Entry<String, String>> entrySet() {
+            Map<String, String> decoded = text;
+            if (decoded == null) {
+                decoded = Map.of(FIELD, new String(utf8().get(FIELD), StandardCharsets.UTF_8));
+                text = decoded;
+            }
+            return decoded.entrySet();
         }
     }
 
@@ -104,6 +119,15 @@ public final class DecisionCodec {
         try {
             // Through the mapper, so the generator writes into Jackson's recycled buffers.
             return Json.MAPPER.writeValueAsString(new Writer(r));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write decision record " + r.decisionId(), e);
+        }
+    }
+
+    /** {@link #toJson} as UTF-8, written as bytes from the start. */
+    public static byte[] toJsonBytes(DecisionRecord r) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(new Writer(r));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write decision record " + r.decisionId(), e);
         }

@@ -1,8 +1,14 @@
 package dev.allot.engine;
 
+import dev.allot.control.Utf8Fields;
+import dev.allot.control.journal.Journal;
 import dev.allot.rules.Reason;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +45,27 @@ class DecisionCodecTest {
             DecisionRecord read = DecisionCodec.fromStream(DecisionCodec.toStream(original));
             assertThat(read).usingRecursiveComparison().isEqualTo(original);
             assertThat(DecisionCodec.toJson(read)).isEqualTo(DecisionCodec.toJson(original));
+        }
+    }
+
+    @Test
+    void theStreamEntryIsTheRecordsJsonAsUtf8AndThroughTheJournalReadsBackTheSame(@TempDir Path dir)
+            throws IOException {
+        DecisionRecord original = record(2);
+        Map<String, String> entry = DecisionCodec.toStream(original);
+        assertThat(entry).isInstanceOf(Utf8Fields.class);
+        byte[] utf8 = ((Utf8Fields) entry).utf8().get(DecisionCodec.FIELD);
+        assertThat(new String(utf8, StandardCharsets.UTF_8)).isEqualTo(DecisionCodec.toJson(original));
+        assertThat(entry).containsExactly(Map.entry(DecisionCodec.FIELD, DecisionCodec.toJson(original)));
+
+        // The journal writes the bytes as they are; what it reads back is the same text.
+        try (Journal journal = Journal.open(Journal.Settings.defaults(dir))) {
+            journal.append(List.of(new Journal.Batch("b-1", original.city(), original.day(), Map.of(),
+                    List.of(original.event(DecisionCodec.toStream(original))), new LinkedHashMap<>())));
+            Journal.Batch read = (Journal.Batch) journal.read(journal.cursor(), 10).get(0).entry();
+            Map<String, String> stream = read.events().get(0).streamFields();
+            assertThat(DecisionCodec.fromStream(stream)).usingRecursiveComparison().isEqualTo(original);
+            assertThat(stream.get(DecisionCodec.FIELD)).isEqualTo(DecisionCodec.toJson(original));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.allot.control.journal;
 
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.Utf8Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -614,6 +615,16 @@ public final class Journal implements AutoCloseable {
     }
 
     private static void writeStrings(DataOutputStream out, Map<String, String> map) throws IOException {
+        if (map instanceof Utf8Fields encoded) {
+            Map<String, byte[]> utf8 = encoded.utf8();
+            out.writeInt(utf8.size());
+            for (var e : utf8.entrySet()) {
+                writeString(out, e.getKey());
+                out.writeInt(e.getValue().length);
+                out.write(e.getValue());
+            }
+            return;
+        }
         out.writeInt(map.size());
         for (var e : map.entrySet()) {
             writeString(out, e.getKey());

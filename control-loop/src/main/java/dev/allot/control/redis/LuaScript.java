@@ -2,14 +2,20 @@ package dev.allot.control.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * A Lua script called by its SHA-1 ({@code EVALSHA}), so each call carries the arguments, not the script text.
@@ -46,5 +52,41 @@ final class LuaScript {
             }
             return CompletableFuture.<T>failedFuture(cause);
         }).thenCompose(stage -> stage);
+    }
+
+    /**
+     * The same call with arguments that are a {@code String} (sent as UTF-8) or a {@code byte[]} (sent as it is,
+     * not copied into a string first: a decision record's JSON).
+     */
+    <T> CompletionStage<T> run(RedisLink redis, Supplier<CommandOutput<String, String, T>> output, List<String> keys,
+                               List<Object> args) {
+        return redis.<T>call(r -> r.dispatch(CommandType.EVALSHA, output.get(), arguments(sha, keys, args)))
+                .handle((result, error) -> {
+                    if (error == null) {
+                        return CompletableFuture.completedFuture(result);
+                    }
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof RedisNoScriptException) {
+                        return redis.<T>call(r -> r.dispatch(CommandType.EVAL, output.get(),
+                                arguments(text, keys, args)));
+                    }
+                    return CompletableFuture.<T>failedFuture(cause);
+                }).thenCompose(stage -> stage);
+    }
+
+    private static CommandArgs<String, String> arguments(String script, List<String> keys, List<Object> args) {
+        CommandArgs<String, String> c = new CommandArgs<>(StringCodec.UTF8).addValue(script).add(keys.size());
+        for (String key : keys) {
+            c.addKey(key);
+        }
+        for (Object arg : args) {
+            if (arg instanceof byte[] bytes) {
+                c.add(bytes);
+            } else {
+                c.addValue((String) arg);
+            }
+        }
+        return c;
     }
 }

@@ -2,10 +2,13 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.Utf8Fields;
 import dev.allot.control.DecisionSink;
 import dev.allot.control.journal.Journal;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -713,12 +716,13 @@ public final class WriteBehindLog implements DecisionSink {
 
     /** {@code end}: the batch's place in the journal, its replica's new high-water mark (null: not journaled). */
     private CompletionStage<Long> sendBatch(Journal.Batch batch, Journal.Position end) {
-        List<String> keys = new ArrayList<>();
+        List<String> keys = new ArrayList<>(4 + 2 * batch.events().size() + batch.claims().size());
         keys.add(RedisKeys.flushMarker(batch.city(), batch.id()));
         keys.add(RedisKeys.totals(batch.city(), batch.day()));
         keys.add(RedisKeys.decisions(batch.city()));
         keys.add(RedisKeys.highWater(batch.city()));
-        List<String> args = new ArrayList<>();
+        List<Object> args = new ArrayList<>(12 + 2 * batch.totals().size() + 22 * batch.events().size()
+                + batch.claims().size());
         args.add(Long.toString(settings.markerTtlSeconds()));
         args.add(Long.toString(settings.totalsTtlSeconds()));
         args.add(Long.toString(settings.recordTtlSeconds()));
@@ -736,7 +740,16 @@ public final class WriteBehindLog implements DecisionSink {
         for (DecisionEvent e : batch.events()) {
             keys.add(RedisKeys.decision(e.city(), e.decisionId()));
             keys.add(RedisKeys.couponHistory(e.city(), e.userId()));
-            addPairs(args, e.streamFields());
+            if (e.streamFields() instanceof Utf8Fields encoded) {
+                Map<String, byte[]> utf8 = encoded.utf8();
+                args.add(Integer.toString(utf8.size()));
+                utf8.forEach((k, v) -> {
+                    args.add(k);
+                    args.add(v);
+                });
+            } else {
+                addPairs(args, e.streamFields());
+            }
             addPairs(args, e.record());
             args.add(e.couponGiven() ? "1" : "0");
             args.add(Long.toString(e.timestampMillis()));
@@ -747,11 +760,10 @@ public final class WriteBehindLog implements DecisionSink {
             keys.add(RedisKeys.request(batch.city(), requestId));
             args.add(response);
         });
-        return Scripts.FLUSH.run(redis, ScriptOutputType.INTEGER, keys.toArray(String[]::new),
-                args.toArray(String[]::new));
+        return Scripts.FLUSH.run(redis, () -> new IntegerOutput<>(StringCodec.UTF8), keys, args);
     }
 
-    private static void addPairs(List<String> args, Map<String, String> pairs) {
+    private static void addPairs(List<Object> args, Map<String, String> pairs) {
         args.add(Integer.toString(pairs.size()));
         pairs.forEach((k, v) -> {
             args.add(k);
