@@ -3,23 +3,24 @@
 # response, on this machine. In one run:
 #   (a) saturation throughput of the service and the echo with wrk, alternated, two rounds each;
 #   (b) an open-loop sweep of the service at 25%, 50% and 75% of its own saturation rate, latency measured from
-#       each request's intended send time (OpenLoop: HdrHistogram, no coordinated omission);
+#       each request's intended send time (OpenLoop: HdrHistogram, no coordinated omission), and of the echo at
+#       the same rates (the generator's own floor on these cores);
 #   (c) with SOAK_MINUTES > 0, a soak at 50% recording heap after GC (from the service's GC log), RSS, threads and
 #       Redis memory every 30 s.
 # It checks that every decision the service answered was counted once (the day's total in Redis against its own
-# counter) and
-# reports Redis CPU per decision.
+# counter) and reports Redis CPU per decision.
 #
-#   benchmarks/http/run.sh                 # about 4 minutes
+#   benchmarks/http/run.sh                 # about 7 minutes
 #   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
 #
 # Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
-# Knobs: SAT_SECONDS (15), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), SERVICE_JAVA_OPTS (the
+# Knobs: SAT_SECONDS (15), WARMUP_SECONDS (the service's, 30), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), SERVICE_JAVA_OPTS (the
 # service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SAT_SECONDS=${SAT_SECONDS:-15}
+WARMUP_SECONDS=${WARMUP_SECONDS:-30}
 OPEN_SECONDS=${OPEN_SECONDS:-30}
 SOAK_MINUTES=${SOAK_MINUTES:-0}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -117,8 +118,10 @@ wrk_run() {
   echo "$rate $p50 $p99 $requests $errors"
 }
 
-echo "== warm-up (10 s each, not recorded)"
-wrk_run $SERVICE_PORT 10 >/dev/null
+# The service has far more code for the JIT to compile (rules, model, Redis client) than the echo, on two cores
+# shared with everything else: measured from cold, its rate kept rising for about half a minute.
+echo "== warm-up (service ${WARMUP_SECONDS}s, echo 10 s, not recorded)"
+wrk_run $SERVICE_PORT "$WARMUP_SECONDS" >/dev/null
 wrk_run $ECHO_PORT 10 >/dev/null
 
 echo "== saturation: wrk -t$WRK_THREADS -c$CONNECTIONS -d${SAT_SECONDS}s, service and echo alternated"
@@ -160,11 +163,18 @@ if [ "$counted" != "$answered" ]; then
   exit 1
 fi
 
-echo "== open loop: the service at 25%, 50% and 75% of its saturation rate, ${OPEN_SECONDS}s each"
+# The echo at the same rates is the floor: what the generator, a JVM on the same two cores, measures when the
+# server does next to nothing.
+echo "== open loop: the service (and the echo) at 25%, 50% and 75% of the service's saturation rate, ${OPEN_SECONDS}s each"
 for share in 25 50 75; do
   rate=$(bc <<<"$service_rate*$share/100")
-  java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$SERVICE_PORT" \
-    "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 5 | tee -a "$work/open.log" | grep RESULT | sed "s/^/$share% /"
+  for target in service echo; do
+    port=$SERVICE_PORT
+    [ $target = echo ] && port=$ECHO_PORT
+    java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$port" \
+      "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 10 | tee -a "$work/open.log" | grep RESULT \
+      | sed "s/^/$share% $target /"
+  done
 done
 
 if [ "$SOAK_MINUTES" -gt 0 ]; then

@@ -166,7 +166,7 @@ public class DecisionBenchmark {
     /** Encoding one record for the decision stream: what the journal thread does for each decision. */
     @Benchmark
     public Object encode() {
-        return DecisionCodec.toJson(records[next++ & (RECORDS - 1)]);
+        return DecisionCodec.toJsonBytes(records[next++ & (RECORDS - 1)]);
     }
 
     /** Scoring 6 rows with the pure-Java evaluator (the per-arrival path). */

@@ -44,26 +44,45 @@ final class Scripts {
             local nd = tonumber(ARGV[i]); i = i + 1
             local k = 5
             for d = 1, nd do
+              -- The usual shapes (one stream field, six index fields) are called directly: a Lua table per call
+              -- cost more than the command.
               local ns = tonumber(ARGV[i]); i = i + 1
-              local entry = {}
-              for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
+              if ns == 1 then
+                redis.call('XADD', KEYS[3], '*', ARGV[i], ARGV[i + 1])
+              else
+                local entry = {}
+                for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
+                redis.call('XADD', KEYS[3], '*', unpack(entry))
+              end
               i = i + ns * 2
-              redis.call('XADD', KEYS[3], 'MINID', ARGV[4], '*', unpack(entry))
               local nr = tonumber(ARGV[i]); i = i + 1
-              local record = {}
-              for s = 1, nr * 2 do record[s] = ARGV[i + s - 1] end
+              if nr == 6 then
+                redis.call('HSET', KEYS[k], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
+                  ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11])
+              else
+                local record = {}
+                for s = 1, nr * 2 do record[s] = ARGV[i + s - 1] end
+                redis.call('HSET', KEYS[k], unpack(record))
+              end
               i = i + nr * 2
-              redis.call('HSET', KEYS[k], unpack(record))
               redis.call('EXPIRE', KEYS[k], ARGV[3])
               if ARGV[i] == '1' then
-                redis.call('ZADD', KEYS[k + 1], ARGV[i + 1], ARGV[i + 2])
-                redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', tonumber(ARGV[i + 1]) - 8 * 86400000)
+                local at = tonumber(ARGV[i + 1])
+                redis.call('ZADD', KEYS[k + 1], at, ARGV[i + 2])
+                -- Grants older than 8 days are trimmed at one grant in eight (reads count from 7 days back, so an
+                -- old grant kept a little longer is never counted), and all go with the key 8 days after the last.
+                if at % 8 == 0 then
+                  redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', at - 8 * 86400000)
+                end
                 redis.call('EXPIRE', KEYS[k + 1], 8 * 86400)
               end
               i = i + 3
               k = k + 2
             end
-            if nd > 0 then redis.call('XTRIM', KEYS[3], 'MAXLEN', '~', ARGV[5]) end
+            if nd > 0 then
+              redis.call('XTRIM', KEYS[3], 'MINID', ARGV[4])
+              redis.call('XTRIM', KEYS[3], 'MAXLEN', '~', ARGV[5])
+            end
             local claimTtl = ARGV[i]; i = i + 1
             while k <= #KEYS do
               redis.call('SET', KEYS[k], ARGV[i], 'NX', 'EX', claimTtl)
