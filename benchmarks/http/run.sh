@@ -171,8 +171,9 @@ for share in 25 50 75; do
   for target in service echo; do
     port=$SERVICE_PORT
     [ $target = echo ] && port=$ECHO_PORT
-    java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$port" \
-      "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 10 | tee -a "$work/open.log" | grep RESULT \
+    # Each second's percentiles go to open.log: they show whether a tail is spread out or one stall.
+    java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
+      "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 10 | tee -a "$work/open.log" | grep RESULT \
       | sed "s/^/$share% $target /"
   done
 done
@@ -180,8 +181,8 @@ done
 if [ "$SOAK_MINUTES" -gt 0 ]; then
   rate=$(bc <<<"$service_rate/2")
   echo "== soak: $rate/s (50%) for $SOAK_MINUTES minutes; a sample every 30 s"
-  java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop "http://127.0.0.1:$SERVICE_PORT" \
-    "$rate" $((SOAK_MINUTES * 60)) "$CONNECTIONS" 0 >"$work/soak.log" 2>&1 &
+  java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
+    "http://127.0.0.1:$SERVICE_PORT" "$rate" $((SOAK_MINUTES * 60)) "$CONNECTIONS" 0 >"$work/soak.log" 2>&1 &
   soak=$!
   pids+=("$soak")
   printf '%-6s %14s %10s %8s %14s %12s\n' minute heap_after_gc rss threads redis_memory decisions
