@@ -14,8 +14,8 @@
 #   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
 #
 # Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
-# Knobs: SAT_SECONDS (15), WARMUP_SECONDS (the service's, 30), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS (2), SERVICE_JAVA_OPTS (the
-# service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
+# Knobs: SAT_SECONDS (15), WARMUP_SECONDS (the service's, 30), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS
+# (2), SERVICE_JAVA_OPTS (the service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

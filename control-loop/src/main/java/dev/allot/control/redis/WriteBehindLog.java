@@ -2,8 +2,8 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionEvent;
-import dev.allot.control.Utf8Fields;
 import dev.allot.control.DecisionSink;
+import dev.allot.control.Utf8Fields;
 import dev.allot.control.journal.Journal;
 
 import io.lettuce.core.ScriptOutputType;

@@ -12,10 +12,10 @@ import java.util.Arrays;
  *
  * <p>A fixed table of primitive arrays, 4-way set-associative by a 64-bit hash of the user: allocated once, so a
  * grant allocates nothing. A map of strings to arrays made every new user's entry an object graph that outlived
- * the young generation and then died in the old one (2 MB/s promoted at 8,000 grants a second, docs/benchmarks.md).
- * A set that is full forgets the user whose latest grant is oldest; a user forgotten, or a grant counted to the
- * second below it, only lowers the count, which stays a lower bound. Two users sharing a 64-bit hash (about one
- * pair in 10^8 at this size) would share counts.
+ * the young generation and then died in the old one (the heap after a young collection halved without it,
+ * docs/benchmarks.md). A set that is full forgets the user whose latest grant is oldest; a user forgotten, or a
+ * grant counted to the second below it, only lowers the count, which stays a lower bound. Two users sharing a
+ * 64-bit hash would share counts (odds about two in a billion that any pair in a full table does).
  */
 final class LocalGrants {
 
