@@ -27,7 +27,7 @@ public abstract class CityStateStoreContract {
                 Map.of(CityTotals.DECISIONS, 1.0, CityTotals.CONVERSIONS, 0.5, CityTotals.REVENUE, 6.0));
     }
 
-    private static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    protected static <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get();
     }
 

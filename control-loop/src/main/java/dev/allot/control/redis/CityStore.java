@@ -6,6 +6,7 @@ import dev.allot.control.PidGains;
 import dev.allot.control.PidState;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 
@@ -14,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -88,7 +91,20 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
-        return link.call(r -> r.hgetall(RedisKeys.decision(city, decisionId)));
+        String key = RedisKeys.decision(city, decisionId);
+        return link.call(r -> r.get(key)).handle((value, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(value == null ? Map.<String, String>of()
+                        : OutcomeIndex.decode(value));
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage())
+                    .startsWith("WRONGTYPE")) {
+                // Indexed as a hash, before the index became one value: such keys live out their 8 days.
+                return link.call(r -> r.hgetall(key));
+            }
+            return CompletableFuture.<Map<String, String>>failedFuture(cause);
+        }).thenCompose(stage -> stage);
     }
 
     /**

@@ -25,7 +25,8 @@ final class Scripts {
      * user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
      * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
      * field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
-     * record pair count, record pairs, coupon-given (0/1), timestamp ms, decision id; then the claims' ttl and
+     * outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms, decision id; then the
+     * claims' ttl and
      * one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
@@ -44,8 +45,8 @@ final class Scripts {
             local nd = tonumber(ARGV[i]); i = i + 1
             local k = 5
             for d = 1, nd do
-              -- The usual shapes (one stream field, six index fields) are called directly: a Lua table per call
-              -- cost more than the command.
+              -- The usual shape (one stream field) is called directly: a Lua table per call cost more than the
+              -- command.
               local ns = tonumber(ARGV[i]); i = i + 1
               if ns == 1 then
                 redis.call('XADD', KEYS[3], '*', ARGV[i], ARGV[i + 1])
@@ -55,17 +56,9 @@ final class Scripts {
                 redis.call('XADD', KEYS[3], '*', unpack(entry))
               end
               i = i + ns * 2
-              local nr = tonumber(ARGV[i]); i = i + 1
-              if nr == 6 then
-                redis.call('HSET', KEYS[k], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],
-                  ARGV[i + 6], ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11])
-              else
-                local record = {}
-                for s = 1, nr * 2 do record[s] = ARGV[i + s - 1] end
-                redis.call('HSET', KEYS[k], unpack(record))
-              end
-              i = i + nr * 2
-              redis.call('EXPIRE', KEYS[k], ARGV[3])
+              -- NX: a decision's index is written once, so a batch sent again cannot wipe an outcome counted since.
+              redis.call('SET', KEYS[k], ARGV[i], 'NX', 'EX', ARGV[3])
+              i = i + 1
               if ARGV[i] == '1' then
                 local at = tonumber(ARGV[i + 1])
                 redis.call('ZADD', KEYS[k + 1], at, ARGV[i + 2])
@@ -93,13 +86,22 @@ final class Scripts {
             """);
 
     /**
-     * Records an outcome once. KEYS: decision record, totals hash of the decision's day, outcome stream.
+     * Records an outcome once, in the decision's outcome index (a JSON value, {@link OutcomeIndex}, or a hash
+     * written before it). KEYS: decision record, totals hash of the decision's day, outcome stream.
      * ARGV: converted (0/1), revenue, coupon, timestamp ms, decision id.
      * Returns -1 for an unknown decision, 0 for a repeated outcome, 1 when counted.
      */
     static final LuaScript OUTCOME = new LuaScript("""
-            if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-            if redis.call('HSETNX', KEYS[1], 'outcome', ARGV[1]) == 0 then return 0 end
+            local kind = redis.call('TYPE', KEYS[1])['ok']
+            if kind == 'none' then return -1 end
+            if kind == 'hash' then
+              if redis.call('HSETNX', KEYS[1], 'outcome', ARGV[1]) == 0 then return 0 end
+            else
+              -- A JSON object of strings: a quote, outcome, a quote and a colon can only be its key.
+              local index = redis.call('GET', KEYS[1])
+              if string.find(index, '"outcome":', 1, true) then return 0 end
+              redis.call('SET', KEYS[1], string.sub(index, 1, -2) .. ',"outcome":"' .. ARGV[1] .. '"}', 'KEEPTTL')
+            end
             redis.call('HINCRBYFLOAT', KEYS[2], 'outcomes', 1)
             if ARGV[1] == '1' then
               redis.call('HINCRBYFLOAT', KEYS[2], 'purchases', 1)

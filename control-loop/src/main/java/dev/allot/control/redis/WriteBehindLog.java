@@ -721,7 +721,7 @@ public final class WriteBehindLog implements DecisionSink {
         keys.add(RedisKeys.totals(batch.city(), batch.day()));
         keys.add(RedisKeys.decisions(batch.city()));
         keys.add(RedisKeys.highWater(batch.city()));
-        List<Object> args = new ArrayList<>(12 + 2 * batch.totals().size() + 22 * batch.events().size()
+        List<Object> args = new ArrayList<>(12 + 2 * batch.totals().size() + 7 * batch.events().size()
                 + batch.claims().size());
         args.add(Long.toString(settings.markerTtlSeconds()));
         args.add(Long.toString(settings.totalsTtlSeconds()));
@@ -750,7 +750,7 @@ public final class WriteBehindLog implements DecisionSink {
             } else {
                 addPairs(args, e.streamFields());
             }
-            addPairs(args, e.record());
+            args.add(OutcomeIndex.encode(e.record()));
             args.add(e.couponGiven() ? "1" : "0");
             args.add(Long.toString(e.timestampMillis()));
             args.add(e.decisionId());

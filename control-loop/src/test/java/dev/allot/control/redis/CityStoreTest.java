@@ -60,7 +60,38 @@ class CityStoreTest extends CityStateStoreContract {
         append(decision("d1", "u", "2026-11-23", 1, true));
         store.recordOutcome("c", "d1", "2026-11-23", true, 12, 2, 1).toCompletableFuture().get();
         assertThat(connection.sync().xlen(RedisKeys.outcomes("c"))).isEqualTo(1);
-        assertThat(connection.sync().hgetall(RedisKeys.decision("c", "d1"))).containsEntry("outcome", "1");
+        assertThat(get(store.decisionRecord("c", "d1"))).containsEntry("outcome", "1").containsEntry("coupon", "4.0");
+        assertThat(connection.sync().ttl(RedisKeys.decision("c", "d1"))).as("the index keeps its expiry")
+                .isPositive();
+    }
+
+    @Test
+    void anIndexWrittenAsAHashBeforeStillReadsAndTakesItsOutcomeOnce() throws Exception {
+        String key = RedisKeys.decision("c", "old-1");
+        connection.sync().hset(key, Map.of("day", "2026-11-23", "level", "2", "coupon", "4.0", "price", "14.0",
+                "segment", "new", "group", "optimized"));
+        connection.sync().expire(key, 3600);
+        assertThat(get(store.decisionRecord("c", "old-1"))).containsEntry("coupon", "4.0");
+        assertThat(store.recordOutcome("c", "old-1", "2026-11-23", true, 14, 4, 1).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        assertThat(store.recordOutcome("c", "old-1", "2026-11-23", false, 0, 0, 2).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.DUPLICATE);
+        assertThat(get(store.decisionRecord("c", "old-1"))).containsEntry("outcome", "1");
+    }
+
+    @Test
+    void aSegmentThatLooksLikeTheOutcomeFieldDoesNotMarkTheDecision() throws Exception {
+        DecisionEvent tricky = decision("d-tricky", "u", "2026-11-23", 1, true);
+        Map<String, String> index = new java.util.LinkedHashMap<>(tricky.record());
+        index.put("segment", "\"outcome\":\"1\"}");
+        append(new DecisionEvent(tricky.city(), tricky.day(), tricky.decisionId(), tricky.userId(),
+                tricky.timestampMillis(), tricky.couponGiven(), tricky.streamFields(), index, tricky.totals()));
+        assertThat(get(store.decisionRecord("c", "d-tricky"))).containsEntry("segment", "\"outcome\":\"1\"}")
+                .doesNotContainKey("outcome");
+        assertThat(store.recordOutcome("c", "d-tricky", "2026-11-23", true, 12, 2, 1).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        assertThat(get(store.decisionRecord("c", "d-tricky"))).containsEntry("outcome", "1")
+                .containsEntry("segment", "\"outcome\":\"1\"}");
     }
 
     private CityStore.EpochResult recreate(String epoch, Map<String, String> state, long now) throws Exception {
