@@ -10,7 +10,7 @@
 # It checks that every decision the service answered was counted once (the day's total in Redis against its own
 # counter) and reports Redis CPU per decision.
 #
-#   benchmarks/http/run.sh                 # about 7 minutes
+#   benchmarks/http/run.sh                 # about 9 minutes
 #   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
 #
 # Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
@@ -171,9 +171,11 @@ for share in 25 50 75; do
   for target in service echo; do
     port=$SERVICE_PORT
     [ $target = echo ] && port=$ECHO_PORT
-    # Each second's percentiles go to open.log: they show whether a tail is spread out or one stall.
+    # Each second's percentiles go to open.log: they show whether a tail is spread out or one stall. The warm-up
+    # is 30 s: the generator is a fresh JVM each time, and beside a busy service its own JIT took 10–15 s to
+    # catch up with the rate (the first seconds' latencies climbed to seconds, then drained).
     java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
-      "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 10 | tee -a "$work/open.log" | grep RESULT \
+      "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 30 | tee -a "$work/open.log" | grep RESULT \
       | sed "s/^/$share% $target /"
   done
 done

@@ -92,9 +92,9 @@ public final class OpenLoop {
             reset.complete(null);
         });
         reset.get(10, TimeUnit.SECONDS);
-        long timer = !record || !PER_SECOND ? -1 : vertx.setPeriodic(1_000, id -> {
-            System.out.printf(Locale.ROOT, "  second: %d answered, p50 %.1f  p99 %.1f  max %.1f ms%n",
-                    second.getTotalCount(), second.getValueAtPercentile(50) / 1000.0,
+        long timer = !PER_SECOND ? -1 : vertx.setPeriodic(1_000, id -> {
+            System.out.printf(Locale.ROOT, "  %s: %d answered, p50 %.1f  p99 %.1f  max %.1f ms%n",
+                    record ? "second" : "warm-up second", second.getTotalCount(), second.getValueAtPercentile(50) / 1000.0,
                     second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
             second.reset();
         });
