@@ -184,7 +184,7 @@ if [ "$SOAK_MINUTES" -gt 0 ]; then
   rate=$(bc <<<"$service_rate/2")
   echo "== soak: $rate/s (50%) for $SOAK_MINUTES minutes; a sample every 30 s"
   java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
-    "http://127.0.0.1:$SERVICE_PORT" "$rate" $((SOAK_MINUTES * 60)) "$CONNECTIONS" 0 >"$work/soak.log" 2>&1 &
+    "http://127.0.0.1:$SERVICE_PORT" "$rate" $((SOAK_MINUTES * 60)) "$CONNECTIONS" 30 >"$work/soak.log" 2>&1 &
   soak=$!
   pids+=("$soak")
   printf '%-6s %14s %10s %8s %14s %12s\n' minute heap_after_gc rss threads redis_memory decisions
