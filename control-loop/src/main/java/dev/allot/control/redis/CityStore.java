@@ -15,8 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -92,19 +90,11 @@ public final class CityStore implements CityStateStore {
     @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
         String key = RedisKeys.decision(city, decisionId);
-        return link.call(r -> r.get(key)).handle((value, error) -> {
-            if (error == null) {
-                return CompletableFuture.completedFuture(value == null ? Map.<String, String>of()
-                        : OutcomeIndex.decode(value));
-            }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof RedisCommandExecutionException && String.valueOf(cause.getMessage())
-                    .startsWith("WRONGTYPE")) {
-                // Indexed as a hash, before the index became one value: such keys live out their 8 days.
-                return link.call(r -> r.hgetall(key));
-            }
-            return CompletableFuture.<Map<String, String>>failedFuture(cause);
-        }).thenCompose(stage -> stage);
+        // A WRONGTYPE error: indexed as a hash, before the index became one value; such keys live out their 8 days.
+        return RedisLink.orElseOn(link.call(r -> r.get(key)).thenApply(value -> value == null
+                        ? Map.<String, String>of() : OutcomeIndex.decode(value)),
+                e -> e instanceof RedisCommandExecutionException && String.valueOf(e.getMessage()).startsWith("WRONGTYPE"),
+                () -> link.call(r -> r.hgetall(key)));
     }
 
     /**

@@ -12,8 +12,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
@@ -42,16 +40,8 @@ final class LuaScript {
     }
 
     <T> CompletionStage<T> run(RedisLink redis, ScriptOutputType type, String[] keys, String... args) {
-        return redis.<T>call(r -> r.evalsha(sha, type, keys, args)).handle((result, error) -> {
-            if (error == null) {
-                return CompletableFuture.completedFuture(result);
-            }
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof RedisNoScriptException) {
-                return redis.<T>call(r -> r.eval(text, type, keys, args));
-            }
-            return CompletableFuture.<T>failedFuture(cause);
-        }).thenCompose(stage -> stage);
+        return RedisLink.orElseOn(redis.<T>call(r -> r.evalsha(sha, type, keys, args)),
+                RedisNoScriptException.class::isInstance, () -> redis.<T>call(r -> r.eval(text, type, keys, args)));
     }
 
     /**
@@ -60,19 +50,10 @@ final class LuaScript {
      */
     <T> CompletionStage<T> run(RedisLink redis, Supplier<CommandOutput<String, String, T>> output, List<String> keys,
                                List<Object> args) {
-        return redis.<T>call(r -> r.dispatch(CommandType.EVALSHA, output.get(), arguments(sha, keys, args)))
-                .handle((result, error) -> {
-                    if (error == null) {
-                        return CompletableFuture.completedFuture(result);
-                    }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null
-                            ? error.getCause() : error;
-                    if (cause instanceof RedisNoScriptException) {
-                        return redis.<T>call(r -> r.dispatch(CommandType.EVAL, output.get(),
-                                arguments(text, keys, args)));
-                    }
-                    return CompletableFuture.<T>failedFuture(cause);
-                }).thenCompose(stage -> stage);
+        return RedisLink.orElseOn(
+                redis.<T>call(r -> r.dispatch(CommandType.EVALSHA, output.get(), arguments(sha, keys, args))),
+                RedisNoScriptException.class::isInstance,
+                () -> redis.<T>call(r -> r.dispatch(CommandType.EVAL, output.get(), arguments(text, keys, args))));
     }
 
     private static CommandArgs<String, String> arguments(String script, List<String> keys, List<Object> args) {

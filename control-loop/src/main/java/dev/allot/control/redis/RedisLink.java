@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -26,6 +27,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The replica's connection to Redis, a single node or a Redis Cluster, which may not exist yet: the service starts
@@ -236,5 +239,21 @@ public final class RedisLink implements AutoCloseable {
                 clustered.shutdown();
             }
         }
+    }
+
+    /**
+     * {@code first}, or when it fails with an error {@code when} accepts (the cause, unwrapped from a
+     * {@link CompletionException}), the call {@code then} makes instead.
+     */
+    static <T> CompletionStage<T> orElseOn(CompletionStage<T> first, Predicate<Throwable> when,
+                                           Supplier<CompletionStage<T>> then) {
+        return first.handle((result, error) -> {
+            if (error == null) {
+                return CompletableFuture.completedFuture(result);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            return when.test(cause) ? then.get() : CompletableFuture.<T>failedFuture(cause);
+        }).thenCompose(stage -> stage);
     }
 }
