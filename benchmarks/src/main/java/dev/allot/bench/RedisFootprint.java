@@ -108,6 +108,9 @@ public final class RedisFootprint {
         if (rest.startsWith("user:")) {
             return "user history";
         }
+        if (rest.startsWith("decisions:")) {
+            return "decisions:<second>";
+        }
         int colon = rest.indexOf(':');
         return colon < 0 ? rest : rest.substring(0, colon);
     }

@@ -1,5 +1,6 @@
 package dev.allot.bench;
 
+import dev.allot.control.DecisionIds;
 import dev.allot.control.redis.RedisLink;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.DecisionCodec;
@@ -24,7 +25,9 @@ import java.util.concurrent.TimeUnit;
  * the run divided by the decisions, and {@code INFO commandstats}. No HTTP, no load generator: the figure is the
  * scripts' and commands' own cost, so script changes can be compared on a quiet machine.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar dev.allot.bench.RedisWriteCost redis://127.0.0.1:6390 [n]</pre>
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.allot.bench.RedisWriteCost redis://127.0.0.1:6390 [n] [untimed]</pre>
+ * With {@code untimed}, decision ids are random UUIDs, as before ids carried their time: each decision's outcome
+ * index then gets a key of its own, as it did, instead of a field in the hash of its second.
  * Flushes the server's data first: point it at a scratch redis-server.
  */
 public final class RedisWriteCost {
@@ -32,6 +35,7 @@ public final class RedisWriteCost {
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "redis://127.0.0.1:6390";
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 50_000;
+        boolean untimed = args.length > 2 && args[2].equals("untimed");
         RedisClient client = RedisClient.create(url);
         try (StatefulRedisConnection<String, String> admin = client.connect()) {
             RedisCommands<String, String> r = admin.sync();
@@ -44,7 +48,7 @@ public final class RedisWriteCost {
             double before = cpu(r);
             long started = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                DecisionRecord record = record(i, random);
+                DecisionRecord record = record(i, random, untimed);
                 log.append(record.event(DecisionCodec.toStream(record)));
                 if (i % 1_000 == 999) {
                     log.flush().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -67,7 +71,7 @@ public final class RedisWriteCost {
         }
     }
 
-    private static DecisionRecord record(int i, SplittableRandom random) {
+    private static DecisionRecord record(int i, SplittableRandom random, boolean untimed) {
         double[] coupons = {0, 2, 4, 6, 8, 10};
         double[] prices = new double[6];
         double[] raw = new double[6];
@@ -89,8 +93,10 @@ public final class RedisWriteCost {
         Map<String, Double> features = Map.of("rides_30d", (double) random.nextInt(30),
                 "days_since_first_ride", (double) random.nextInt(2_000), "avg_fare", 10 + 13 * random.nextDouble(),
                 "hour", (double) random.nextInt(24));
-        return new DecisionRecord(DecisionCodec.FORMAT, "bench." + new java.util.UUID(random.nextLong(),
-                random.nextLong()), null, "bench", "2026-11-26", System.currentTimeMillis(), null, "user-" + i,
+        long now = System.currentTimeMillis();
+        String id = untimed ? "bench." + new java.util.UUID(random.nextLong(), random.nextLong())
+                : DecisionIds.next("bench", now);
+        return new DecisionRecord(DecisionCodec.FORMAT, id, null, "bench", "2026-11-26", now, null, "user-" + i,
                 "low_frequency", features, Map.of("fraud_risk", false), List.of(),
                 new DecisionContext(random.nextInt(3), true, i, 4.5 * i, 1.2 * i),
                 new Levels(coupons, prices, raw, calibrated, values, costs, allowed), "optimized", 1.0,

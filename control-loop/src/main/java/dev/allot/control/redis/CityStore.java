@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -89,6 +91,16 @@ public final class CityStore implements CityStateStore {
 
     @Override
     public CompletionStage<Map<String, String>> decisionRecord(String city, String decisionId) {
+        String second = RedisKeys.decisionSecond(city, decisionId);
+        if (second == null) {
+            return ownKey(city, decisionId);
+        }
+        // Not in its second: an id from before version 7 that looks like one, indexed under its own key.
+        return link.call(r -> r.hget(second, decisionId)).thenCompose(value -> value != null
+                ? CompletableFuture.completedFuture(OutcomeIndex.decode(value)) : ownKey(city, decisionId));
+    }
+
+    private CompletionStage<Map<String, String>> ownKey(String city, String decisionId) {
         String key = RedisKeys.decision(city, decisionId);
         // A WRONGTYPE error: indexed as a hash, before the index became one value; such keys live out their 8 days.
         return RedisLink.orElseOn(link.call(r -> r.get(key)).thenApply(value -> value == null
@@ -192,8 +204,9 @@ public final class CityStore implements CityStateStore {
     public CompletionStage<OutcomeResult> recordOutcome(String city, String decisionId, String day, boolean converted,
                                                         double revenue, double coupon, long timestampMillis) {
         CompletionStage<Long> reply = Scripts.OUTCOME.run(link, ScriptOutputType.INTEGER,
-                new String[]{RedisKeys.decision(city, decisionId), RedisKeys.totals(city, day),
-                        RedisKeys.outcomes(city)},
+                new String[]{Objects.requireNonNullElse(RedisKeys.decisionSecond(city, decisionId),
+                        RedisKeys.decision(city, decisionId)), RedisKeys.totals(city, day), RedisKeys.outcomes(city),
+                        RedisKeys.decision(city, decisionId)},
                 converted ? "1" : "0", Double.toString(revenue), Double.toString(converted ? coupon : 0),
                 Long.toString(timestampMillis), decisionId);
         return reply.thenApply(r -> switch (r.intValue()) {

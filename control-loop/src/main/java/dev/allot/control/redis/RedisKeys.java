@@ -1,5 +1,7 @@
 package dev.allot.control.redis;
 
+import dev.allot.control.DecisionIds;
+
 /**
  * Every key Allot uses. Each carries its city in a hash tag, {@code {city}}, so that all of a city's keys
  * live in one Redis Cluster slot and a Lua script may touch several of them.
@@ -50,8 +52,18 @@ public final class RedisKeys {
         return prefix(city) + "outcomes";
     }
 
+    /** A decision's own outcome index: where ids given before version 7 ({@link DecisionIds}) were indexed. */
     public static String decision(String city, String decisionId) {
         return prefix(city) + "decision:" + decisionId;
+    }
+
+    /**
+     * The hash holding the outcome indexes of the city's decisions taken in one second, keyed by decision id; null
+     * for an id that carries no time.
+     */
+    public static String decisionSecond(String city, String decisionId) {
+        long millis = DecisionIds.millis(decisionId);
+        return millis < 0 ? null : prefix(city) + "decisions:" + Math.floorDiv(millis, 1000);
     }
 
     public static String request(String city, String requestId) {

@@ -25,9 +25,9 @@ final class Scripts {
      * user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
      * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
      * field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
+     * where its outcome index goes ('s': a field of its key, the hash of its second; 'k': the key itself), the
      * outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms, decision id; then the
-     * claims' ttl and
-     * one response per claim (set only where no other response claimed the id first).
+     * claims' ttl and one response per claim (set only where no other response claimed the id first).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if ARGV[7] ~= '' then
@@ -44,6 +44,7 @@ final class Scripts {
             if nf > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
             local nd = tonumber(ARGV[i]); i = i + 1
             local k = 5
+            local second = false
             for d = 1, nd do
               -- The usual shape (one stream field) is called directly: a Lua table per call cost more than the
               -- command.
@@ -56,9 +57,18 @@ final class Scripts {
                 redis.call('XADD', KEYS[3], '*', unpack(entry))
               end
               i = i + ns * 2
-              -- NX: a decision's index is written once, so a batch sent again cannot wipe an outcome counted since.
-              redis.call('SET', KEYS[k], ARGV[i], 'NX', 'EX', ARGV[3])
-              i = i + 1
+              -- Written once (NX), so a batch sent again cannot wipe an outcome counted since: in the hash of its
+              -- second ('s'), whose expiry is set once per batch, or under its own key.
+              if ARGV[i] == 's' then
+                redis.call('HSETNX', KEYS[k], ARGV[i + 4], ARGV[i + 1])
+                if KEYS[k] ~= second then
+                  redis.call('EXPIRE', KEYS[k], ARGV[3])
+                  second = KEYS[k]
+                end
+              else
+                redis.call('SET', KEYS[k], ARGV[i + 1], 'NX', 'EX', ARGV[3])
+              end
+              i = i + 2
               if ARGV[i] == '1' then
                 local at = tonumber(ARGV[i + 1])
                 redis.call('ZADD', KEYS[k + 1], at, ARGV[i + 2])
@@ -86,21 +96,30 @@ final class Scripts {
             """);
 
     /**
-     * Records an outcome once, in the decision's outcome index (a JSON value, {@link OutcomeIndex}, or a hash
-     * written before it). KEYS: decision record, totals hash of the decision's day, outcome stream.
+     * Records an outcome once, in the decision's outcome index (a JSON value, {@link OutcomeIndex}): a field of
+     * the hash of its second, or, for ids given before those, under its own key (a JSON value, or a hash written
+     * before that). KEYS: the hash of the decision's second (the decision's own key when its id carries no time),
+     * totals hash of the decision's day, outcome stream, the decision's own key.
      * ARGV: converted (0/1), revenue, coupon, timestamp ms, decision id.
      * Returns -1 for an unknown decision, 0 for a repeated outcome, 1 when counted.
      */
     static final LuaScript OUTCOME = new LuaScript("""
-            local kind = redis.call('TYPE', KEYS[1])['ok']
-            if kind == 'none' then return -1 end
-            if kind == 'hash' then
-              if redis.call('HSETNX', KEYS[1], 'outcome', ARGV[1]) == 0 then return 0 end
-            else
-              -- A JSON object of strings: a quote, outcome, a quote and a colon can only be its key.
-              local index = redis.call('GET', KEYS[1])
+            -- A JSON object of strings: a quote, outcome, a quote and a colon can only be its key.
+            local marked = ',"outcome":"' .. ARGV[1] .. '"}'
+            local index = KEYS[1] ~= KEYS[4] and redis.call('HGET', KEYS[1], ARGV[5])
+            if index then
               if string.find(index, '"outcome":', 1, true) then return 0 end
-              redis.call('SET', KEYS[1], string.sub(index, 1, -2) .. ',"outcome":"' .. ARGV[1] .. '"}', 'KEEPTTL')
+              redis.call('HSET', KEYS[1], ARGV[5], string.sub(index, 1, -2) .. marked)
+            else
+              local kind = redis.call('TYPE', KEYS[4])['ok']
+              if kind == 'none' then return -1 end
+              if kind == 'hash' then
+                if redis.call('HSETNX', KEYS[4], 'outcome', ARGV[1]) == 0 then return 0 end
+              else
+                index = redis.call('GET', KEYS[4])
+                if string.find(index, '"outcome":', 1, true) then return 0 end
+                redis.call('SET', KEYS[4], string.sub(index, 1, -2) .. marked, 'KEEPTTL')
+              end
             end
             redis.call('HINCRBYFLOAT', KEYS[2], 'outcomes', 1)
             if ARGV[1] == '1' then

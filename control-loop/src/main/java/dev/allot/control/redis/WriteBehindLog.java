@@ -2,6 +2,7 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.DecisionIds;
 import dev.allot.control.DecisionSink;
 import dev.allot.control.Utf8Fields;
 import dev.allot.control.journal.Journal;
@@ -738,7 +739,8 @@ public final class WriteBehindLog implements DecisionSink {
         });
         args.add(Integer.toString(batch.events().size()));
         for (DecisionEvent e : batch.events()) {
-            keys.add(RedisKeys.decision(e.city(), e.decisionId()));
+            String second = indexSecond(e);
+            keys.add(second != null ? second : RedisKeys.decision(e.city(), e.decisionId()));
             keys.add(RedisKeys.couponHistory(e.city(), e.userId()));
             if (e.streamFields() instanceof Utf8Fields encoded) {
                 Map<String, byte[]> utf8 = encoded.utf8();
@@ -750,6 +752,7 @@ public final class WriteBehindLog implements DecisionSink {
             } else {
                 addPairs(args, e.streamFields());
             }
+            args.add(second != null ? "s" : "k");
             args.add(OutcomeIndex.encode(e.record()));
             args.add(e.couponGiven() ? "1" : "0");
             args.add(Long.toString(e.timestampMillis()));
@@ -761,6 +764,16 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(response);
         });
         return Scripts.FLUSH.run(redis, () -> new IntegerOutput<>(StringCodec.UTF8), keys, args);
+    }
+
+    /**
+     * The hash of the second a decision's outcome index goes to, or null to give it its own key: an id without a
+     * time, or (a random id from before version 7 that only looks like one) a time a day away from the decision's.
+     */
+    private static String indexSecond(DecisionEvent e) {
+        long millis = DecisionIds.millis(e.decisionId());
+        return millis >= 0 && Math.abs(millis - e.timestampMillis()) < 86_400_000L
+                ? RedisKeys.decisionSecond(e.city(), e.decisionId()) : null;
     }
 
     private static void addPairs(List<Object> args, Map<String, String> pairs) {

@@ -3,6 +3,7 @@ package dev.allot.control.redis;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.CityStateStoreContract;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.DecisionIds;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +93,52 @@ class CityStoreTest extends CityStateStoreContract {
                 .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
         assertThat(get(store.decisionRecord("c", "d-tricky"))).containsEntry("outcome", "1")
                 .containsEntry("segment", "\"outcome\":\"1\"}");
+    }
+
+    @Test
+    void decisionsOfOneSecondShareOneHashAndKeepTheirOutcomesApart() throws Exception {
+        long at = 1_795_000_000_123L;
+        String first = DecisionIds.next("c", at);
+        String second = DecisionIds.next("c", at + 500);
+        String nextSecond = DecisionIds.next("c", at + 1_000);
+        append(decision(first, "u1", "2026-11-23", at, true));
+        append(decision(second, "u2", "2026-11-23", at + 500, false));
+        append(decision(nextSecond, "u3", "2026-11-23", at + 1_000, false));
+
+        String hash = RedisKeys.decisionSecond("c", first);
+        assertThat(RedisKeys.decisionSecond("c", second)).isEqualTo(hash);
+        assertThat(connection.sync().hkeys(hash)).containsExactlyInAnyOrder(first, second);
+        assertThat(connection.sync().hkeys(RedisKeys.decisionSecond("c", nextSecond))).containsExactly(nextSecond);
+        assertThat(connection.sync().exists(RedisKeys.decision("c", first))).as("no key of its own").isZero();
+        assertThat(connection.sync().ttl(hash)).as("the second's hash expires").isPositive();
+
+        assertThat(store.recordOutcome("c", first, "2026-11-23", true, 12, 4, at + 60_000).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        assertThat(store.recordOutcome("c", first, "2026-11-23", false, 0, 0, at + 61_000).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.DUPLICATE);
+        assertThat(get(store.decisionRecord("c", first))).containsEntry("outcome", "1").containsEntry("coupon", "4.0");
+        assertThat(get(store.decisionRecord("c", second))).as("its neighbour in the hash is untouched")
+                .containsEntry("coupon", "0.0").doesNotContainKey("outcome");
+        assertThat(store.recordOutcome("c", second, "2026-11-23", false, 0, 0, at + 62_000).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        assertThat(store.recordOutcome("c", DecisionIds.next("c", at), "2026-11-23", true, 1, 1, at)
+                .toCompletableFuture().get()).as("an id never decided, in a second that exists")
+                .isEqualTo(CityStateStore.OutcomeResult.UNKNOWN_DECISION);
+        assertThat(connection.sync().xlen(RedisKeys.outcomes("c"))).isEqualTo(2);
+    }
+
+    @Test
+    void aRandomIdThatOnlyLooksTimedIsIndexedAndFoundUnderItsOwnKey() throws Exception {
+        // A version-4 id from before decision ids carried their time, whose random version digit happens to be 7.
+        String old = "c.3f2a9c1e-0b4d-7a55-9e21-6c0d4b8f2a11";
+        assertThat(DecisionIds.millis(old)).isNotNegative();
+        append(decision(old, "u", "2026-11-23", 1_795_000_000_000L, true));
+        assertThat(connection.sync().exists(RedisKeys.decision("c", old))).isOne();
+        assertThat(get(store.decisionRecord("c", old))).containsEntry("coupon", "4.0");
+        assertThat(store.recordOutcome("c", old, "2026-11-23", true, 12, 4, 1).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        assertThat(store.recordOutcome("c", old, "2026-11-23", true, 12, 4, 2).toCompletableFuture().get())
+                .isEqualTo(CityStateStore.OutcomeResult.DUPLICATE);
     }
 
     private CityStore.EpochResult recreate(String epoch, Map<String, String> state, long now) throws Exception {

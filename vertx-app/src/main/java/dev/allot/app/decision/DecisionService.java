@@ -5,6 +5,7 @@ import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.control.CityStateStore;
+import dev.allot.control.DecisionIds;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.CitySetup;
@@ -31,9 +32,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Decides for one arrival and records it: asks Redis what it needs (a stored response for a repeated request
@@ -139,8 +138,7 @@ public final class DecisionService {
             }
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);
-            ThreadLocalRandom random = ThreadLocalRandom.current();
-            String decisionId = setup.city() + "." + new UUID(random.nextLong(), random.nextLong());
+            String decisionId = DecisionIds.next(setup.city(), now.toEpochMilli());
             DecisionContext seen = DecisionContext.of(prepared.history(), city.totals(), request);
             DecisionEngine.Result result = DecisionEngine.decide(setup, ruleSet, city.lambda(), request, seen,
                     decisionId, now.toEpochMilli(), day);
