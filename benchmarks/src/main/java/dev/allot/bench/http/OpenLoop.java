@@ -72,9 +72,17 @@ public final class OpenLoop {
     }
 
     /**
+     * At most one hand-off from the sender thread to the client's event loop in this time: above 4,000 requests a
+     * second, the requests that fell due meanwhile go together. A wake-up and a hand-off per request cost the
+     * generator more CPU than the server it measures spends on a request, on the same two cores; sending up to
+     * this late is charged to the server (latency counts from each request's intended time), never hidden.
+     */
+    private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
+
+    /**
      * Sends at {@code rate} for {@code seconds}, then waits for the answers (at most 30 s). A sender thread parks
-     * until each request's intended time (a timer tick would send late by up to its period, and that lateness
-     * would be charged to the server) and hands it to the client's event loop, where everything is counted.
+     * until the next request's intended time, or {@link #BATCH_NANOS} at higher rates, and hands what is due to the
+     * client's event loop, where everything is counted.
      */
     private void run(double rate, int seconds, boolean record) throws Exception {
         io.vertx.core.Context context = vertx.getOrCreateContext();
@@ -101,15 +109,23 @@ public final class OpenLoop {
         long period = Math.round(1e9 / rate);
         long total = Math.round(rate * seconds);
         long start = System.nanoTime();
-        for (long i = 0; i < total; i++) {
-            long intended = start + i * period;
-            for (long wait = intended - System.nanoTime(); wait > 0; wait = intended - System.nanoTime()) {
+        for (long i = 0; i < total; ) {
+            long now = System.nanoTime();
+            long due = Math.min(total, (now - start) / period + 1);
+            if (due > i) {
+                long from = i;
+                context.runOnContext(v -> {
+                    for (long k = from; k < due; k++) {
+                        sent++;
+                        send(start + k * period);
+                    }
+                });
+                i = due;
+            }
+            long wakeAt = Math.max(start + i * period, now + BATCH_NANOS);
+            for (long wait = wakeAt - System.nanoTime(); wait > 0; wait = wakeAt - System.nanoTime()) {
                 java.util.concurrent.locks.LockSupport.parkNanos(wait);
             }
-            context.runOnContext(v -> {
-                sent++;
-                send(intended);
-            });
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
