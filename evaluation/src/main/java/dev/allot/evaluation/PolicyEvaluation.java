@@ -263,10 +263,23 @@ public final class PolicyEvaluation {
             s[3 + j] = total[5 + 2 * j] / total[6 + 2 * j];
         }
         for (int j = 1; j < k; j++) {
-            double q = costs[j] == 0 ? 1 : Math.min(1, budget / costs[j]);
+            double q = equalCostShare(budget, costs[0], costs[j]);
             s[3 + k + j - 1] = (1 - q) * s[3] + q * s[3 + j];
         }
         return s;
+    }
+
+    /**
+     * The share of units given arm {@code j} (the rest get the cheapest arm) so that the mix costs {@code budget}
+     * on average: {@code (B - c0) / (cj - c0)}, within [0, 1]. With a free cheapest arm that is {@code B / cj}; with a
+     * paid one, {@code B / cj} would overspend (cheapest 0.2, arm 0.6, budget 0.35: a mix costing 0.425), which
+     * made the comparator spend more than the policy and biased the comparison against it.
+     */
+    static double equalCostShare(double budget, double cheapest, double cost) {
+        if (cost <= cheapest) {
+            return budget >= cost ? 1 : 0;
+        }
+        return Math.max(0, Math.min(1, (budget - cheapest) / (cost - cheapest)));
     }
 
     private static int armIndex(int j) {

@@ -17,6 +17,7 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * A randomized experiment with known effects: the expensive arm helps only units with a high score, so a
@@ -103,6 +104,29 @@ class PolicyEvaluationTest {
         @SuppressWarnings("unchecked")
         Map<String, Double> shares = (Map<String, Double>) report.get("policyArmShares");
         assertThat(shares.get("visit")).as("the expensive arm goes to a targeted minority").isBetween(0.05, 0.3);
+    }
+
+    @Test
+    void theEqualCostMixCostsTheBudgetWhenTheCheapestArmIsNotFree() {
+        double q = PolicyEvaluation.equalCostShare(0.35, 0.2, 0.6);
+        assertThat(q).isCloseTo(0.375, within(1e-12));
+        assertThat((1 - q) * 0.2 + q * 0.6).as("the mix's average cost").isCloseTo(0.35, within(1e-12));
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 1_000; i++) {
+            double cheapest = random.nextDouble();
+            double cost = cheapest + random.nextDouble();
+            double budget = cheapest + random.nextDouble() * (cost - cheapest);
+            double share = PolicyEvaluation.equalCostShare(budget, cheapest, cost);
+            assertThat((1 - share) * cheapest + share * cost).isCloseTo(budget, within(1e-9));
+        }
+    }
+
+    @Test
+    void theEqualCostMixStaysWithinItsArmsOutsideTheirCosts() {
+        assertThat(PolicyEvaluation.equalCostShare(5, 0, 10)).as("a free cheapest arm: B / c").isEqualTo(0.5);
+        assertThat(PolicyEvaluation.equalCostShare(30, 0, 10)).as("a budget above the arm's cost").isEqualTo(1);
+        assertThat(PolicyEvaluation.equalCostShare(0.1, 0.2, 0.6)).as("a budget below the cheapest arm").isZero();
+        assertThat(PolicyEvaluation.equalCostShare(0.5, 0.5, 0.5)).as("an arm as cheap as the cheapest").isEqualTo(1);
     }
 
     @Test
