@@ -41,6 +41,22 @@ public final class LoggedCsv {
                 throw new IllegalArgumentException("--propensities gives " + propensities.length + " values for "
                         + arms.size() + " arms");
             }
+            if (propensities != null) {
+                double sum = 0;
+                for (int j = 0; j < propensities.length; j++) {
+                    if (!(propensities[j] > 0 && propensities[j] <= 1)) {
+                        throw new IllegalArgumentException("--propensities: the probability of arm " + arms.get(j)
+                                + " must be in (0, 1], got " + propensities[j]);
+                    }
+                    sum += propensities[j];
+                }
+                // Rounded shares (0.33, 0.33, 0.33) pass; a share counted twice or left out does not.
+                if (Math.abs(sum - 1) > 0.011) {
+                    throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--propensities sum to %s"
+                            + " over the %d arms: the logging probabilities of the arms must sum to 1",
+                            Math.round(sum * 1e6) / 1e6, arms.size()));
+                }
+            }
         }
     }
 

@@ -85,6 +85,10 @@ public final class PolicyEvaluation {
 
     /** Trains on one half of the clusters and chooses each other-half unit's arm. */
     public static Plan plan(LoggedData data, Options options) {
+        if (options.budget() < data.costs()[0]) {
+            throw new IllegalArgumentException("budget " + options.budget() + " is below the cost of the cheapest arm, "
+                    + data.arms().get(0) + " (" + data.costs()[0] + "): no policy can stay within it");
+        }
         int n = data.rows();
         boolean[] train = new boolean[n];
         boolean[] trainCluster = new boolean[data.clusterNames().size()];

@@ -130,6 +130,31 @@ class PolicyEvaluationTest {
     }
 
     @Test
+    void refusesPropensitiesThatDoNotSumToOne() {
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("score"), ARMS, COSTS,
+                null, new double[]{0.4, 0.35, 0.25, 0.25}))
+                .hasMessage("--propensities sum to 1.25 over the 4 arms: the logging probabilities of the arms must"
+                        + " sum to 1");
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("score"), ARMS, COSTS,
+                null, new double[]{1.0, 0.0, 0.0, 0.0}))
+                .hasMessage("--propensities: the probability of arm letter must be in (0, 1], got 0.0");
+        assertThat(new LoggedCsv.Spec("arm", "outcome", "household", List.of("score"), List.of("a", "b", "c"),
+                new double[]{0, 1, 2}, null, new double[]{0.33, 0.33, 0.33}).propensities())
+                .as("rounded thirds pass").hasSize(3);
+    }
+
+    @Test
+    void refusesABudgetBelowTheCheapestArm() throws IOException {
+        LoggedData data = LoggedCsv.read(file, spec());
+        LoggedData paid = new LoggedData(data.featureNames(), data.features(), data.arms(),
+                new double[]{0.5, 1, 10, 20}, data.arm(), data.outcome(), data.propensity(), data.clusterIds(),
+                data.clusterNames(), data.encodings());
+        assertThatThrownBy(() -> PolicyEvaluation.run(paid, new PolicyEvaluation.Options(0.2, 0.5, 1, 200, 20, 3)))
+                .hasMessage("budget 0.2 is below the cost of the cheapest arm, control (0.5): no policy can stay"
+                        + " within it");
+    }
+
+    @Test
     void namesTheLineOfAnUnknownArm() throws IOException {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "household,score,noise,kind,arm,outcome\n1,0.5,0.1,a,control,Yes\n2,0.5,0.1,a,fax,No\n");

@@ -106,18 +106,31 @@ public final class CsvTable implements AutoCloseable, Iterable<CsvTable.Row> {
                 + " is not a finite number: '" + cell + "'");
     }
 
-    /** A 0/1 outcome written as 1/0, yes/no or true/false. */
+    /**
+     * A 0/1 outcome written as 1/0 in any numeric form ({@code 1.0}, what pandas writes for a float column),
+     * yes/no, y/n or true/false, in any case.
+     */
     public float label(Row row, int column) {
-        String cell = row.get(column);
+        String cell = row.get(column).strip();
         switch (cell.toLowerCase(Locale.ROOT)) {
-            case "1", "yes", "true" -> {
+            case "1", "yes", "y", "true" -> {
                 return 1f;
             }
-            case "0", "no", "false" -> {
+            case "0", "no", "n", "false" -> {
                 return 0f;
             }
-            default -> throw new IllegalArgumentException(file + ":" + row.line() + ": " + header.get(column)
-                    + " must be 1/0, yes/no or true/false, got '" + cell + "'");
+            default -> {
+                try {
+                    double v = Double.parseDouble(cell);
+                    if (v == 0 || v == 1) {
+                        return v == 1 ? 1f : 0f;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IllegalArgumentException(file + ":" + row.line() + ": " + header.get(column)
+                        + " must be a binary outcome (1/0, 1.0/0.0, yes/no, y/n or true/false), got '" + cell + "'");
+            }
         }
     }
 
