@@ -25,6 +25,12 @@ public final class LoggedCsv {
     public record Spec(String treatment, String outcome, String cluster, List<String> features, List<String> arms,
                        double[] costs, String propensityColumn, double[] propensities) {
         public Spec {
+            refuseAsFeature(features, outcome, "the outcome: the policy would see what it is judged on");
+            refuseAsFeature(features, treatment, "the treatment: the policy would see what it is choosing");
+            refuseAsFeature(features, propensityColumn, "the logging propensity, a property of the experiment, not"
+                    + " of the unit");
+            refuseAsFeature(features, cluster, "the cluster, an identifier: a model would memorise units instead"
+                    + " of learning from their features");
             if (arms.size() != costs.length) {
                 throw new IllegalArgumentException("--arms names " + arms.size() + " arms but --costs gives "
                         + costs.length + " costs");
@@ -60,6 +66,12 @@ public final class LoggedCsv {
         }
     }
 
+    private static void refuseAsFeature(List<String> features, String column, String what) {
+        if (column != null && features.contains(column)) {
+            throw new IllegalArgumentException("--features names " + column + ", " + what);
+        }
+    }
+
     private LoggedCsv() {
     }
 
@@ -67,7 +79,8 @@ public final class LoggedCsv {
         try (CsvTable csv = CsvTable.open(file)) {
             int treatmentColumn = csv.column(spec.treatment());
             int outcomeColumn = csv.column(spec.outcome());
-            int clusterColumn = csv.column(spec.cluster());
+            // No cluster: each row was randomized on its own, and is its own unit of resampling.
+            int clusterColumn = spec.cluster() == null ? -1 : csv.column(spec.cluster());
             int propensityColumn = spec.propensityColumn() == null ? -1 : csv.column(spec.propensityColumn());
             int[] featureColumns = spec.features().stream().mapToInt(csv::column).toArray();
             Map<String, Integer> armIndex = new HashMap<>();
@@ -99,7 +112,7 @@ public final class LoggedCsv {
                     throw new IllegalArgumentException(file + ":" + record.line() + ": propensity must be in (0, 1], got "
                             + p);
                 }
-                String cluster = record.get(clusterColumn);
+                String cluster = clusterColumn < 0 ? Long.toString(record.line()) : record.get(clusterColumn);
                 Integer c = clusterIndex.computeIfAbsent(cluster, k -> {
                     clusterNames.add(k);
                     return clusterNames.size() - 1;

@@ -155,6 +155,31 @@ class PolicyEvaluationTest {
     }
 
     @Test
+    void refusesTheOutcomeTheTreatmentThePropensityOrTheClusterAsAFeature() {
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("score", "outcome"), ARMS,
+                COSTS, null, PROPENSITIES))
+                .hasMessage("--features names outcome, the outcome: the policy would see what it is judged on");
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("arm"), ARMS, COSTS, null,
+                PROPENSITIES))
+                .hasMessage("--features names arm, the treatment: the policy would see what it is choosing");
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("p"), ARMS, COSTS, "p",
+                null))
+                .hasMessage("--features names p, the logging propensity, a property of the experiment, not of the"
+                        + " unit");
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "outcome", "household", List.of("household"), ARMS, COSTS,
+                null, PROPENSITIES))
+                .hasMessage("--features names household, the cluster, an identifier: a model would memorise units"
+                        + " instead of learning from their features");
+    }
+
+    @Test
+    void withoutAClusterColumnEachRowIsItsOwnUnit() throws IOException {
+        LoggedData data = LoggedCsv.read(file, new LoggedCsv.Spec("arm", "outcome", null, List.of("score"), ARMS,
+                COSTS, null, PROPENSITIES));
+        assertThat(data.clusterNames()).hasSize(data.rows()).doesNotHaveDuplicates();
+    }
+
+    @Test
     void namesTheLineOfAnUnknownArm() throws IOException {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "household,score,noise,kind,arm,outcome\n1,0.5,0.1,a,control,Yes\n2,0.5,0.1,a,fax,No\n");

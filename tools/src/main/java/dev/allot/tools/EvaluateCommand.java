@@ -29,7 +29,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--outcome", required = true, description = "Column holding the 0/1 outcome")
     String outcome;
 
-    @Option(names = "--cluster", required = true, description = "Unit of randomization and resampling")
+    @Option(names = "--cluster", description = "Column naming the unit of randomization and resampling (e.g. a"
+            + " household); without it, each row is its own unit")
     String cluster;
 
     @Option(names = "--features", required = true, split = ",", description = "Pre-treatment feature columns")
