@@ -1,6 +1,7 @@
 package dev.allot.evaluation;
 
 import dev.allot.scoring.CsvTable;
+import dev.allot.scoring.training.Leakage;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -128,8 +129,10 @@ public final class LoggedCsv {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(rows.get(i), 0, features, i * width, width);
             }
+            float[] outcome = toFloats(outcomes);
+            Leakage.refuse(features, spec.features(), outcome, spec.outcome(), "leave it out of --features");
             return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(),
-                    arms.stream().mapToInt(Integer::intValue).toArray(), toFloats(outcomes),
+                    arms.stream().mapToInt(Integer::intValue).toArray(), outcome,
                     propensities.stream().mapToDouble(Double::doubleValue).toArray(),
                     clusters.stream().mapToInt(Integer::intValue).toArray(), clusterNames, encodings);
         }

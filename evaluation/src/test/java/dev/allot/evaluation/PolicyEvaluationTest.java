@@ -180,6 +180,24 @@ class PolicyEvaluationTest {
     }
 
     @Test
+    void refusesAFeatureThatGivesTheOutcomeAway() throws IOException {
+        Path leaky = dir.resolve("leaky.csv");
+        StringBuilder rows = new StringBuilder("arm,score,spend,outcome\n");
+        SplittableRandom random = new SplittableRandom(8);
+        for (int i = 0; i < 400; i++) {
+            boolean outcome = random.nextDouble() < 0.3;
+            rows.append(ARMS.get(pick(random.nextDouble()))).append(',').append(random.nextDouble()).append(',')
+                    .append(outcome ? 20 + random.nextInt(50) : 0).append(',').append(outcome ? "1.0" : "0.0")
+                    .append('\n');
+        }
+        Files.writeString(leaky, rows);
+        assertThatThrownBy(() -> LoggedCsv.read(leaky, new LoggedCsv.Spec("arm", "outcome", null,
+                List.of("score", "spend"), ARMS, COSTS, null, PROPENSITIES)))
+                .hasMessage("feature spend (AUC 1.000) predicts outcome almost perfectly on its own: recorded after"
+                        + " the outcome, not before the decision; leave it out of --features");
+    }
+
+    @Test
     void namesTheLineOfAnUnknownArm() throws IOException {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "household,score,noise,kind,arm,outcome\n1,0.5,0.1,a,control,Yes\n2,0.5,0.1,a,fax,No\n");

@@ -50,7 +50,8 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
                 if (c == outcome || c == user || c == time || name.equals(columns.level())) {
                     continue;
                 }
-                if (columns.deny().contains(name)) {
+                // The coupon column named explicitly is a feature even when the default deny-list names it.
+                if (columns.deny().contains(name) && !name.equals(columns.coupon())) {
                     refused.add(name);
                 } else {
                     featureColumns.add(c);
@@ -94,7 +95,10 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             if (rows == 0) {
                 throw new IllegalArgumentException(file + " has no rows");
             }
-            return new TrainingTable(new TrainingSet(schema, x.toArray(), y.toArray(), rows),
+            float[] features = x.toArray();
+            float[] labels = y.toArray();
+            Leakage.refuse(features, names, labels, columns.outcome(), "add it to --deny");
+            return new TrainingTable(new TrainingSet(schema, features, labels, rows),
                     user >= 0 ? users.toArray(String[]::new) : null,
                     time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused));
         }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -157,5 +158,43 @@ class TrainerTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(
                 () -> TrainingTable.read(bad, TrainingTable.Columns.defaults()))
                 .hasMessageContaining("bad.csv:2").hasMessageContaining("city").hasMessageContaining("--deny");
+    }
+
+    @Test
+    void refusesAPostOutcomeColumnTheDenyListDoesNotName() throws IOException {
+        Path leaky = dir.resolve("leaky.csv");
+        StringBuilder rows = new StringBuilder("coupon,rides_30d,conversion,converted\n");
+        SplittableRandom random = new SplittableRandom(4);
+        for (int i = 0; i < 500; i++) {
+            boolean converted = random.nextDouble() < 0.4;
+            rows.append(random.nextInt(6) * 2).append(',').append(random.nextInt(30)).append(',')
+                    .append(converted ? "1.0" : "0.0").append(',').append(converted ? 1 : 0).append('\n');
+        }
+        Files.writeString(leaky, rows);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> TrainingTable.read(leaky, TrainingTable.Columns.defaults()))
+                .hasMessage("feature conversion (AUC 1.000) predicts converted almost perfectly on its own: recorded"
+                        + " after the outcome, not before the decision; add it to --deny");
+        TrainingTable.Columns deny = TrainingTable.Columns.defaults();
+        TrainingTable table = TrainingTable.read(leaky, new TrainingTable.Columns(deny.outcome(), deny.level(),
+                deny.coupon(), deny.user(), deny.time(), java.util.Set.of("conversion")));
+        assertThat(table.data().schema().names()).containsExactly("coupon", "rides_30d");
+    }
+
+    @Test
+    void theCouponColumnNamedExplicitlyIsAFeatureEvenWhenDeniedByDefault() throws IOException {
+        Path priced = dir.resolve("priced.csv");
+        StringBuilder rows = new StringBuilder("price,rides_30d,converted\n");
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 200; i++) {
+            rows.append(10 + random.nextInt(8)).append(',').append(random.nextInt(30)).append(',')
+                    .append(random.nextInt(2)).append('\n');
+        }
+        Files.writeString(priced, rows);
+        TrainingTable.Columns d = TrainingTable.Columns.defaults();
+        TrainingTable table = TrainingTable.read(priced, new TrainingTable.Columns(d.outcome(), d.level(), "price",
+                d.user(), d.time(), d.deny()));
+        assertThat(table.data().schema().names()).contains("price");
+        assertThat(table.refused()).doesNotContain("price");
     }
 }
