@@ -6,11 +6,14 @@ import dev.allot.scoring.training.Leakage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads randomized logged data from any CSV (gzip allowed) given the names of its columns. Numbers are read
@@ -90,6 +93,7 @@ public final class LoggedCsv {
             }
             int width = featureColumns.length;
             Map<String, Map<String, Integer>> encodings = new LinkedHashMap<>();
+            Set<String> numeric = new HashSet<>();
             List<float[]> rows = new ArrayList<>();
             List<Integer> arms = new ArrayList<>();
             List<Float> outcomes = new ArrayList<>();
@@ -106,7 +110,7 @@ public final class LoggedCsv {
                 }
                 float[] row = new float[width];
                 for (int f = 0; f < width; f++) {
-                    row[f] = encode(record.get(featureColumns[f]), spec.features().get(f), encodings);
+                    row[f] = encode(record.get(featureColumns[f]), spec.features().get(f), encodings, numeric);
                 }
                 double p = propensityColumn < 0 ? spec.propensities()[arm] : csv.number(record, propensityColumn);
                 if (!(p > 0 && p <= 1)) {
@@ -129,6 +133,7 @@ public final class LoggedCsv {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(rows.get(i), 0, features, i * width, width);
             }
+            inLexicalOrder(encodings, numeric, spec.features(), features);
             float[] outcome = toFloats(outcomes);
             Leakage.refuse(features, spec.features(), outcome, spec.outcome(), "leave it out of --features");
             return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(),
@@ -138,7 +143,39 @@ public final class LoggedCsv {
         }
     }
 
-    private static float encode(String cell, String column, Map<String, Map<String, Integer>> encodings) {
+    /**
+     * Recodes each text column's categories in lexical order (they were numbered as they appeared): the same data
+     * in another row order gives the same codes, and an ordinal scale written so that it sorts (1_low, 2_mid,
+     * 3_high) keeps its order.
+     */
+    private static void inLexicalOrder(Map<String, Map<String, Integer>> encodings, Set<String> numeric,
+                                       List<String> names, float[] features) {
+        int width = names.size();
+        for (Map.Entry<String, Map<String, Integer>> e : encodings.entrySet()) {
+            if (numeric.contains(e.getKey())) {
+                throw new IllegalArgumentException("--features column " + e.getKey() + " holds both numbers and text"
+                        + " (such as '" + e.getValue().keySet().iterator().next() + "'): give it one kind");
+            }
+            List<String> sorted = new ArrayList<>(e.getValue().keySet());
+            Collections.sort(sorted);
+            float[] recode = new float[sorted.size()];
+            Map<String, Integer> lexical = new LinkedHashMap<>();
+            for (int code = 0; code < sorted.size(); code++) {
+                recode[e.getValue().get(sorted.get(code))] = code;
+                lexical.put(sorted.get(code), code);
+            }
+            int f = names.indexOf(e.getKey());
+            for (int i = f; i < features.length; i += width) {
+                if (!Float.isNaN(features[i])) {
+                    features[i] = recode[(int) features[i]];
+                }
+            }
+            e.setValue(lexical);
+        }
+    }
+
+    private static float encode(String cell, String column, Map<String, Map<String, Integer>> encodings,
+                                Set<String> numeric) {
         String v = cell.strip();
         if (v.isEmpty() || v.equalsIgnoreCase("NA")) {
             return Float.NaN;
@@ -152,7 +189,9 @@ public final class LoggedCsv {
             }
             default -> {
                 try {
-                    return Float.parseFloat(v);
+                    float number = Float.parseFloat(v);
+                    numeric.add(column);
+                    return number;
                 } catch (NumberFormatException e) {
                     Map<String, Integer> codes = encodings.computeIfAbsent(column, k -> new LinkedHashMap<>());
                     return codes.computeIfAbsent(v, k -> codes.size());

@@ -198,6 +198,23 @@ class PolicyEvaluationTest {
     }
 
     @Test
+    void codesTextCategoriesInLexicalOrderAndRefusesAColumnMixingNumbersAndText() throws IOException {
+        Path ordinal = dir.resolve("ordinal.csv");
+        Files.writeString(ordinal, "arm,band,outcome\ncontrol,3_high,1\nletter,1_low,0\ncall,2_mid,1\nvisit,,0\n"
+                + "control,1_low,1\n");
+        LoggedData data = LoggedCsv.read(ordinal, new LoggedCsv.Spec("arm", "outcome", null, List.of("band"), ARMS,
+                COSTS, null, PROPENSITIES));
+        assertThat(data.encodings().get("band")).containsExactly(Map.entry("1_low", 0), Map.entry("2_mid", 1),
+                Map.entry("3_high", 2));
+        assertThat(data.features()).containsExactly(2f, 0f, 1f, Float.NaN, 0f);
+
+        Files.writeString(ordinal, "arm,band,outcome\ncontrol,3,1\nletter,low,0\ncall,2,1\n");
+        assertThatThrownBy(() -> LoggedCsv.read(ordinal, new LoggedCsv.Spec("arm", "outcome", null, List.of("band"),
+                ARMS, COSTS, null, PROPENSITIES)))
+                .hasMessage("--features column band holds both numbers and text (such as 'low'): give it one kind");
+    }
+
+    @Test
     void namesTheLineOfAnUnknownArm() throws IOException {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "household,score,noise,kind,arm,outcome\n1,0.5,0.1,a,control,Yes\n2,0.5,0.1,a,fax,No\n");
