@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads randomized logged data from any CSV (gzip allowed) given the names of its columns. Numbers are read
- * as numbers; yes/no and true/false as 1/0; other text in a feature column gets a code per distinct value
- * (in order of appearance, reported in {@link LoggedData#encodings()}); an empty cell or NA is missing.
+ * Reads randomized logged data from any CSV (gzip allowed) given the names of its columns. The outcome is
+ * binary (1/0 in any numeric form, yes/no, y/n, true/false) or an amount; feature numbers are read as numbers; yes/no and true/false as 1/0; other text in a feature column gets a code per distinct value
+ * (in lexical order, reported in {@link LoggedData#encodings()}); an empty cell or NA is missing.
  */
 public final class LoggedCsv {
 
@@ -39,9 +39,10 @@ public final class LoggedCsv {
                 throw new IllegalArgumentException("--arms names " + arms.size() + " arms but --costs gives "
                         + costs.length + " costs");
             }
-            for (int j = 1; j < costs.length; j++) {
-                if (!(costs[j] > costs[j - 1])) {
-                    throw new IllegalArgumentException("--costs must be strictly increasing in --arms order");
+            for (int j = 0; j < costs.length; j++) {
+                if (!Double.isFinite(costs[j])) {
+                    throw new IllegalArgumentException("--costs: the cost of arm " + arms.get(j)
+                            + " must be a finite number, got " + costs[j]);
                 }
             }
             if ((propensityColumn == null) == (propensities == null)) {
@@ -124,7 +125,7 @@ public final class LoggedCsv {
                 });
                 rows.add(row);
                 arms.add(arm);
-                outcomes.add(csv.label(record, outcomeColumn));
+                outcomes.add(outcome(record, outcomeColumn, file, spec.outcome()));
                 propensities.add(p);
                 clusters.add(c);
             }
@@ -135,11 +136,16 @@ public final class LoggedCsv {
             }
             inLexicalOrder(encodings, numeric, spec.features(), features);
             float[] outcome = toFloats(outcomes);
-            Leakage.refuse(features, spec.features(), outcome, spec.outcome(), "leave it out of --features");
+            boolean binary = true;
+            for (float y : outcome) {
+                binary &= y == 0f || y == 1f;
+            }
+            Leakage.refuse(features, spec.features(), binary ? outcome : aboveMedian(outcome), spec.outcome(),
+                    "leave it out of --features");
             return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(),
                     arms.stream().mapToInt(Integer::intValue).toArray(), outcome,
                     propensities.stream().mapToDouble(Double::doubleValue).toArray(),
-                    clusters.stream().mapToInt(Integer::intValue).toArray(), clusterNames, encodings);
+                    clusters.stream().mapToInt(Integer::intValue).toArray(), clusterNames, encodings, binary);
         }
     }
 
@@ -198,6 +204,46 @@ public final class LoggedCsv {
                 }
             }
         }
+    }
+
+    /**
+     * An outcome: yes/no, y/n and true/false as 1/0 (a binary outcome), or any finite number (a binary one in any
+     * numeric form, such as pandas' {@code 1.0}, or an amount such as spend).
+     */
+    private static float outcome(CsvTable.Row record, int column, Path file, String name) {
+        String cell = record.get(column).strip();
+        switch (cell.toLowerCase(Locale.ROOT)) {
+            case "yes", "y", "true" -> {
+                return 1f;
+            }
+            case "no", "n", "false" -> {
+                return 0f;
+            }
+            default -> {
+                try {
+                    float v = Float.parseFloat(cell);
+                    if (Float.isFinite(v)) {
+                        return v == 0f ? 0f : v;
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IllegalArgumentException(file + ":" + record.line() + ": outcome " + name + " must be a"
+                        + " number (1/0 or an amount) or yes/no, y/n, true/false, got '" + cell + "'");
+            }
+        }
+    }
+
+    /** A continuous outcome as "above its median", for the leakage check, which needs two classes. */
+    private static float[] aboveMedian(float[] outcome) {
+        float[] sorted = outcome.clone();
+        java.util.Arrays.sort(sorted);
+        float median = sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+        float[] above = new float[outcome.length];
+        for (int i = 0; i < outcome.length; i++) {
+            above[i] = outcome[i] > median ? 1f : 0f;
+        }
+        return above;
     }
 
     private static float[] toFloats(List<Float> values) {

@@ -9,14 +9,15 @@ import java.util.Map;
  * randomization and of resampling.
  *
  * @param featureNames  column names of {@code features}, row-major with {@code featureNames.size()} per row
- * @param arms          arm names, ordered by cost
+ * @param arms          arm names
  * @param costs         cost of each arm
  * @param clusterIds    cluster index per row, into {@code clusterNames}
  * @param encodings     for text feature columns, the code each value was given
+ * @param binaryOutcome whether every outcome is 0 or 1 (a rate), rather than an amount such as spend
  */
 public record LoggedData(List<String> featureNames, float[] features, List<String> arms, double[] costs, int[] arm,
                          float[] outcome, double[] propensity, int[] clusterIds, List<String> clusterNames,
-                         Map<String, Map<String, Integer>> encodings) {
+                         Map<String, Map<String, Integer>> encodings, boolean binaryOutcome) {
 
     public int rows() {
         return arm.length;

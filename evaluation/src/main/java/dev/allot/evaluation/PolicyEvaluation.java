@@ -1,93 +1,126 @@
 package dev.allot.evaluation;
 
-import dev.allot.control.BudgetConstraint;
-import dev.allot.control.LambdaArgmax;
-import dev.allot.control.Objective;
-import dev.allot.control.Pricing;
-import dev.allot.control.offline.DualSolver;
-import dev.allot.control.offline.Population;
-import dev.allot.scoring.ConversionCurve;
-import dev.allot.scoring.ConversionScorer;
-import dev.allot.scoring.FeatureSchema;
-import dev.allot.scoring.Ladder;
 import dev.allot.scoring.StableHash;
-import dev.allot.scoring.TreeEnsemble;
-import dev.allot.scoring.training.Trainer;
-import dev.allot.scoring.training.TrainingSet;
-import dev.allot.scoring.training.TrainingTable;
+import dev.allot.scoring.training.Boosting;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Evaluates the project's own policy on randomized logged data, the way a pricing team would before trusting
- * it: clusters (households) are split in two; the monotone conversion model is trained on one half; on the
- * other half every unit's curve over the arms (ordered by cost) is calibrated, lambda is solved exactly under
- * an average-cost budget, and each unit gets its lambda-argmax arm. The policy's outcome rate is then
- * estimated from the units whose logged arm matches it, weighted by 1/propensity (self-normalised IPW), and
- * compared with giving one arm at the same cost. 95% intervals come from resampling clusters; they cover the
- * evaluation, with the policy held fixed.
+ * it: clusters (households) are split in two; a model of the outcome under each arm ({@link ArmModel}) is
+ * trained on one half; on the other half each unit gets the λ-argmax arm for an average-cost budget
+ * ({@link Allocation}). The policy's outcome is then estimated from the units whose logged arm matches it,
+ * weighted by 1/propensity (self-normalised IPW), and compared with what no targeting can do at the same cost:
+ * one arm for everyone, a random mix of the cheapest arm and one other, and the best random mix of any arms (the
+ * upper hull of the arms' costs and outcomes). 95% intervals come from resampling clusters; they cover the
+ * evaluation, with the policy held fixed. From the same fit: the policy at many budgets (the budget curve) and,
+ * for each arm against the cheapest, the uplift (Qini) curve with its area.
  */
 public final class PolicyEvaluation {
 
-    /** How to evaluate. */
-    public record Options(double budget, double trainShare, long seed, int bootstrap, int maxRounds, int depth) {
+    /** What the policy maximises: the outcome, or the outcome minus the arm's cost (both within the budget). */
+    public enum Goal {
+        OUTCOME, NET;
+
+        public String label() {
+            return this == OUTCOME ? "outcome" : "outcome-minus-cost";
+        }
+
+        public static Goal parse(String text) {
+            for (Goal g : values()) {
+                if (g.label().equals(text.strip().toLowerCase(Locale.ROOT))) {
+                    return g;
+                }
+            }
+            throw new IllegalArgumentException("--objective must be outcome or outcome-minus-cost, got '" + text
+                    + "'");
+        }
+    }
+
+    /**
+     * How to evaluate.
+     *
+     * @param budget       average cost per unit the policy may spend; infinite: no budget ({@link Goal#NET} only)
+     * @param curveBudgets budgets of the budget curve (empty: eleven from the cheapest arm's cost to what the
+     *                     unconstrained policy spends)
+     */
+    public record Options(double budget, double trainShare, long seed, int bootstrap, int maxRounds, int depth,
+                          ArmModel.Kind model, Goal goal, double[] curveBudgets, Consumer<String> progress) {
         public Options {
             if (!(trainShare > 0 && trainShare < 1) || bootstrap < 10 || !(budget >= 0)) {
                 throw new IllegalArgumentException("train share in (0, 1), bootstrap >= 10, budget >= 0");
             }
+            if (Double.isInfinite(budget) && goal != Goal.NET) {
+                throw new IllegalArgumentException("--budget is needed with --objective outcome: without one the"
+                        + " policy gives everyone the arm with the highest predicted outcome, whatever it costs");
+            }
+            curveBudgets = curveBudgets == null ? new double[0] : curveBudgets.clone();
+            progress = progress == null ? Boosting.QUIET : progress;
+        }
+
+        /** The ladder, the outcome, the default curve, quiet. */
+        public Options(double budget, double trainShare, long seed, int bootstrap, int maxRounds, int depth) {
+            this(budget, trainShare, seed, bootstrap, maxRounds, depth, ArmModel.Kind.LADDER, Goal.OUTCOME, null,
+                    Boosting.QUIET);
+        }
+
+        public Options withModel(ArmModel.Kind kind) {
+            return new Options(budget, trainShare, seed, bootstrap, maxRounds, depth, kind, goal, curveBudgets,
+                    progress);
         }
     }
 
     /** A point estimate with its 95% interval. */
     public record Estimate(double value, double low, double high) {
+        public boolean covers(double x) {
+            return low <= x && x <= high;
+        }
     }
 
     /**
      * The policy chosen for the evaluation units.
      *
-     * @param evalIndex row of each evaluation unit in the data
-     * @param arms      the arm the policy gives each evaluation unit
+     * @param evalIndex   row of each evaluation unit in the data
+     * @param arms        the arm the policy gives each evaluation unit at the budget
+     * @param predictions each evaluation unit's predicted outcome under each arm
      */
-    public record Plan(int[] evalIndex, int[] arms, DualSolver.Solution solution, Trainer.Result trained,
-                       int trainRows) {
+    public record Plan(int[] evalIndex, int[] arms, Allocation.Policy policy, Allocation allocation,
+                       ArmModel.Predictions predictions, int trainRows) {
     }
 
-    private static final String COST_FEATURE = "arm_cost";
+    /** One budget of the curve: the policy there and what no targeting reaches at the same cost. */
+    public record CurvePoint(double budget, double lambda, double plannedCost, Estimate value, Estimate cost,
+                             Estimate hull, String hullMix, Estimate gainOverHull, double[] shares) {
+    }
+
+    /** An arm against the cheapest, units ranked by predicted uplift: the outcome gain treating the top share. */
+    public record Qini(String arm, String control, double[] shares, Estimate[] gain, Estimate auuc,
+                       Estimate coefficient) {
+    }
+
+    private static final int CURVE_POINTS = 11;
+    private static final int QINI_POINTS = 20;
 
     private PolicyEvaluation() {
     }
 
     public static Map<String, Object> run(LoggedData data, Options options) {
-        Plan plan = plan(data, options);
-        Map<String, Object> report = estimate(data, plan.evalIndex(), plan.arms(), options);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("units", Map.of("train", plan.trainRows(), "evaluation", plan.evalIndex().length));
-        out.put("model", Map.of("version", plan.trained().card().version(), "metrics",
-                plan.trained().card().metrics()));
-        out.put("lambda", plan.solution().lambda());
-        out.put("budget", options.budget());
-        Map<String, Double> shares = new LinkedHashMap<>();
-        for (int j = 0; j < data.arms().size(); j++) {
-            shares.put(data.arms().get(j), plan.solution().levelShares()[j]);
-        }
-        out.put("policyArmShares", shares);
-        out.putAll(report);
-        if (!data.encodings().isEmpty()) {
-            out.put("encodings", data.encodings());
-        }
-        return out;
+        return report(data, plan(data, options), options);
     }
 
     /** Trains on one half of the clusters and chooses each other-half unit's arm. */
     public static Plan plan(LoggedData data, Options options) {
-        if (options.budget() < data.costs()[0]) {
+        ArmModel.check(options.model(), data.arms(), data.costs());
+        int cheapest = cheapest(data.costs());
+        if (options.budget() < data.costs()[cheapest]) {
             throw new IllegalArgumentException("budget " + options.budget() + " is below the cost of the cheapest arm, "
-                    + data.arms().get(0) + " (" + data.costs()[0] + "): no policy can stay within it");
+                    + data.arms().get(cheapest) + " (" + data.costs()[cheapest] + "): no policy can stay within it");
         }
         int n = data.rows();
         boolean[] train = new boolean[n];
@@ -95,182 +128,286 @@ public final class PolicyEvaluation {
         for (int c = 0; c < trainCluster.length; c++) {
             trainCluster[c] = StableHash.unit(options.seed(), data.clusterNames().get(c)) < options.trainShare();
         }
+        int trainRows = 0;
         for (int i = 0; i < n; i++) {
             train[i] = trainCluster[data.clusterIds()[i]];
+            trainRows += train[i] ? 1 : 0;
         }
-
-        List<String> names = new ArrayList<>(data.featureNames());
-        names.add(COST_FEATURE);
-        FeatureSchema schema = new FeatureSchema(names, COST_FEATURE);
-        int width = schema.size();
-        int trainRows = 0;
-        for (boolean t : train) {
-            trainRows += t ? 1 : 0;
-        }
-        float[] x = new float[trainRows * width];
-        float[] y = new float[trainRows];
-        String[] users = new String[trainRows];
-        for (int i = 0, r = 0; i < n; i++) {
-            if (train[i]) {
-                System.arraycopy(data.features(), i * data.width(), x, r * width, data.width());
-                x[r * width + width - 1] = (float) data.costs()[data.arm()[i]];
-                y[r] = data.outcome()[i];
-                users[r] = data.clusterNames().get(data.clusterIds()[i]);
-                r++;
-            }
-        }
-        List<Double> costs = new ArrayList<>();
-        for (double c : data.costs()) {
-            costs.add(c);
-        }
-        Trainer.Result trained = Trainer.train(new TrainingTable(new TrainingSet(schema, x, y, trainRows), users, null,
-                        List.of()),
-                new Trainer.Options(options.maxRounds(), 20, options.depth(), 0.1, true, options.seed(),
-                        Runtime.getRuntime().availableProcessors(), 0.2, Trainer.Split.USER, costs), "allot evaluate");
-        TreeEnsemble model = TreeEnsemble.read(trained.model().toJson(), schema);
-        trained.model().close();
-
-        // Prices play no part with the conversions objective; the ladder's base only has to exceed the costs.
-        double[] ladderCosts = data.costs();
-        Ladder ladder = new Ladder(ladderCosts[ladderCosts.length - 1] + 1, ladderCosts);
-        ConversionScorer scorer = new ConversionScorer(model, ladder);
-        int k = ladder.size();
-        int evalRows = n - trainRows;
-        int[] evalIndex = new int[evalRows];
-        double[] r = new double[evalRows * k];
-        float[] row = new float[width];
+        int[] evalIndex = new int[n - trainRows];
         for (int i = 0, e = 0; i < n; i++) {
             if (!train[i]) {
-                System.arraycopy(data.features(), i * data.width(), row, 0, data.width());
-                row[width - 1] = Float.NaN;
-                ConversionCurve curve = scorer.score(row);
-                System.arraycopy(curve.calibrated(), 0, r, e * k, k);
                 evalIndex[e++] = i;
             }
         }
-        Pricing pricing = new Pricing(ladder, Objective.CONVERSIONS, new BudgetConstraint.CostPerArrival(
-                options.budget()), 0);
-        Population population = new Population(r, evalRows, k);
-        DualSolver.Solution solution = DualSolver.solve(pricing, population);
-        int[] policy = new int[evalRows];
-        double[] values = new double[k];
-        double[] costsOf = new double[k];
-        boolean[] all = new boolean[k];
-        Arrays.fill(all, true);
-        for (int e = 0; e < evalRows; e++) {
-            pricing.valuesAndCosts(new ConversionCurve(Arrays.copyOfRange(r, e * k, e * k + k),
-                    Arrays.copyOfRange(r, e * k, e * k + k)), values, costsOf);
-            policy[e] = LambdaArgmax.choose(values, costsOf, all, solution.lambda());
+        ArmModel.Predictions predictions = ArmModel.fit(data, train, evalIndex, new ArmModel.Settings(options.model(),
+                options.maxRounds(), options.depth(), options.seed(), options.progress()));
+        double[] values = predictions.mu();
+        if (options.goal() == Goal.NET) {
+            values = values.clone();
+            int k = predictions.arms();
+            for (int i = 0; i < values.length; i++) {
+                values[i] -= data.costs()[i % k];
+            }
         }
-
-        return new Plan(evalIndex, policy, solution, trained, trainRows);
+        Allocation allocation = new Allocation(values, evalIndex.length, data.costs());
+        double budget = Double.isInfinite(options.budget()) ? max(data.costs()) : options.budget();
+        Allocation.Policy policy = allocation.at(budget);
+        return new Plan(evalIndex, policy.arms(), policy, allocation, predictions, trainRows);
     }
 
-    /**
-     * The estimates on the evaluation units. Every statistic is a ratio of per-cluster sums, so a bootstrap
-     * replicate is one pass over cluster counts.
-     */
-    public static Map<String, Object> estimate(LoggedData data, int[] evalIndex, int[] policy, Options options) {
+    /** Every estimate for a plan: the policy at its budget, the comparators, the budget curve, the Qini curves. */
+    public static Map<String, Object> report(LoggedData data, Plan plan, Options options) {
         int k = data.arms().size();
-        Map<Integer, Integer> compact = new LinkedHashMap<>();
-        for (int i : evalIndex) {
-            compact.putIfAbsent(data.clusterIds()[i], compact.size());
+        int[] evalIndex = plan.evalIndex();
+        Resampling resampling = new Resampling(data, evalIndex, options.seed(), options.bootstrap());
+        Resampling.Statistic[] armMeans = new Resampling.Statistic[k];
+        for (int j = 0; j < k; j++) {
+            int arm = j;
+            armMeans[j] = resampling.ratio(
+                    resampling.sums(e -> data.arm()[evalIndex[e]] == arm
+                            ? data.outcome()[evalIndex[e]] / data.propensity()[evalIndex[e]] : 0),
+                    resampling.sums(e -> data.arm()[evalIndex[e]] == arm ? 1 / data.propensity()[evalIndex[e]] : 0));
         }
-        int clusters = compact.size();
-        // Per cluster: [0] sum w*y, [1] sum w, [2] sum w*cost(policy), [3] planned cost, [4] units,
-        // then per arm j: [5 + 2j] sum y with T = j, [6 + 2j] count with T = j.
-        int stride = 5 + 2 * k;
-        double[] sums = new double[clusters * stride];
-        for (int e = 0; e < evalIndex.length; e++) {
-            int i = evalIndex[e];
-            int c = compact.get(data.clusterIds()[i]) * stride;
-            int logged = data.arm()[i];
-            double w = logged == policy[e] ? 1.0 / data.propensity()[i] : 0;
-            sums[c] += w * data.outcome()[i];
-            sums[c + 1] += w;
-            sums[c + 2] += w * data.costs()[policy[e]];
-            sums[c + 3] += data.costs()[policy[e]];
-            sums[c + 4] += 1;
-            sums[c + 5 + 2 * logged] += data.outcome()[i];
-            sums[c + 6 + 2 * logged] += 1;
-        }
-        double[] full = statistics(sums, null, clusters, stride, k, data.costs(), options.budget());
-        int comparator = bestEqualCostArm(full, k);
-        int bestSingle = bestSingleArm(full, k);
-        int statCount = full.length;
-        double[][] replicates = new double[statCount + 2][options.bootstrap()];
-        SplittableRandom random = new SplittableRandom(options.seed() * 31 + 7);
-        int[] counts = new int[clusters];
-        for (int b = 0; b < options.bootstrap(); b++) {
-            Arrays.fill(counts, 0);
-            for (int d = 0; d < clusters; d++) {
-                counts[random.nextInt(clusters)]++;
-            }
-            double[] s = statistics(sums, counts, clusters, stride, k, data.costs(), options.budget());
-            for (int q = 0; q < statCount; q++) {
-                replicates[q][b] = s[q];
-            }
-            replicates[statCount][b] = s[0] - s[equalCostIndex(k, comparator)];
-            replicates[statCount + 1][b] = s[0] - s[armIndex(bestSingle)];
-        }
+        PolicyStatistics main = policyStatistics(data, evalIndex, plan.arms(), resampling);
+        int cheapest = cheapest(data.costs());
+        // The cost at which no targeting is compared: the budget, or what a net policy chose to spend.
+        double comparedAt = options.goal() == Goal.NET ? plan.policy().plannedCost() : options.budget();
+
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("policyValue", interval(full[0], replicates[0]));
-        out.put("policyCostPlanned", full[2]);
-        out.put("policyCostIpw", interval(full[1], replicates[1]));
+        out.put("units", Map.of("train", plan.trainRows(), "evaluation", evalIndex.length));
+        out.put("outcome", data.binaryOutcome() ? "binary" : "continuous");
+        out.put("objective", options.goal().label());
+        out.put("model", plan.predictions().summary());
+        out.put("lambda", plan.policy().lambda());
+        out.put("budget", Double.isInfinite(options.budget()) ? null : options.budget());
+        Map<String, Double> shares = new LinkedHashMap<>();
+        double[] policyShares = plan.policy().shares(k);
+        for (int j = 0; j < k; j++) {
+            shares.put(data.arms().get(j), policyShares[j]);
+        }
+        out.put("policyArmShares", shares);
+        out.put("policyValue", main.value().estimate());
+        out.put("policyCostPlanned", plan.policy().plannedCost());
+        out.put("policyCostIpw", main.cost().estimate());
+        if (options.goal() == Goal.NET) {
+            out.put("policyNetValue", main.value().minus(main.cost()).estimate());
+        }
+        Resampling.Statistic incremental = main.value().minus(armMeans[cheapest]);
+        double extraCost = plan.policy().plannedCost() - data.costs()[cheapest];
+        if (extraCost > 0) {
+            out.put("outcomePerExtraCost", incremental.scale(1 / extraCost).estimate());
+        }
+
         Map<String, Object> arms = new LinkedHashMap<>();
         Map<String, Object> equalCost = new LinkedHashMap<>();
+        Resampling.Statistic[] mixes = new Resampling.Statistic[k];
+        int comparator = -1;
         for (int j = 0; j < k; j++) {
             Map<String, Object> arm = new LinkedHashMap<>();
             arm.put("cost", data.costs()[j]);
-            arm.put("outcomeRate", interval(full[armIndex(j)], replicates[armIndex(j)]));
+            arm.put("outcomeRate", armMeans[j].estimate());
             arms.put(data.arms().get(j), arm);
-            if (j > 0) {
+            if (j != cheapest) {
+                double q = equalCostShare(comparedAt, data.costs()[cheapest], data.costs()[j]);
+                mixes[j] = armMeans[cheapest].scale(1 - q).plus(armMeans[j].scale(q));
                 Map<String, Object> mix = new LinkedHashMap<>();
-                mix.put("shareTreated", Math.min(1, data.costs()[j] == 0 ? 1 : options.budget() / data.costs()[j]));
-                mix.put("outcomeRate", interval(full[equalCostIndex(k, j)], replicates[equalCostIndex(k, j)]));
+                mix.put("shareTreated", q);
+                mix.put("outcomeRate", mixes[j].estimate());
                 equalCost.put(data.arms().get(j), mix);
+                if (comparator < 0 || mixes[j].full() > mixes[comparator].full()) {
+                    comparator = j;
+                }
             }
         }
         out.put("arms", arms);
-        out.put("singleArmAtEqualCost", equalCost);
-        out.put("bestSingleArmAtEqualCost", data.arms().get(comparator));
-        out.put("gainOverBestSingleArmAtEqualCost", interval(full[0] - full[equalCostIndex(k, comparator)],
-                replicates[statCount]));
+        if (comparator >= 0) {
+            out.put("singleArmAtEqualCost", equalCost);
+            out.put("bestSingleArmAtEqualCost", data.arms().get(comparator));
+            out.put("gainOverBestSingleArmAtEqualCost", main.value().minus(mixes[comparator]).estimate());
+        }
+        int bestSingle = 0;
+        for (int j = 1; j < k; j++) {
+            if (armMeans[j].full() > armMeans[bestSingle].full()) {
+                bestSingle = j;
+            }
+        }
         out.put("bestSingleArm", Map.of("arm", data.arms().get(bestSingle), "cost", data.costs()[bestSingle]));
-        out.put("gainOverBestSingleArm", interval(full[0] - full[armIndex(bestSingle)], replicates[statCount + 1]));
-        out.put("evaluationClusters", clusters);
+        out.put("gainOverBestSingleArm", main.value().minus(armMeans[bestSingle]).estimate());
+        Hull hull = Hull.at(comparedAt, data.costs(), armMeans);
+        out.put("nonTargetedHull", Map.of("mix", hull.describe(data.arms()), "outcomeRate",
+                hull.statistic(armMeans).estimate()));
+        out.put("gainOverNonTargetedHull", main.value().minus(hull.statistic(armMeans)).estimate());
+        out.put("budgetCurve", curve(data, plan, options, resampling, armMeans));
+        if (k > 1) {
+            out.put("qini", qini(data, plan, resampling, cheapest));
+        }
+        out.put("evaluationClusters", resampling.clusters());
         out.put("bootstrapReplicates", options.bootstrap());
+        if (!data.encodings().isEmpty()) {
+            out.put("encodings", data.encodings());
+        }
         return out;
     }
 
+    private record PolicyStatistics(Resampling.Statistic value, Resampling.Statistic cost) {
+    }
+
+    private static PolicyStatistics policyStatistics(LoggedData data, int[] evalIndex, int[] policy,
+                                                     Resampling resampling) {
+        double[] weighted = resampling.sums(e -> match(data, evalIndex, policy, e) * data.outcome()[evalIndex[e]]);
+        double[] weights = resampling.sums(e -> match(data, evalIndex, policy, e));
+        double[] costs = resampling.sums(e -> match(data, evalIndex, policy, e) * data.costs()[policy[e]]);
+        Resampling.Statistic w = resampling.total(weights);
+        return new PolicyStatistics(resampling.total(weighted).divide(w), resampling.total(costs).divide(w));
+    }
+
+    /** The unit's IPW weight for a policy: 1/propensity where the logged arm is the policy's, else 0. */
+    private static double match(LoggedData data, int[] evalIndex, int[] policy, int e) {
+        int i = evalIndex[e];
+        return data.arm()[i] == policy[e] ? 1.0 / data.propensity()[i] : 0;
+    }
+
+    private static List<CurvePoint> curve(LoggedData data, Plan plan, Options options, Resampling resampling,
+                                          Resampling.Statistic[] armMeans) {
+        Allocation allocation = plan.allocation();
+        double[] budgets = options.curveBudgets();
+        if (budgets.length == 0) {
+            double low = allocation.cheapestCost();
+            double high = Math.max(low, allocation.unconstrainedCost());
+            budgets = new double[CURVE_POINTS];
+            for (int p = 0; p < CURVE_POINTS; p++) {
+                budgets[p] = low + (high - low) * p / (CURVE_POINTS - 1);
+            }
+        }
+        List<CurvePoint> points = new ArrayList<>();
+        int k = data.arms().size();
+        for (double budget : budgets) {
+            Allocation.Policy policy = allocation.at(budget);
+            PolicyStatistics s = policyStatistics(data, plan.evalIndex(), policy.arms(), resampling);
+            double comparedAt = options.goal() == Goal.NET ? policy.plannedCost() : budget;
+            Hull hull = Hull.at(comparedAt, data.costs(), armMeans);
+            Resampling.Statistic hullValue = hull.statistic(armMeans);
+            points.add(new CurvePoint(budget, policy.lambda(), policy.plannedCost(), s.value().estimate(),
+                    s.cost().estimate(), hullValue.estimate(), hull.describe(data.arms()),
+                    s.value().minus(hullValue).estimate(), policy.shares(k)));
+        }
+        return points;
+    }
+
     /**
-     * [0] policy value, [1] IPW policy cost, [2] planned policy cost, [3..3+k) outcome rate per arm,
-     * then for arms 1..k-1 the value of giving that arm at the budget's cost (the rest get arm 0).
+     * For each arm against the cheapest: units ranked by predicted uplift, the estimated outcome gain over the
+     * cheapest arm for everyone when the top share gets the arm and the rest the cheapest, at shares 0, 1/20, …, 1;
+     * the area under that curve (AUUC, per unit) and the Qini coefficient (the area above the diagonal of random
+     * targeting). One pass over the ranked units updates every bootstrap replicate.
      */
-    private static double[] statistics(double[] sums, int[] counts, int clusters, int stride, int k, double[] costs,
-                                       double budget) {
-        double[] total = new double[stride];
-        for (int c = 0; c < clusters; c++) {
-            int weight = counts == null ? 1 : counts[c];
-            if (weight == 0) {
+    private static List<Qini> qini(LoggedData data, Plan plan, Resampling resampling, int control) {
+        int[] evalIndex = plan.evalIndex();
+        int units = evalIndex.length;
+        ArmModel.Predictions mu = plan.predictions();
+        List<Qini> curves = new ArrayList<>();
+        for (int j = 0; j < data.arms().size(); j++) {
+            if (j == control) {
                 continue;
             }
-            for (int q = 0; q < stride; q++) {
-                total[q] += weight * sums[c * stride + q];
+            int arm = j;
+            // Highest predicted uplift first (to float precision), ties in unit order: one primitive sort of
+            // (order-preserving bits of -uplift, unit).
+            long[] keyed = new long[units];
+            for (int e = 0; e < units; e++) {
+                int bits = Float.floatToIntBits((float) -(mu.at(e, arm) - mu.at(e, control)) + 0f);
+                int sortable = bits >= 0 ? bits : bits ^ 0x7fffffff;
+                keyed[e] = ((long) sortable << 32) | e;
             }
+            Arrays.sort(keyed);
+            int[] order = new int[units];
+            for (int r = 0; r < units; r++) {
+                order[r] = (int) keyed[r];
+            }
+            double[] shares = new double[QINI_POINTS + 1];
+            int[] cuts = new int[QINI_POINTS + 1];
+            for (int g = 0; g <= QINI_POINTS; g++) {
+                shares[g] = (double) g / QINI_POINTS;
+                cuts[g] = (int) Math.round(shares[g] * units);
+            }
+            int replicates = resampling.replicates();
+            // Running sums in rank order, for the whole sample ([0]) and each replicate: the arm's y/p and 1/p
+            // among the top units, the control's among them; snapshots at each cut.
+            double[][] sums = new double[4][replicates];
+            double[][][] atCut = new double[cuts.length][4][];
+            double[] full = new double[4];
+            double[][] fullAtCut = new double[cuts.length][];
+            int next = 0;
+            for (int g = 0; g < cuts.length; g++) {
+                for (; next < cuts[g]; next++) {
+                    int e = order[next];
+                    int i = evalIndex[e];
+                    int logged = data.arm()[i];
+                    if (logged != arm && logged != control) {
+                        continue;
+                    }
+                    int part = logged == arm ? 0 : 2;
+                    double inverse = 1 / data.propensity()[i];
+                    double y = data.outcome()[i] * inverse;
+                    full[part] += y;
+                    full[part + 1] += inverse;
+                    resampling.add(e, y, sums[part], inverse, sums[part + 1]);
+                }
+                fullAtCut[g] = full.clone();
+                for (int q = 0; q < 4; q++) {
+                    atCut[g][q] = sums[q].clone();
+                }
+            }
+            double[] fullGains = gains(fullAtCut, cuts, units);
+            double[][] replicateGains = new double[fullGains.length][replicates];
+            for (int b = 0; b < replicates; b++) {
+                double[][] snapshot = new double[cuts.length][4];
+                for (int g = 0; g < cuts.length; g++) {
+                    for (int q = 0; q < 4; q++) {
+                        snapshot[g][q] = atCut[g][q][b];
+                    }
+                }
+                double[] r = gains(snapshot, cuts, units);
+                for (int g = 0; g < r.length; g++) {
+                    replicateGains[g][b] = r[g];
+                }
+            }
+            Estimate[] gain = new Estimate[cuts.length];
+            for (int g = 0; g < cuts.length; g++) {
+                gain[g] = new Resampling.Statistic(fullGains[g], replicateGains[g]).estimate();
+            }
+            curves.add(new Qini(data.arms().get(arm), data.arms().get(control), shares, gain,
+                    new Resampling.Statistic(fullGains[cuts.length], replicateGains[cuts.length]).estimate(),
+                    new Resampling.Statistic(fullGains[cuts.length + 1], replicateGains[cuts.length + 1]).estimate()));
         }
-        double[] s = new double[3 + k + (k - 1)];
-        s[0] = total[0] / total[1];
-        s[1] = total[2] / total[1];
-        s[2] = total[3] / total[4];
-        for (int j = 0; j < k; j++) {
-            s[3 + j] = total[5 + 2 * j] / total[6 + 2 * j];
+        return curves;
+    }
+
+    /**
+     * The gains at each cut from the running sums there ({@code [arm y/p, arm 1/p, control y/p, control 1/p]} of
+     * the top units; the last cut holds every unit), then the AUUC and the Qini coefficient.
+     */
+    private static double[] gains(double[][] atCut, int[] cuts, int units) {
+        double[] all = atCut[cuts.length - 1];
+        double controlY = all[2];
+        double controlW = all[3];
+        double base = controlY / controlW;
+        double[] out = new double[cuts.length + 2];
+        for (int g = 0; g < cuts.length; g++) {
+            double[] s = atCut[g];
+            // Self-normalised within each part: the top share's outcome under the arm, the rest's under control.
+            double top = s[1] > 0 ? s[0] / s[1] : 0;
+            double restW = controlW - s[3];
+            double rest = restW > 0 ? (controlY - s[2]) / restW : 0;
+            double share = (double) cuts[g] / units;
+            out[g] = share * top + (1 - share) * rest - base;
         }
-        for (int j = 1; j < k; j++) {
-            double q = equalCostShare(budget, costs[0], costs[j]);
-            s[3 + k + j - 1] = (1 - q) * s[3] + q * s[3 + j];
+        double area = 0;
+        for (int g = 1; g < cuts.length; g++) {
+            area += (out[g] + out[g - 1]) / 2 / (cuts.length - 1);
         }
-        return s;
+        out[cuts.length] = area;
+        out[cuts.length + 1] = area - out[cuts.length - 1] / 2;
+        return out;
     }
 
     /**
@@ -286,39 +423,63 @@ public final class PolicyEvaluation {
         return Math.max(0, Math.min(1, (budget - cheapest) / (cost - cheapest)));
     }
 
-    private static int armIndex(int j) {
-        return 3 + j;
+    /**
+     * The best that giving arms at random can do at an average cost: the upper concave hull of the arms' (cost,
+     * outcome) points at that cost, a mix of at most two arms (or one arm, spending less). Chosen on the whole
+     * sample and held fixed across replicates, as the policy is.
+     */
+    record Hull(int low, int high, double share) {
+        static Hull at(double cost, double[] costs, Resampling.Statistic[] means) {
+            Hull best = null;
+            double bestValue = Double.NEGATIVE_INFINITY;
+            for (int a = 0; a < costs.length; a++) {
+                if (costs[a] <= cost && means[a].full() > bestValue) {
+                    best = new Hull(a, a, 0);
+                    bestValue = means[a].full();
+                }
+                for (int b = 0; b < costs.length; b++) {
+                    if (costs[a] < cost && cost < costs[b]) {
+                        double q = (cost - costs[a]) / (costs[b] - costs[a]);
+                        double v = (1 - q) * means[a].full() + q * means[b].full();
+                        if (v > bestValue) {
+                            best = new Hull(a, b, q);
+                            bestValue = v;
+                        }
+                    }
+                }
+            }
+            if (best == null) {
+                throw new IllegalArgumentException("no arm costs " + cost + " or less");
+            }
+            return best;
+        }
+
+        Resampling.Statistic statistic(Resampling.Statistic[] means) {
+            return low == high ? means[low] : means[low].scale(1 - share).plus(means[high].scale(share));
+        }
+
+        String describe(List<String> arms) {
+            return low == high ? arms.get(low) + " to all"
+                    : String.format(Locale.ROOT, "%s to %.1f%%, %s to the rest", arms.get(high), 100 * share,
+                    arms.get(low));
+        }
     }
 
-    private static int equalCostIndex(int k, int j) {
-        return 3 + k + j - 1;
-    }
-
-    private static int bestEqualCostArm(double[] s, int k) {
-        int best = 1;
-        for (int j = 2; j < k; j++) {
-            if (s[equalCostIndex(k, j)] > s[equalCostIndex(k, best)]) {
-                best = j;
+    static int cheapest(double[] costs) {
+        int c = 0;
+        for (int j = 1; j < costs.length; j++) {
+            if (costs[j] < costs[c]) {
+                c = j;
             }
         }
-        return best;
+        return c;
     }
 
-    private static int bestSingleArm(double[] s, int k) {
-        int best = 1;
-        for (int j = 2; j < k; j++) {
-            if (s[armIndex(j)] > s[armIndex(best)]) {
-                best = j;
-            }
+    private static double max(double[] values) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            m = Math.max(m, v);
         }
-        return best;
-    }
-
-    private static Estimate interval(double value, double[] replicates) {
-        double[] sorted = replicates.clone();
-        Arrays.sort(sorted);
-        int lo = (int) Math.floor(0.025 * (sorted.length - 1));
-        int hi = (int) Math.ceil(0.975 * (sorted.length - 1));
-        return new Estimate(value, sorted[lo], sorted[hi]);
+        return m;
     }
 }

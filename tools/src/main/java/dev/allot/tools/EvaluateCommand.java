@@ -1,9 +1,12 @@
 package dev.allot.tools;
 
 import dev.allot.engine.Json;
+import dev.allot.evaluation.ArmModel;
+import dev.allot.evaluation.EvaluationReport;
 import dev.allot.evaluation.LoggedCsv;
 import dev.allot.evaluation.LoggedData;
 import dev.allot.evaluation.PolicyEvaluation;
+import dev.allot.scoring.training.Boosting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,8 +19,10 @@ import java.util.concurrent.Callable;
 
 /** Off-policy evaluation of the project's policy on randomized logged data (any CSV, gzip allowed). */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Train on half of the clusters, choose arms for the other half with the lambda-argmax under an"
-                + " average-cost budget, and estimate the policy's outcome rate by IPW with cluster-bootstrap CIs.")
+        description = "Train on part of the clusters, choose arms for the rest with the lambda-argmax under an"
+                + " average-cost budget, and estimate the policy's outcome by IPW with cluster-bootstrap CIs, against"
+                + " what no targeting reaches at the same cost; with the budget curve and Qini curves from the same"
+                + " fit.")
 public final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, description = "CSV (or .csv.gz) with a header")
@@ -26,7 +31,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--treatment", required = true, description = "Column holding the arm each unit got")
     String treatment;
 
-    @Option(names = "--outcome", required = true, description = "Column holding the 0/1 outcome")
+    @Option(names = "--outcome", required = true,
+            description = "Column holding the outcome: binary (1/0, 1.0/0.0, yes/no, true/false) or an amount")
     String outcome;
 
     @Option(names = "--cluster", description = "Column naming the unit of randomization and resampling (e.g. a"
@@ -36,10 +42,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--features", required = true, split = ",", description = "Pre-treatment feature columns")
     List<String> features;
 
-    @Option(names = "--arms", required = true, split = ",", description = "Arm names, ordered by cost")
+    @Option(names = "--arms", required = true, split = ",", description = "Arm names (by cost for a ladder)")
     List<String> arms;
 
-    @Option(names = "--costs", required = true, split = ",", description = "Cost of each arm")
+    @Option(names = "--costs", required = true, split = ",", description = "Cost of each arm, per unit")
     double[] costs;
 
     @Option(names = "--propensity", description = "Column holding the logging probability of the unit's arm")
@@ -49,8 +55,21 @@ public final class EvaluateCommand implements Callable<Integer> {
             description = "Logging probability of each arm, in --arms order (fractions like 5/9 allowed)")
     List<String> propensities;
 
-    @Option(names = "--budget", required = true, description = "Average cost per unit the policy may spend")
-    double budget;
+    @Option(names = "--budget", description = "Average cost per unit the policy may spend (optional with"
+            + " --objective outcome-minus-cost)")
+    Double budget;
+
+    @Option(names = "--budgets", split = ",", description = "Budgets of the budget curve (default: 11 from the"
+            + " cheapest arm's cost to what the unconstrained policy spends), e.g. 0,1,2.5,5")
+    double[] budgets;
+
+    @Option(names = "--model", defaultValue = "ladder", description = "ladder (arms ordered by cost, monotone),"
+            + " pooled (one model, an indicator per arm) or per-arm (one model per arm); default: ${DEFAULT-VALUE}")
+    String model;
+
+    @Option(names = "--objective", defaultValue = "outcome",
+            description = "outcome or outcome-minus-cost; default: ${DEFAULT-VALUE}")
+    String objective;
 
     @Option(names = "--train-share", defaultValue = "0.5", description = "default: ${DEFAULT-VALUE}")
     double trainShare;
@@ -67,6 +86,16 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Split, training and bootstrap seed")
     long seed;
 
+    @Option(names = "--out", description = "Directory for report.md, report.json, arms.csv, budget-curve.csv,"
+            + " qini.csv, assignment.csv and the SVG plots")
+    Path out;
+
+    @Option(names = "--json", description = "Print the full report as JSON instead of the summary")
+    boolean json;
+
+    @Option(names = "--quiet", description = "No training progress on standard error")
+    boolean quiet;
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
@@ -74,15 +103,31 @@ public final class EvaluateCommand implements Callable<Integer> {
                 : propensities.stream().mapToDouble(EvaluateCommand::fraction).toArray();
         LoggedData logged = LoggedCsv.read(data, new LoggedCsv.Spec(treatment, outcome, cluster, features, arms, costs,
                 propensityColumn, fixed));
+        PolicyEvaluation.Goal goal = PolicyEvaluation.Goal.parse(objective);
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(
+                budget == null ? Double.POSITIVE_INFINITY : budget, trainShare, seed, bootstrap, rounds, depth,
+                ArmModel.Kind.parse(model), goal, budgets, quiet ? Boosting.QUIET : Boosting.STDERR);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(logged, options);
+        Map<String, Object> estimates = PolicyEvaluation.report(logged, plan, options);
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("data", data.toString());
         report.put("rows", logged.rows());
         report.put("arms", arms);
         report.put("costs", Arrays.stream(costs).boxed().toList());
-        report.putAll(PolicyEvaluation.run(logged, new PolicyEvaluation.Options(budget, trainShare, seed, bootstrap,
-                rounds, depth)));
-        report.put("elapsedMs", (System.nanoTime() - started) / 1_000_000);
-        System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        report.putAll(estimates);
+        long elapsed = (System.nanoTime() - started) / 1_000_000;
+        report.put("elapsedMs", elapsed);
+        String text = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report);
+        EvaluationReport view = new EvaluationReport(logged, plan, report);
+        String summary = view.summary(data.getFileName().toString(), elapsed);
+        if (out != null) {
+            view.write(out, summary, text);
+        }
+        System.out.println(json ? text : summary);
+        if (out != null && !json) {
+            System.out.println("Written to " + out + ": report.md, report.json, arms.csv, budget-curve.csv, qini.csv,"
+                    + " assignment.csv, budget-curve.svg, qini.svg");
+        }
         return 0;
     }
 

@@ -5,9 +5,7 @@ import dev.allot.scoring.ModelCard;
 import dev.allot.scoring.StableHash;
 import dev.allot.scoring.TreeEnsemble;
 import dev.allot.scoring.XGBoostModel;
-import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
-import ml.dmlc.xgboost4j.java.XGBoost;
 import ml.dmlc.xgboost4j.java.XGBoostError;
 
 import java.security.MessageDigest;
@@ -22,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -58,6 +57,11 @@ public final class Trainer {
     }
 
     public static Result train(TrainingTable table, Options options, String provenance) {
+        return train(table, options, provenance, Boosting.STDERR);
+    }
+
+    /** {@link #train} with the boosting rounds' progress lines sent to {@code progress}. */
+    public static Result train(TrainingTable table, Options options, String provenance, Consumer<String> progress) {
         TrainingSet all = table.data();
         Split split = options.split() != null ? options.split() : table.times() != null ? Split.TIME : Split.USER;
         boolean[] validation = validationRows(table, split, options.validationShare());
@@ -74,7 +78,7 @@ public final class Trainer {
         }
         ModelTrainer.Parameters base = new ModelTrainer.Parameters(options.maxRounds(), options.maxDepth(),
                 options.eta(), options.monotone(), options.seed(), options.threads());
-        int best = bestRound(train, valid, base, options);
+        int best = bestRound(train, valid, base, options, progress);
         ModelTrainer.Parameters finalParams = new ModelTrainer.Parameters(best + 1, options.maxDepth(), options.eta(),
                 options.monotone(), options.seed(), options.threads());
         XGBoostModel model = ModelTrainer.train(train, finalParams);
@@ -114,27 +118,14 @@ public final class Trainer {
     }
 
     private static int bestRound(TrainingSet train, TrainingSet valid, ModelTrainer.Parameters params,
-                                 Options options) {
+                                 Options options, Consumer<String> progress) {
         DMatrix dtrain = null;
         DMatrix dvalid = null;
         try {
             dtrain = matrix(train);
             dvalid = matrix(valid);
-            Map<String, DMatrix> watches = new LinkedHashMap<>();
-            watches.put("train", dtrain);
-            watches.put("valid", dvalid);
-            float[][] metrics = new float[2][options.maxRounds()];
-            Booster booster = XGBoost.train(dtrain, params.boosterParams(train), options.maxRounds(), watches, metrics,
-                    null, null, options.earlyStopping());
-            booster.dispose();
-            // Rounds that ran have a positive log loss; the best is the lowest validation loss among them.
-            int best = 0;
-            for (int r = 0; r < metrics[1].length && metrics[1][r] > 0; r++) {
-                if (metrics[1][r] < metrics[1][best]) {
-                    best = r;
-                }
-            }
-            return best;
+            return Boosting.bestRound(dtrain, dvalid, params.boosterParams(train), options.maxRounds(),
+                    options.earlyStopping(), progress).best();
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost training failed: " + e.getMessage(), e);
         } finally {
