@@ -71,7 +71,7 @@ public final class EvaluationReport {
         row(s, "gain over the best single arm for everyone (" + best.get("arm") + ", cost " + best.get("cost") + ")",
                 est("gainOverBestSingleArm"), true);
         if (report.containsKey("outcomePerExtraCost")) {
-            row(s, "outcome gained per unit of cost above the cheapest arm", est("outcomePerExtraCost"), false);
+            row(s, "outcome gained per unit of cost above the cheapest arm", est("outcomePerExtraCost"), true);
         }
         s.append("\nArms the policy gives: ");
         @SuppressWarnings("unchecked")

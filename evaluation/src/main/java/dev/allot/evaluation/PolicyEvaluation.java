@@ -170,6 +170,9 @@ public final class PolicyEvaluation {
         }
         PolicyStatistics main = policyStatistics(data, evalIndex, plan.arms(), resampling);
         int cheapest = cheapest(data.costs());
+        // Comparators are chosen on the training half, as the policy is: chosen on the evaluation half, the best
+        // of several noisy arm means is biased upwards, and a placebo's gain came out below zero.
+        double[] trained = trainingMeans(data, evalIndex);
         // The cost at which no targeting is compared: the budget, or what a net policy chose to spend.
         double comparedAt = options.goal() == Goal.NET ? plan.policy().plannedCost() : options.budget();
 
@@ -214,7 +217,8 @@ public final class PolicyEvaluation {
                 mix.put("shareTreated", q);
                 mix.put("outcomeRate", mixes[j].estimate());
                 equalCost.put(data.arms().get(j), mix);
-                if (comparator < 0 || mixes[j].full() > mixes[comparator].full()) {
+                if (comparator < 0 || mix(trained, cheapest, j, q) > mix(trained, cheapest, comparator,
+                        equalCostShare(comparedAt, data.costs()[cheapest], data.costs()[comparator]))) {
                     comparator = j;
                 }
             }
@@ -227,17 +231,17 @@ public final class PolicyEvaluation {
         }
         int bestSingle = 0;
         for (int j = 1; j < k; j++) {
-            if (armMeans[j].full() > armMeans[bestSingle].full()) {
+            if (trained[j] > trained[bestSingle]) {
                 bestSingle = j;
             }
         }
         out.put("bestSingleArm", Map.of("arm", data.arms().get(bestSingle), "cost", data.costs()[bestSingle]));
         out.put("gainOverBestSingleArm", main.value().minus(armMeans[bestSingle]).estimate());
-        Hull hull = Hull.at(comparedAt, data.costs(), armMeans);
+        Hull hull = Hull.at(comparedAt, data.costs(), trained);
         out.put("nonTargetedHull", Map.of("mix", hull.describe(data.arms()), "outcomeRate",
                 hull.statistic(armMeans).estimate()));
         out.put("gainOverNonTargetedHull", main.value().minus(hull.statistic(armMeans)).estimate());
-        out.put("budgetCurve", curve(data, plan, options, resampling, armMeans));
+        out.put("budgetCurve", curve(data, plan, options, resampling, armMeans, trained));
         if (k > 1) {
             out.put("qini", qini(data, plan, resampling, cheapest));
         }
@@ -247,6 +251,32 @@ public final class PolicyEvaluation {
             out.put("encodings", data.encodings());
         }
         return out;
+    }
+
+    private static double mix(double[] means, int cheapest, int arm, double share) {
+        return (1 - share) * means[cheapest] + share * means[arm];
+    }
+
+    /** Each arm's mean outcome (self-normalised IPW) on the training units: what comparators are chosen by. */
+    private static double[] trainingMeans(LoggedData data, int[] evalIndex) {
+        boolean[] evaluated = new boolean[data.rows()];
+        for (int i : evalIndex) {
+            evaluated[i] = true;
+        }
+        int k = data.arms().size();
+        double[] y = new double[k];
+        double[] w = new double[k];
+        for (int i = 0; i < data.rows(); i++) {
+            if (!evaluated[i]) {
+                y[data.arm()[i]] += data.outcome()[i] / data.propensity()[i];
+                w[data.arm()[i]] += 1 / data.propensity()[i];
+            }
+        }
+        double[] means = new double[k];
+        for (int j = 0; j < k; j++) {
+            means[j] = w[j] > 0 ? y[j] / w[j] : Double.NEGATIVE_INFINITY;
+        }
+        return means;
     }
 
     private record PolicyStatistics(Resampling.Statistic value, Resampling.Statistic cost) {
@@ -268,7 +298,7 @@ public final class PolicyEvaluation {
     }
 
     private static List<CurvePoint> curve(LoggedData data, Plan plan, Options options, Resampling resampling,
-                                          Resampling.Statistic[] armMeans) {
+                                          Resampling.Statistic[] armMeans, double[] trained) {
         Allocation allocation = plan.allocation();
         double[] budgets = options.curveBudgets();
         if (budgets.length == 0) {
@@ -285,7 +315,7 @@ public final class PolicyEvaluation {
             Allocation.Policy policy = allocation.at(budget);
             PolicyStatistics s = policyStatistics(data, plan.evalIndex(), policy.arms(), resampling);
             double comparedAt = options.goal() == Goal.NET ? policy.plannedCost() : budget;
-            Hull hull = Hull.at(comparedAt, data.costs(), armMeans);
+            Hull hull = Hull.at(comparedAt, data.costs(), trained);
             Resampling.Statistic hullValue = hull.statistic(armMeans);
             points.add(new CurvePoint(budget, policy.lambda(), policy.plannedCost(), s.value().estimate(),
                     s.cost().estimate(), hullValue.estimate(), hull.describe(data.arms()),
@@ -425,22 +455,22 @@ public final class PolicyEvaluation {
 
     /**
      * The best that giving arms at random can do at an average cost: the upper concave hull of the arms' (cost,
-     * outcome) points at that cost, a mix of at most two arms (or one arm, spending less). Chosen on the whole
-     * sample and held fixed across replicates, as the policy is.
+     * outcome) points at that cost, a mix of at most two arms (or one arm, spending less). Chosen by the training
+     * units' means and held fixed across replicates, as the policy is.
      */
     record Hull(int low, int high, double share) {
-        static Hull at(double cost, double[] costs, Resampling.Statistic[] means) {
+        static Hull at(double cost, double[] costs, double[] means) {
             Hull best = null;
             double bestValue = Double.NEGATIVE_INFINITY;
             for (int a = 0; a < costs.length; a++) {
-                if (costs[a] <= cost && means[a].full() > bestValue) {
+                if (costs[a] <= cost && means[a] > bestValue) {
                     best = new Hull(a, a, 0);
-                    bestValue = means[a].full();
+                    bestValue = means[a];
                 }
                 for (int b = 0; b < costs.length; b++) {
                     if (costs[a] < cost && cost < costs[b]) {
                         double q = (cost - costs[a]) / (costs[b] - costs[a]);
-                        double v = (1 - q) * means[a].full() + q * means[b].full();
+                        double v = (1 - q) * means[a] + q * means[b];
                         if (v > bestValue) {
                             best = new Hull(a, b, q);
                             bestValue = v;

@@ -1,0 +1,227 @@
+package dev.allot.evaluation;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Experiments generated with a known truth, one per kind of data a user brings: binary and continuous outcomes,
+ * ordered and unordered arms, arms of equal cost, a cheapest arm that is not free. In each, the estimate's
+ * interval covers the true value of the policy chosen, the policy is close to the best one the truth allows, and
+ * targeting beats no targeting where the effects differ between units.
+ */
+class GeneratedExperimentsTest {
+
+    @TempDir
+    Path dir;
+
+    /** Binary, a ladder whose cheapest arm costs 0.2: the costly arm helps high scores only. */
+    static final GeneratedExperiment LADDER = new GeneratedExperiment(List.of("reminder", "coupon", "premium"),
+            new double[]{0.2, 1, 3}, new double[]{0.4, 0.3, 0.3}, true,
+            (s, arm) -> 0.15 + 0.2 * s + new double[]{0, 0.04, 0.30 * s * s}[arm]);
+
+    /**
+     * Spend, unordered arms: two e-mails of equal cost, one that works for low scores and one for high, and an
+     * SMS that costs twice as much and helps everyone a little.
+     */
+    static final GeneratedExperiment EMAILS = new GeneratedExperiment(List.of("none", "email-a", "email-b", "sms"),
+            new double[]{0, 1, 1, 2}, new double[]{0.25, 0.25, 0.25, 0.25}, false,
+            (s, arm) -> 20 + 10 * s + new double[]{0, 12 * (1 - s), 12 * s, 3}[arm]);
+
+    @Test
+    void aBinaryLadderWithAPaidCheapestArmIsEstimatedWithinItsInterval() throws IOException {
+        Result r = evaluate(LADDER, 40_000, 1, new PolicyEvaluation.Options(0.9, 0.5, 1, 200, 200, 3));
+        assertThat(r.covers()).as(r.describe()).isTrue();
+        assertThat(r.regret()).as(r.describe()).isLessThan(0.25 * r.optimalGainOverHull());
+        assertThat(r.estimate("gainOverNonTargetedHull").low()).as(r.describe()).isPositive();
+        assertThat((Double) r.report().get("policyCostPlanned")).isLessThanOrEqualTo(0.9 + 1e-9);
+    }
+
+    @Test
+    void spendWithUnorderedEqualCostArmsIsTargetedByThePooledModel() throws IOException {
+        Result r = evaluate(EMAILS, 40_000, 2, new PolicyEvaluation.Options(1, 0.5, 2, 200, 200, 3)
+                .withModel(ArmModel.Kind.POOLED));
+        assertThat(r.report().get("outcome")).isEqualTo("continuous");
+        assertThat(r.covers()).as(r.describe()).isTrue();
+        assertThat(r.regret()).as(r.describe()).isLessThan(0.25 * r.optimalGainOverHull());
+        assertThat(r.estimate("gainOverNonTargetedHull").low()).as(r.describe()).isPositive();
+        // Equal costs: the budget buys one e-mail each, and the policy sends each unit the one that works for it.
+        @SuppressWarnings("unchecked")
+        Map<String, Double> shares = (Map<String, Double>) r.report().get("policyArmShares");
+        assertThat(shares.get("email-a")).isBetween(0.35, 0.65);
+        assertThat(shares.get("email-b")).isBetween(0.35, 0.65);
+    }
+
+    @Test
+    void spendWithOneModelPerArmIsEstimatedWithinItsInterval() throws IOException {
+        Result r = evaluate(EMAILS, 40_000, 3, new PolicyEvaluation.Options(1.5, 0.5, 3, 200, 200, 3)
+                .withModel(ArmModel.Kind.PER_ARM));
+        assertThat(r.covers()).as(r.describe()).isTrue();
+        assertThat(r.regret()).as(r.describe()).isLessThan(0.25 * r.optimalGainOverHull());
+    }
+
+    @Test
+    void aBinaryOutcomeWithUnorderedArmsIsEstimatedWithinItsInterval() throws IOException {
+        GeneratedExperiment letters = new GeneratedExperiment(List.of("none", "letter-a", "letter-b"),
+                new double[]{0, 1, 1}, new double[]{1 / 3.0, 1 / 3.0, 1 / 3.0}, true,
+                (s, arm) -> 0.2 + new double[]{0, 0.25 * (1 - s), 0.25 * s}[arm]);
+        Result r = evaluate(letters, 30_000, 4, new PolicyEvaluation.Options(1, 0.5, 4, 200, 200, 3)
+                .withModel(ArmModel.Kind.PER_ARM));
+        assertThat(r.covers()).as(r.describe()).isTrue();
+        assertThat(r.estimate("gainOverNonTargetedHull").low()).as(r.describe()).isPositive();
+    }
+
+    @Test
+    void outcomeMinusCostNeedsNoBudgetAndSpendsOnlyWhereTheArmPaysForItself() throws IOException {
+        GeneratedExperiment experiment = EMAILS;
+        Path file = experiment.write(dir, "net", 40_000, 5, false);
+        LoggedData data = LoggedCsv.read(file, experiment.spec());
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(Double.POSITIVE_INFINITY, 0.5, 5, 200, 200,
+                3, ArmModel.Kind.POOLED, PolicyEvaluation.Goal.NET, null, null);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
+        Map<String, Object> report = PolicyEvaluation.report(data, plan, options);
+        // The SMS adds 3 for a cost of 2 over nothing, but an e-mail adds up to 12 for 1: the SMS never pays.
+        @SuppressWarnings("unchecked")
+        Map<String, Double> shares = (Map<String, Double>) report.get("policyArmShares");
+        assertThat(shares.get("sms")).isLessThan(0.05);
+        double trueNet = experiment.valueOf(data, plan.evalIndex(), plan.arms()) - plannedCost(experiment, plan);
+        PolicyEvaluation.Estimate net = (PolicyEvaluation.Estimate) report.get("policyNetValue");
+        assertThat(net.covers(trueNet)).as("net %s, truth %s", net, trueNet).isTrue();
+        assertThatThrownBy(() -> new PolicyEvaluation.Options(Double.POSITIVE_INFINITY, 0.5, 5, 200, 200, 3,
+                ArmModel.Kind.POOLED, PolicyEvaluation.Goal.OUTCOME, null, null))
+                .hasMessage("--budget is needed with --objective outcome: without one the policy gives everyone the"
+                        + " arm with the highest predicted outcome, whatever it costs");
+    }
+
+    @Test
+    void theLadderRefusesArmsOfEqualCostAndNamesTheUnorderedModels() throws IOException {
+        Path file = EMAILS.write(dir, "equal", 2_000, 6, false);
+        LoggedData data = LoggedCsv.read(file, EMAILS.spec());
+        assertThatThrownBy(() -> PolicyEvaluation.plan(data, new PolicyEvaluation.Options(1, 0.5, 1, 20, 20, 3)))
+                .hasMessage("--model ladder needs --costs strictly increasing in --arms order (email-a 1.0, email-b"
+                        + " 1.0): for arms without an order or with equal costs use --model pooled or --model per-arm");
+    }
+
+    @Test
+    void theBudgetCurveComesFromOneFitAndRisesWithTheBudget() throws IOException {
+        Path file = LADDER.write(dir, "curve", 20_000, 7, false);
+        LoggedData data = LoggedCsv.read(file, LADDER.spec());
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(0.9, 0.5, 7, 100, 200, 3,
+                ArmModel.Kind.LADDER, PolicyEvaluation.Goal.OUTCOME, new double[]{0.2, 0.5, 0.9, 1.5, 3}, null);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
+        @SuppressWarnings("unchecked")
+        List<PolicyEvaluation.CurvePoint> curve = (List<PolicyEvaluation.CurvePoint>) PolicyEvaluation
+                .report(data, plan, options).get("budgetCurve");
+        assertThat(curve).extracting(PolicyEvaluation.CurvePoint::budget).containsExactly(0.2, 0.5, 0.9, 1.5, 3.0);
+        for (PolicyEvaluation.CurvePoint p : curve) {
+            assertThat(p.plannedCost()).isLessThanOrEqualTo(p.budget() + 1e-9);
+            int[] arms = plan.allocation().at(p.budget()).arms();
+            double truth = LADDER.valueOf(data, plan.evalIndex(), arms);
+            assertThat(p.value().covers(truth)).as("budget %s: %s vs %s", p.budget(), p.value(), truth).isTrue();
+        }
+        assertThat(curve.get(0).value().value()).isLessThan(curve.get(2).value().value());
+        assertThat(curve.get(2).value().value()).isLessThan(curve.get(4).value().value());
+        // At the cheapest arm's cost there is nothing to target: the policy is that arm, as is no targeting.
+        assertThat(curve.get(0).gainOverHull().value()).isZero();
+    }
+
+    private record Result(Map<String, Object> report, double truth, double optimal, double hullTruth,
+                          double planned) {
+        PolicyEvaluation.Estimate estimate(String key) {
+            return (PolicyEvaluation.Estimate) report.get(key);
+        }
+
+        boolean covers() {
+            return estimate("policyValue").covers(truth);
+        }
+
+        double regret() {
+            return optimal - truth;
+        }
+
+        double optimalGainOverHull() {
+            return optimal - hullTruth;
+        }
+
+        String describe() {
+            return "estimate " + estimate("policyValue") + ", true value of the chosen policy " + truth
+                    + ", of the best policy " + optimal + ", of no targeting " + hullTruth + ", gain over no"
+                    + " targeting " + estimate("gainOverNonTargetedHull");
+        }
+    }
+
+    private Result evaluate(GeneratedExperiment experiment, int rows, long seed, PolicyEvaluation.Options options)
+            throws IOException {
+        Path file = experiment.write(dir, "experiment-" + seed, rows, seed, false);
+        LoggedData data = LoggedCsv.read(file, experiment.spec());
+        assertThat(data.binaryOutcome()).isEqualTo(experiment.binary());
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
+        Map<String, Object> report = PolicyEvaluation.report(data, plan, options);
+        double truth = experiment.valueOf(data, plan.evalIndex(), plan.arms());
+        double optimal = experiment.valueOf(data, plan.evalIndex(),
+                experiment.optimal(data, plan.evalIndex(), options.budget(), false));
+        // No targeting's truth: the hull of the arms' true means at the budget.
+        int k = experiment.arms().size();
+        double[] means = new double[k];
+        for (int j = 0; j < k; j++) {
+            int[] all = new int[plan.evalIndex().length];
+            java.util.Arrays.fill(all, j);
+            means[j] = experiment.valueOf(data, plan.evalIndex(), all);
+        }
+        double hull = Double.NEGATIVE_INFINITY;
+        double[] c = experiment.costs();
+        for (int a = 0; a < k; a++) {
+            if (c[a] <= options.budget()) {
+                hull = Math.max(hull, means[a]);
+            }
+            for (int b = 0; b < k; b++) {
+                if (c[a] < options.budget() && options.budget() < c[b]) {
+                    double q = (options.budget() - c[a]) / (c[b] - c[a]);
+                    hull = Math.max(hull, (1 - q) * means[a] + q * means[b]);
+                }
+            }
+        }
+        return new Result(report, truth, optimal, hull, plan.policy().plannedCost());
+    }
+
+    private static double plannedCost(GeneratedExperiment experiment, PolicyEvaluation.Plan plan) {
+        double sum = 0;
+        for (int arm : plan.arms()) {
+            sum += experiment.costs()[arm];
+        }
+        return sum / plan.arms().length;
+    }
+
+    @Test
+    void writesTheReportDirectory() throws IOException {
+        Path file = EMAILS.write(dir, "report", 8_000, 8, false);
+        LoggedData data = LoggedCsv.read(file, EMAILS.spec());
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(1, 0.5, 8, 50, 100, 3)
+                .withModel(ArmModel.Kind.POOLED);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
+        Map<String, Object> report = PolicyEvaluation.report(data, plan, options);
+        EvaluationReport view = new EvaluationReport(data, plan, report);
+        String summary = view.summary("report.csv", 1234);
+        Path out = dir.resolve("out");
+        view.write(out, summary, "{}");
+        assertThat(out.resolve("report.md")).content().contains("## Budget curve").contains("budget-curve.svg");
+        assertThat(Files.readAllLines(out.resolve("assignment.csv"))).hasSize(plan.evalIndex().length + 1)
+                .first().isEqualTo("row,cluster,logged_arm,policy_arm,predicted_none,predicted_email-a,"
+                        + "predicted_email-b,predicted_sms");
+        assertThat(Files.readAllLines(out.resolve("budget-curve.csv"))).hasSize(12);
+        assertThat(Files.readAllLines(out.resolve("qini.csv"))).hasSize(1 + 3 * 21);
+        assertThat(out.resolve("budget-curve.svg")).content().startsWith("<svg").contains("<polyline").endsWith(
+                "</svg>\n");
+        assertThat(out.resolve("qini.svg")).content().contains("email-a, at random");
+        // Spend is not a rate: no percentages.
+        assertThat(summary).doesNotContain("%]").contains("| policy outcome |");
+    }
+}
