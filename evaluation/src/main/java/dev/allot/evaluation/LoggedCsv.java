@@ -135,6 +135,10 @@ public final class LoggedCsv {
                 System.arraycopy(rows.get(i), 0, features, i * width, width);
             }
             inLexicalOrder(encodings, numeric, spec.features(), features);
+            int[] armOf = arms.stream().mapToInt(Integer::intValue).toArray();
+            double[] propensity = propensities.stream().mapToDouble(Double::doubleValue).toArray();
+            int[] clusterOf = clusters.stream().mapToInt(Integer::intValue).toArray();
+            checkPropensities(spec, armOf, propensity, clusterOf, clusterNames.size());
             float[] outcome = toFloats(outcomes);
             boolean binary = true;
             for (float y : outcome) {
@@ -142,10 +146,45 @@ public final class LoggedCsv {
             }
             Leakage.refuse(features, spec.features(), binary ? outcome : aboveMedian(outcome), spec.outcome(),
                     "leave it out of --features");
-            return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(),
-                    arms.stream().mapToInt(Integer::intValue).toArray(), outcome,
-                    propensities.stream().mapToDouble(Double::doubleValue).toArray(),
-                    clusters.stream().mapToInt(Integer::intValue).toArray(), clusterNames, encodings, binary);
+            return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(), armOf,
+                    outcome, propensity, clusterOf, clusterNames, encodings, binary);
+        }
+    }
+
+    /**
+     * Checks the propensities against the arms actually logged: for every arm, the average over all units of
+     * "logged this arm / its propensity" is 1 in expectation, whatever the features, when each unit's propensity
+     * is the probability it had of getting its arm. Propensities that do not sum to one over the arms, or that
+     * belong to another design, move it by more than sampling allows (four cluster-robust standard errors, and at
+     * least 0.02).
+     */
+    private static void checkPropensities(Spec spec, int[] arm, double[] propensity, int[] cluster, int clusters) {
+        int n = arm.length;
+        if (n == 0) {
+            return;
+        }
+        for (int j = 0; j < spec.arms().size(); j++) {
+            double[] perCluster = new double[clusters];
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                double x = arm[i] == j ? 1 / propensity[i] : 0;
+                sum += x;
+                perCluster[cluster[i]] += x - 1;
+            }
+            double mean = sum / n;
+            double variance = 0;
+            for (double c : perCluster) {
+                variance += c * c;
+            }
+            double se = Math.sqrt(variance) / n;
+            double allowed = Math.max(0.02, 4 * se);
+            if (Math.abs(mean - 1) > allowed) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "arm %s: units logged with it, each"
+                        + " weighted by 1/propensity, average %.3f per unit where 1 is expected (± %.3f): the"
+                        + " propensities (%s) are not the probabilities the arms were assigned with", spec.arms().get(j),
+                        mean, allowed, spec.propensityColumn() != null ? "column " + spec.propensityColumn()
+                                : "--propensities"));
+            }
         }
     }
 

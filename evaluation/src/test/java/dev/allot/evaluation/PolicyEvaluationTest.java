@@ -223,4 +223,24 @@ class PolicyEvaluationTest {
         assertThatThrownBy(() -> LoggedCsv.read(bad, new LoggedCsv.Spec("arm", "outcome", "household",
                 List.of("missing"), ARMS, COSTS, null, PROPENSITIES))).hasMessageContaining("no column 'missing'");
     }
+
+    @Test
+    void refusesPropensitiesThatAreNotHowTheArmsWereAssigned() throws IOException {
+        Path skewed = dir.resolve("skewed.csv");
+        StringBuilder rows = new StringBuilder("arm,score,outcome\n");
+        for (int i = 0; i < 1_000; i++) {
+            rows.append(i % 5 == 0 ? "letter" : "control").append(',').append(i % 7).append(',').append(i % 2)
+                    .append('\n');
+        }
+        Files.writeString(skewed, rows);
+        // Four in five units got control: logged 50/50 propensities weigh control's units to 1.6 per unit.
+        assertThatThrownBy(() -> LoggedCsv.read(skewed, new LoggedCsv.Spec("arm", "outcome", null, List.of("score"),
+                List.of("control", "letter"), new double[]{0, 1}, null, new double[]{0.5, 0.5})))
+                .hasMessage("arm control: units logged with it, each weighted by 1/propensity, average 1.600 per unit"
+                        + " where 1 is expected (± 0.126): the propensities (--propensities) are not the"
+                        + " probabilities the arms were assigned with");
+        assertThat(LoggedCsv.read(skewed, new LoggedCsv.Spec("arm", "outcome", null, List.of("score"),
+                List.of("control", "letter"), new double[]{0, 1}, null, new double[]{0.8, 0.2})).rows())
+                .as("the design's own propensities pass").isEqualTo(1_000);
+    }
 }

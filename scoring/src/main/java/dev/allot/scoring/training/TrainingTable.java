@@ -27,7 +27,10 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
     /** Columns recorded at or after the decision, never features unless the deny-list is overridden. */
     public static final Set<String> DEFAULT_DENY = Set.of("revenue", "price", "propensity", "group", "segment",
             "decisionId", "requestId", "lambda", "modelVersion", "rulesVersion", "ts", "clientTs", "outcomeTs",
-            "realizedRevenue", "id", "record");
+            "realizedRevenue", "id", "record",
+            // Names that say "outcome": recorded after the decision, never a feature unless --allow says so.
+            "conversion", "converted", "conversions", "purchase", "purchased", "spend", "spent", "sales", "visit",
+            "visited", "outcome", "label", "target", "y");
 
     /** Column names and the deny-list. */
     public record Columns(String outcome, String level, String coupon, String user, String time, Set<String> deny) {
@@ -51,7 +54,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
                     continue;
                 }
                 // The coupon column named explicitly is a feature even when the default deny-list names it.
-                if (columns.deny().contains(name) && !name.equals(columns.coupon())) {
+                if (denied(columns.deny(), name) && !name.equals(columns.coupon())) {
                     refused.add(name);
                 } else {
                     featureColumns.add(c);
@@ -102,6 +105,16 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
                     user >= 0 ? users.toArray(String[]::new) : null,
                     time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused));
         }
+    }
+
+    /** Whether the deny-list names the column, in any case ({@code Purchase} is {@code purchase}). */
+    private static boolean denied(Set<String> deny, String name) {
+        for (String d : deny) {
+            if (d.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long epochMillis(String cell, Path file, long line, String column) {

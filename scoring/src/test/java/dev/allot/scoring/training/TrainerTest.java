@@ -163,7 +163,7 @@ class TrainerTest {
     @Test
     void refusesAPostOutcomeColumnTheDenyListDoesNotName() throws IOException {
         Path leaky = dir.resolve("leaky.csv");
-        StringBuilder rows = new StringBuilder("coupon,rides_30d,conversion,converted\n");
+        StringBuilder rows = new StringBuilder("coupon,rides_30d,checkout,converted\n");
         SplittableRandom random = new SplittableRandom(4);
         for (int i = 0; i < 500; i++) {
             boolean converted = random.nextDouble() < 0.4;
@@ -173,11 +173,11 @@ class TrainerTest {
         Files.writeString(leaky, rows);
         org.assertj.core.api.Assertions.assertThatThrownBy(
                 () -> TrainingTable.read(leaky, TrainingTable.Columns.defaults()))
-                .hasMessage("feature conversion (AUC 1.000) predicts converted almost perfectly on its own: recorded"
+                .hasMessage("feature checkout (AUC 1.000) predicts converted almost perfectly on its own: recorded"
                         + " after the outcome, not before the decision; add it to --deny");
         TrainingTable.Columns deny = TrainingTable.Columns.defaults();
         TrainingTable table = TrainingTable.read(leaky, new TrainingTable.Columns(deny.outcome(), deny.level(),
-                deny.coupon(), deny.user(), deny.time(), java.util.Set.of("conversion")));
+                deny.coupon(), deny.user(), deny.time(), java.util.Set.of("checkout")));
         assertThat(table.data().schema().names()).containsExactly("coupon", "rides_30d");
     }
 
@@ -196,5 +196,28 @@ class TrainerTest {
                 d.user(), d.time(), d.deny()));
         assertThat(table.data().schema().names()).contains("price");
         assertThat(table.refused()).doesNotContain("price");
+    }
+
+    @Test
+    void columnsNamedLikeAnOutcomeAreNotFeaturesUnlessAllowed() throws IOException {
+        Path logged = dir.resolve("outcomes.csv");
+        StringBuilder rows = new StringBuilder("coupon,rides_30d,spend,Purchase,visit,converted\n");
+        SplittableRandom random = new SplittableRandom(6);
+        for (int i = 0; i < 200; i++) {
+            int converted = random.nextInt(2);
+            rows.append(random.nextInt(3)).append(',').append(random.nextInt(30)).append(',')
+                    .append(converted * random.nextInt(40)).append(',').append(converted).append(',')
+                    .append(random.nextInt(2)).append(',').append(converted).append('\n');
+        }
+        Files.writeString(logged, rows);
+        TrainingTable table = TrainingTable.read(logged, TrainingTable.Columns.defaults());
+        assertThat(table.data().schema().names()).as("names compared without case").containsExactly("coupon",
+                "rides_30d");
+        assertThat(table.refused()).containsExactly("spend", "Purchase", "visit");
+        TrainingTable.Columns d = TrainingTable.Columns.defaults();
+        java.util.Set<String> allowVisit = new java.util.HashSet<>(d.deny());
+        allowVisit.remove("visit");
+        assertThat(TrainingTable.read(logged, new TrainingTable.Columns(d.outcome(), d.level(), d.coupon(), d.user(),
+                d.time(), allowVisit)).data().schema().names()).contains("visit");
     }
 }

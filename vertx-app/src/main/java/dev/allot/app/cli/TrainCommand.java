@@ -83,7 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Set<String> denied = new HashSet<>(TrainingTable.DEFAULT_DENY);
         denied.addAll(deny);
-        denied.removeAll(allow);
+        denied.removeIf(d -> allow.stream().anyMatch(d::equalsIgnoreCase));
         TrainingTable table = TrainingTable.read(data, new TrainingTable.Columns(outcomeColumn, levelColumn,
                 couponColumn, userColumn, timeColumn, denied));
         List<Double> ladder = new ArrayList<>();
