@@ -288,7 +288,8 @@ public final class EvaluationReport {
     static int decimals(PolicyEvaluation.Estimate e, double scale) {
         double half = scale * (e.high() - e.low()) / 2;
         if (!(half > 0) || !Double.isFinite(half)) {
-            return 4;
+            // No spread (a statistic every resample agrees on, such as the cheapest arm against itself).
+            return 2;
         }
         return (int) Math.max(0, Math.min(8, 1 - Math.floor(Math.log10(half))));
     }
