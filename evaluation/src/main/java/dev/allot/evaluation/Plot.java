@@ -13,11 +13,11 @@ import java.util.Locale;
 final class Plot {
 
     private static final int WIDTH = 720;
-    private static final int HEIGHT = 440;
+    /** The plotting area's height; the picture grows below it with the legend. */
+    private static final int AREA = 290;
     private static final int LEFT = 70;
     private static final int RIGHT = 20;
     private static final int TOP = 40;
-    private static final int BOTTOM = 110;
 
     private record Series(String name, String colour, List<double[]> points, boolean band) {
     }
@@ -69,11 +69,13 @@ final class Plot {
         double[] yTicks = ticks(yMin, yMax);
         double[] xTicks = ticks(xMin, xMax);
         Scale x = new Scale(Math.min(xMin, xTicks[0]), Math.max(xMax, xTicks[xTicks.length - 1]), LEFT, WIDTH - RIGHT);
-        Scale y = new Scale(Math.min(yMin, yTicks[0]), Math.max(yMax, yTicks[yTicks.length - 1]), HEIGHT - BOTTOM, TOP);
+        int areaBottom = TOP + AREA;
+        int height = areaBottom + 56 + 16 * series.size();
+        Scale y = new Scale(Math.min(yMin, yTicks[0]), Math.max(yMax, yTicks[yTicks.length - 1]), areaBottom, TOP);
 
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\""
-                + " viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, HEIGHT, WIDTH, HEIGHT));
+                + " viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">%n", WIDTH, height, WIDTH, height));
         svg.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         svg.append(text(WIDTH / 2.0, 22, title, "middle", 14));
         for (double t : yTicks) {
@@ -83,16 +85,16 @@ final class Plot {
         }
         for (double t : xTicks) {
             svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#e5e5e5\"/>%n",
-                    x.at(t), x.at(t), TOP, HEIGHT - BOTTOM));
-            svg.append(text(x.at(t), HEIGHT - BOTTOM + 16, label(t, xTicks), "middle", 11));
+                    x.at(t), x.at(t), TOP, areaBottom));
+            svg.append(text(x.at(t), areaBottom + 16, label(t, xTicks), "middle", 11));
         }
         svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\""
-                + " stroke=\"#333\"/>%n", LEFT, TOP, WIDTH - RIGHT - LEFT, HEIGHT - BOTTOM - TOP));
-        svg.append(text((LEFT + WIDTH - RIGHT) / 2.0, HEIGHT - BOTTOM + 36, xLabel, "middle", 12));
+                + " stroke=\"#333\"/>%n", LEFT, TOP, WIDTH - RIGHT - LEFT, areaBottom - TOP));
+        svg.append(text((LEFT + WIDTH - RIGHT) / 2.0, areaBottom + 36, xLabel, "middle", 12));
         svg.append(String.format(Locale.ROOT, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90"
-                + " 16 %.1f)\">%s</text>%n", (TOP + HEIGHT - BOTTOM) / 2.0, (TOP + HEIGHT - BOTTOM) / 2.0,
+                + " 16 %.1f)\">%s</text>%n", (TOP + areaBottom) / 2.0, (TOP + areaBottom) / 2.0,
                 escape(yLabel)));
-        int legendY = HEIGHT - BOTTOM + 56;
+        int legendY = areaBottom + 56;
         for (Series s : series) {
             if (s.band()) {
                 StringBuilder band = new StringBuilder();
