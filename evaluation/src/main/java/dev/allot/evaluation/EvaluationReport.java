@@ -42,8 +42,12 @@ public final class EvaluationReport {
         @SuppressWarnings("unchecked")
         Map<String, Object> model = (Map<String, Object>) report.get("model");
         s.append("# allot evaluate: ").append(source).append("\n\n");
-        s.append(String.format(Locale.ROOT, "%,d rows; trained on %,d, evaluated on %,d in %,d clusters; %s outcome,"
-                        + " %s model, objective %s; %d bootstrap replicates; %.1f s.%n%n", data.rows(), units.get("train"),
+        String training = model.containsKey("folds")
+                ? String.format(Locale.ROOT, "cross-fitted in %d folds (each unit chosen for by a model that never saw"
+                + " it)", (Integer) model.get("folds"))
+                : String.format(Locale.ROOT, "trained on %,d", (Integer) units.get("train"));
+        s.append(String.format(Locale.ROOT, "%,d rows; %s, evaluated on %,d in %,d clusters; %s outcome, %s model,"
+                        + " objective %s; %d bootstrap replicates; %.1f s.%n%n", data.rows(), training,
                 units.get("evaluation"), report.get("evaluationClusters"), report.get("outcome"), model.get("kind"),
                 report.get("objective"), report.get("bootstrapReplicates"), elapsedMillis / 1000.0));
         Object budget = report.get("budget");

@@ -49,10 +49,18 @@ public final class PolicyEvaluation {
      * @param budget       average cost per unit the policy may spend; infinite: no budget ({@link Goal#NET} only)
      * @param curveBudgets budgets of the budget curve (empty: eleven from the cheapest arm's cost to what the
      *                     unconstrained policy spends)
+     * @param folds        0: train on {@code trainShare} of the clusters and evaluate on the rest; K >= 2:
+     *                     cross-fitting, K models each trained without one fold of clusters and choosing for it,
+     *                     every unit evaluated
      */
     public record Options(double budget, double trainShare, long seed, int bootstrap, int maxRounds, int depth,
-                          ArmModel.Kind model, Goal goal, double[] curveBudgets, Consumer<String> progress) {
+                          ArmModel.Kind model, Goal goal, double[] curveBudgets, Consumer<String> progress,
+                          int folds) {
         public Options {
+            if (folds == 1 || folds < 0 || folds > 20) {
+                throw new IllegalArgumentException("--folds must be 0 (one split by --train-share) or 2 to 20, got "
+                        + folds);
+            }
             if (!(trainShare > 0 && trainShare < 1) || bootstrap < 10 || !(budget >= 0)) {
                 throw new IllegalArgumentException("train share in (0, 1), bootstrap >= 10, budget >= 0");
             }
@@ -67,12 +75,32 @@ public final class PolicyEvaluation {
         /** The ladder, the outcome, the default curve, quiet. */
         public Options(double budget, double trainShare, long seed, int bootstrap, int maxRounds, int depth) {
             this(budget, trainShare, seed, bootstrap, maxRounds, depth, ArmModel.Kind.LADDER, Goal.OUTCOME, null,
-                    Boosting.QUIET);
+                    Boosting.QUIET, 0);
         }
 
         public Options withModel(ArmModel.Kind kind) {
             return new Options(budget, trainShare, seed, bootstrap, maxRounds, depth, kind, goal, curveBudgets,
-                    progress);
+                    progress, folds);
+        }
+
+        public Options withGoal(Goal g) {
+            return new Options(budget, trainShare, seed, bootstrap, maxRounds, depth, model, g, curveBudgets,
+                    progress, folds);
+        }
+
+        public Options withCurve(double... budgets) {
+            return new Options(budget, trainShare, seed, bootstrap, maxRounds, depth, model, goal, budgets, progress,
+                    folds);
+        }
+
+        public Options withBudget(double b) {
+            return new Options(b, trainShare, seed, bootstrap, maxRounds, depth, model, goal, curveBudgets, progress,
+                    folds);
+        }
+
+        public Options withFolds(int k) {
+            return new Options(budget, trainShare, seed, bootstrap, maxRounds, depth, model, goal, curveBudgets,
+                    progress, k);
         }
     }
 
@@ -123,24 +151,35 @@ public final class PolicyEvaluation {
                     + data.arms().get(cheapest) + " (" + data.costs()[cheapest] + "): no policy can stay within it");
         }
         int n = data.rows();
-        boolean[] train = new boolean[n];
-        boolean[] trainCluster = new boolean[data.clusterNames().size()];
-        for (int c = 0; c < trainCluster.length; c++) {
-            trainCluster[c] = StableHash.unit(options.seed(), data.clusterNames().get(c)) < options.trainShare();
-        }
-        int trainRows = 0;
-        for (int i = 0; i < n; i++) {
-            train[i] = trainCluster[data.clusterIds()[i]];
-            trainRows += train[i] ? 1 : 0;
-        }
-        int[] evalIndex = new int[n - trainRows];
-        for (int i = 0, e = 0; i < n; i++) {
-            if (!train[i]) {
-                evalIndex[e++] = i;
+        int[] evalIndex;
+        int trainRows;
+        ArmModel.Predictions predictions;
+        if (options.folds() >= 2) {
+            evalIndex = new int[n];
+            for (int i = 0; i < n; i++) {
+                evalIndex[i] = i;
             }
+            predictions = crossFitted(data, options);
+            trainRows = n;
+        } else {
+            boolean[] train = new boolean[n];
+            boolean[] trainCluster = new boolean[data.clusterNames().size()];
+            for (int c = 0; c < trainCluster.length; c++) {
+                trainCluster[c] = StableHash.unit(options.seed(), data.clusterNames().get(c)) < options.trainShare();
+            }
+            trainRows = 0;
+            for (int i = 0; i < n; i++) {
+                train[i] = trainCluster[data.clusterIds()[i]];
+                trainRows += train[i] ? 1 : 0;
+            }
+            evalIndex = new int[n - trainRows];
+            for (int i = 0, e = 0; i < n; i++) {
+                if (!train[i]) {
+                    evalIndex[e++] = i;
+                }
+            }
+            predictions = ArmModel.fit(data, train, evalIndex, settings(options));
         }
-        ArmModel.Predictions predictions = ArmModel.fit(data, train, evalIndex, new ArmModel.Settings(options.model(),
-                options.maxRounds(), options.depth(), options.seed(), options.progress()));
         double[] values = predictions.mu();
         if (options.goal() == Goal.NET) {
             values = values.clone();
@@ -153,6 +192,58 @@ public final class PolicyEvaluation {
         double budget = Double.isInfinite(options.budget()) ? max(data.costs()) : options.budget();
         Allocation.Policy policy = allocation.at(budget);
         return new Plan(evalIndex, policy.arms(), policy, allocation, predictions, trainRows);
+    }
+
+    private static ArmModel.Settings settings(Options options) {
+        return new ArmModel.Settings(options.model(), options.maxRounds(), options.depth(), options.seed(),
+                options.progress());
+    }
+
+    /** The fold of each cluster: a seeded hash, so a cluster is never on both sides. */
+    static int[] folds(LoggedData data, Options options) {
+        int[] fold = new int[data.clusterNames().size()];
+        for (int c = 0; c < fold.length; c++) {
+            fold[c] = Math.min(options.folds() - 1,
+                    (int) (StableHash.unit(options.seed(), data.clusterNames().get(c)) * options.folds()));
+        }
+        return fold;
+    }
+
+    /**
+     * Cross-fitting: for each fold, a model trained on the other folds predicts that fold's units, so every unit
+     * is predicted by a model that never saw it and every unit is evaluated.
+     */
+    private static ArmModel.Predictions crossFitted(LoggedData data, Options options) {
+        int n = data.rows();
+        int k = data.arms().size();
+        int[] fold = folds(data, options);
+        double[] mu = new double[n * k];
+        List<Object> models = new ArrayList<>();
+        for (int f = 0; f < options.folds(); f++) {
+            boolean[] train = new boolean[n];
+            int held = 0;
+            for (int i = 0; i < n; i++) {
+                train[i] = fold[data.clusterIds()[i]] != f;
+                held += train[i] ? 0 : 1;
+            }
+            int[] index = new int[held];
+            for (int i = 0, e = 0; i < n; i++) {
+                if (!train[i]) {
+                    index[e++] = i;
+                }
+            }
+            options.progress().accept("fold " + (f + 1) + " of " + options.folds());
+            ArmModel.Predictions p = ArmModel.fit(data, train, index, settings(options));
+            for (int e = 0; e < held; e++) {
+                System.arraycopy(p.mu(), e * k, mu, index[e] * k, k);
+            }
+            models.add(p.summary());
+        }
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("kind", options.model().label());
+        summary.put("folds", options.folds());
+        summary.put("perFold", models);
+        return new ArmModel.Predictions(mu, n, k, summary);
     }
 
     /** Every estimate for a plan: the policy at its budget, the comparators, the budget curve, the Qini curves. */
@@ -170,9 +261,9 @@ public final class PolicyEvaluation {
         }
         PolicyStatistics main = policyStatistics(data, evalIndex, plan.arms(), resampling);
         int cheapest = cheapest(data.costs());
-        // Comparators are chosen on the training half, as the policy is: chosen on the evaluation half, the best
-        // of several noisy arm means is biased upwards, and a placebo's gain came out below zero.
-        double[] trained = trainingMeans(data, evalIndex);
+        Comparators comparators = options.folds() >= 2
+                ? Comparators.crossFitted(data, evalIndex, folds(data, options), options.folds(), resampling)
+                : Comparators.split(data, evalIndex, armMeans);
         // The cost at which no targeting is compared: the budget, or what a net policy chose to spend.
         double comparedAt = options.goal() == Goal.NET ? plan.policy().plannedCost() : options.budget();
 
@@ -203,45 +294,36 @@ public final class PolicyEvaluation {
 
         Map<String, Object> arms = new LinkedHashMap<>();
         Map<String, Object> equalCost = new LinkedHashMap<>();
-        Resampling.Statistic[] mixes = new Resampling.Statistic[k];
-        int comparator = -1;
         for (int j = 0; j < k; j++) {
             Map<String, Object> arm = new LinkedHashMap<>();
             arm.put("cost", data.costs()[j]);
             arm.put("outcomeRate", armMeans[j].estimate());
             arms.put(data.arms().get(j), arm);
             if (j != cheapest) {
-                double q = equalCostShare(comparedAt, data.costs()[cheapest], data.costs()[j]);
-                mixes[j] = armMeans[cheapest].scale(1 - q).plus(armMeans[j].scale(q));
+                Comparators.Mix m = new Comparators.Mix(cheapest, j,
+                        equalCostShare(comparedAt, data.costs()[cheapest], data.costs()[j]));
                 Map<String, Object> mix = new LinkedHashMap<>();
-                mix.put("shareTreated", q);
-                mix.put("outcomeRate", mixes[j].estimate());
+                mix.put("shareTreated", m.share());
+                mix.put("outcomeRate", m.of(armMeans).estimate());
                 equalCost.put(data.arms().get(j), mix);
-                if (comparator < 0 || mix(trained, cheapest, j, q) > mix(trained, cheapest, comparator,
-                        equalCostShare(comparedAt, data.costs()[cheapest], data.costs()[comparator]))) {
-                    comparator = j;
-                }
             }
         }
         out.put("arms", arms);
-        if (comparator >= 0) {
+        if (k > 1) {
+            Comparators.Chosen withCheapest = comparators.bestWithCheapest(comparedAt);
             out.put("singleArmAtEqualCost", equalCost);
-            out.put("bestSingleArmAtEqualCost", data.arms().get(comparator));
-            out.put("gainOverBestSingleArmAtEqualCost", main.value().minus(mixes[comparator]).estimate());
+            out.put("bestSingleArmAtEqualCost", withCheapest.same()
+                    ? data.arms().get(withCheapest.arm()) : withCheapest.describe(data.arms()));
+            out.put("gainOverBestSingleArmAtEqualCost", main.value().minus(withCheapest.value()).estimate());
         }
-        int bestSingle = 0;
-        for (int j = 1; j < k; j++) {
-            if (trained[j] > trained[bestSingle]) {
-                bestSingle = j;
-            }
-        }
-        out.put("bestSingleArm", Map.of("arm", data.arms().get(bestSingle), "cost", data.costs()[bestSingle]));
-        out.put("gainOverBestSingleArm", main.value().minus(armMeans[bestSingle]).estimate());
-        Hull hull = Hull.at(comparedAt, data.costs(), trained);
-        out.put("nonTargetedHull", Map.of("mix", hull.describe(data.arms()), "outcomeRate",
-                hull.statistic(armMeans).estimate()));
-        out.put("gainOverNonTargetedHull", main.value().minus(hull.statistic(armMeans)).estimate());
-        out.put("budgetCurve", curve(data, plan, options, resampling, armMeans, trained));
+        Comparators.Chosen single = comparators.bestSingle();
+        out.put("bestSingleArm", Map.of("arm", single.same() ? data.arms().get(single.arm())
+                : single.describe(data.arms()), "cost", data.costs()[single.arm()]));
+        out.put("gainOverBestSingleArm", main.value().minus(single.value()).estimate());
+        Comparators.Chosen hull = comparators.hull(comparedAt);
+        out.put("nonTargetedHull", Map.of("mix", hull.describe(data.arms()), "outcomeRate", hull.value().estimate()));
+        out.put("gainOverNonTargetedHull", main.value().minus(hull.value()).estimate());
+        out.put("budgetCurve", curve(data, plan, options, resampling, comparators));
         if (k > 1) {
             out.put("qini", qini(data, plan, resampling, cheapest));
         }
@@ -251,32 +333,6 @@ public final class PolicyEvaluation {
             out.put("encodings", data.encodings());
         }
         return out;
-    }
-
-    private static double mix(double[] means, int cheapest, int arm, double share) {
-        return (1 - share) * means[cheapest] + share * means[arm];
-    }
-
-    /** Each arm's mean outcome (self-normalised IPW) on the training units: what comparators are chosen by. */
-    private static double[] trainingMeans(LoggedData data, int[] evalIndex) {
-        boolean[] evaluated = new boolean[data.rows()];
-        for (int i : evalIndex) {
-            evaluated[i] = true;
-        }
-        int k = data.arms().size();
-        double[] y = new double[k];
-        double[] w = new double[k];
-        for (int i = 0; i < data.rows(); i++) {
-            if (!evaluated[i]) {
-                y[data.arm()[i]] += data.outcome()[i] / data.propensity()[i];
-                w[data.arm()[i]] += 1 / data.propensity()[i];
-            }
-        }
-        double[] means = new double[k];
-        for (int j = 0; j < k; j++) {
-            means[j] = w[j] > 0 ? y[j] / w[j] : Double.NEGATIVE_INFINITY;
-        }
-        return means;
     }
 
     private record PolicyStatistics(Resampling.Statistic value, Resampling.Statistic cost) {
@@ -298,7 +354,7 @@ public final class PolicyEvaluation {
     }
 
     private static List<CurvePoint> curve(LoggedData data, Plan plan, Options options, Resampling resampling,
-                                          Resampling.Statistic[] armMeans, double[] trained) {
+                                          Comparators comparators) {
         Allocation allocation = plan.allocation();
         double[] budgets = options.curveBudgets();
         if (budgets.length == 0) {
@@ -315,8 +371,8 @@ public final class PolicyEvaluation {
             Allocation.Policy policy = allocation.at(budget);
             PolicyStatistics s = policyStatistics(data, plan.evalIndex(), policy.arms(), resampling);
             double comparedAt = options.goal() == Goal.NET ? policy.plannedCost() : budget;
-            Hull hull = Hull.at(comparedAt, data.costs(), trained);
-            Resampling.Statistic hullValue = hull.statistic(armMeans);
+            Comparators.Chosen hull = comparators.hull(comparedAt);
+            Resampling.Statistic hullValue = hull.value();
             points.add(new CurvePoint(budget, policy.lambda(), policy.plannedCost(), s.value().estimate(),
                     s.cost().estimate(), hullValue.estimate(), hull.describe(data.arms()),
                     s.value().minus(hullValue).estimate(), policy.shares(k)));
@@ -451,48 +507,6 @@ public final class PolicyEvaluation {
             return budget >= cost ? 1 : 0;
         }
         return Math.max(0, Math.min(1, (budget - cheapest) / (cost - cheapest)));
-    }
-
-    /**
-     * The best that giving arms at random can do at an average cost: the upper concave hull of the arms' (cost,
-     * outcome) points at that cost, a mix of at most two arms (or one arm, spending less). Chosen by the training
-     * units' means and held fixed across replicates, as the policy is.
-     */
-    record Hull(int low, int high, double share) {
-        static Hull at(double cost, double[] costs, double[] means) {
-            Hull best = null;
-            double bestValue = Double.NEGATIVE_INFINITY;
-            for (int a = 0; a < costs.length; a++) {
-                if (costs[a] <= cost && means[a] > bestValue) {
-                    best = new Hull(a, a, 0);
-                    bestValue = means[a];
-                }
-                for (int b = 0; b < costs.length; b++) {
-                    if (costs[a] < cost && cost < costs[b]) {
-                        double q = (cost - costs[a]) / (costs[b] - costs[a]);
-                        double v = (1 - q) * means[a] + q * means[b];
-                        if (v > bestValue) {
-                            best = new Hull(a, b, q);
-                            bestValue = v;
-                        }
-                    }
-                }
-            }
-            if (best == null) {
-                throw new IllegalArgumentException("no arm costs " + cost + " or less");
-            }
-            return best;
-        }
-
-        Resampling.Statistic statistic(Resampling.Statistic[] means) {
-            return low == high ? means[low] : means[low].scale(1 - share).plus(means[high].scale(share));
-        }
-
-        String describe(List<String> arms) {
-            return low == high ? arms.get(low) + " to all"
-                    : String.format(Locale.ROOT, "%s to %.1f%%, %s to the rest", arms.get(high), 100 * share,
-                    arms.get(low));
-        }
     }
 
     static int cheapest(double[] costs) {

@@ -84,8 +84,8 @@ class GeneratedExperimentsTest {
         GeneratedExperiment experiment = EMAILS;
         Path file = experiment.write(dir, "net", 40_000, 5, false);
         LoggedData data = LoggedCsv.read(file, experiment.spec());
-        PolicyEvaluation.Options options = new PolicyEvaluation.Options(Double.POSITIVE_INFINITY, 0.5, 5, 200, 200,
-                3, ArmModel.Kind.POOLED, PolicyEvaluation.Goal.NET, null, null);
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(1, 0.5, 5, 200, 200, 3)
+                .withModel(ArmModel.Kind.POOLED).withGoal(PolicyEvaluation.Goal.NET).withBudget(Double.POSITIVE_INFINITY);
         PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
         Map<String, Object> report = PolicyEvaluation.report(data, plan, options);
         // The SMS adds 3 for a cost of 2 over nothing, but an e-mail adds up to 12 for 1: the SMS never pays.
@@ -95,10 +95,31 @@ class GeneratedExperimentsTest {
         double trueNet = experiment.valueOf(data, plan.evalIndex(), plan.arms()) - plannedCost(experiment, plan);
         PolicyEvaluation.Estimate net = (PolicyEvaluation.Estimate) report.get("policyNetValue");
         assertThat(net.covers(trueNet)).as("net %s, truth %s", net, trueNet).isTrue();
-        assertThatThrownBy(() -> new PolicyEvaluation.Options(Double.POSITIVE_INFINITY, 0.5, 5, 200, 200, 3,
-                ArmModel.Kind.POOLED, PolicyEvaluation.Goal.OUTCOME, null, null))
+        assertThatThrownBy(() -> new PolicyEvaluation.Options(Double.POSITIVE_INFINITY, 0.5, 5, 200, 200, 3))
                 .hasMessage("--budget is needed with --objective outcome: without one the policy gives everyone the"
                         + " arm with the highest predicted outcome, whatever it costs");
+    }
+
+    @Test
+    void crossFittingEvaluatesEveryUnitAndStillCoversTheTruth() throws IOException {
+        Path file = EMAILS.write(dir, "folds", 30_000, 9, false);
+        LoggedData data = LoggedCsv.read(file, EMAILS.spec());
+        PolicyEvaluation.Options split = new PolicyEvaluation.Options(1, 0.5, 9, 200, 200, 3)
+                .withModel(ArmModel.Kind.PER_ARM);
+        PolicyEvaluation.Options folds = split.withFolds(4);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, folds);
+        assertThat(plan.evalIndex()).hasSize(data.rows());
+        Map<String, Object> report = PolicyEvaluation.report(data, plan, folds);
+        PolicyEvaluation.Estimate value = (PolicyEvaluation.Estimate) report.get("policyValue");
+        double truth = EMAILS.valueOf(data, plan.evalIndex(), plan.arms());
+        assertThat(value.covers(truth)).as("%s vs %s", value, truth).isTrue();
+        assertThat(((PolicyEvaluation.Estimate) report.get("gainOverNonTargetedHull")).low()).isPositive();
+        // Every unit evaluated instead of half: a narrower interval than one split's on the same data.
+        PolicyEvaluation.Estimate half = (PolicyEvaluation.Estimate) PolicyEvaluation.run(data, split)
+                .get("policyValue");
+        assertThat(value.high() - value.low()).isLessThan(half.high() - half.low());
+        assertThatThrownBy(() -> split.withFolds(1))
+                .hasMessage("--folds must be 0 (one split by --train-share) or 2 to 20, got 1");
     }
 
     @Test
@@ -114,8 +135,8 @@ class GeneratedExperimentsTest {
     void theBudgetCurveComesFromOneFitAndRisesWithTheBudget() throws IOException {
         Path file = LADDER.write(dir, "curve", 20_000, 7, false);
         LoggedData data = LoggedCsv.read(file, LADDER.spec());
-        PolicyEvaluation.Options options = new PolicyEvaluation.Options(0.9, 0.5, 7, 100, 200, 3,
-                ArmModel.Kind.LADDER, PolicyEvaluation.Goal.OUTCOME, new double[]{0.2, 0.5, 0.9, 1.5, 3}, null);
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(0.9, 0.5, 7, 100, 200, 3)
+                .withCurve(0.2, 0.5, 0.9, 1.5, 3);
         PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
         @SuppressWarnings("unchecked")
         List<PolicyEvaluation.CurvePoint> curve = (List<PolicyEvaluation.CurvePoint>) PolicyEvaluation

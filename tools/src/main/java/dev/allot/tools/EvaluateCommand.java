@@ -74,6 +74,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--train-share", defaultValue = "0.5", description = "default: ${DEFAULT-VALUE}")
     double trainShare;
 
+    @Option(names = "--folds", defaultValue = "0", description = "Cross-fitting: K >= 2 models, each trained"
+            + " without one fold of clusters and choosing for it, so every unit is evaluated; 0 (default): one split"
+            + " by --train-share")
+    int folds;
+
     @Option(names = "--bootstrap", defaultValue = "200", description = "Cluster bootstrap replicates")
     int bootstrap;
 
@@ -106,7 +111,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         PolicyEvaluation.Goal goal = PolicyEvaluation.Goal.parse(objective);
         PolicyEvaluation.Options options = new PolicyEvaluation.Options(
                 budget == null ? Double.POSITIVE_INFINITY : budget, trainShare, seed, bootstrap, rounds, depth,
-                ArmModel.Kind.parse(model), goal, budgets, quiet ? Boosting.QUIET : Boosting.STDERR);
+                ArmModel.Kind.parse(model), goal, budgets, quiet ? Boosting.QUIET : Boosting.STDERR, folds);
         PolicyEvaluation.Plan plan = PolicyEvaluation.plan(logged, options);
         Map<String, Object> estimates = PolicyEvaluation.report(logged, plan, options);
         Map<String, Object> report = new LinkedHashMap<>();
