@@ -15,6 +15,7 @@ import java.util.Arrays;
 public final class Allocation {
 
     private final double[] values;
+    /** Each unit's cost under each arm, row-major. */
     private final double[] costs;
     private final int units;
     private final int arms;
@@ -23,36 +24,54 @@ public final class Allocation {
     private final double[] dropped;
     /** Total cost of the argmax at λ = 0. */
     private final double costAtZero;
+    /** The average over units of their cheapest arm's cost. */
+    private final double cheapest;
 
     /**
      * @param values what each unit is worth under each arm, row-major ({@code units x arms})
-     * @param costs  the cost of each arm
+     * @param costs  the cost of each arm, the same for every unit
      */
     public Allocation(double[] values, int units, double[] costs) {
+        this(values, units, costs.length, perUnit(costs, units));
+    }
+
+    /**
+     * @param values    what each unit is worth under each arm, row-major ({@code units x arms})
+     * @param unitCosts what each unit would cost under each arm, row-major (e.g. a coupon paid only on purchase)
+     */
+    public Allocation(double[] values, int units, int arms, double[] unitCosts) {
         this.values = values;
-        this.costs = costs.clone();
+        this.costs = unitCosts;
         this.units = units;
-        this.arms = costs.length;
+        this.arms = arms;
         double[] t = new double[Math.max(1, units * (arms - 1))];
         double[] drop = new double[t.length];
         int m = 0;
         double total = 0;
         double[] v = new double[arms];
+        double[] c = new double[arms];
         boolean[] all = new boolean[arms];
         Arrays.fill(all, true);
+        double cheapestTotal = 0;
         for (int i = 0; i < units; i++) {
             System.arraycopy(values, i * arms, v, 0, arms);
-            int j = LambdaArgmax.choose(v, costs, all, 0);
-            total += costs[j];
+            System.arraycopy(costs, i * arms, c, 0, arms);
+            int j = LambdaArgmax.choose(v, c, all, 0);
+            total += c[j];
+            double min = c[0];
+            for (int q = 1; q < arms; q++) {
+                min = Math.min(min, c[q]);
+            }
+            cheapestTotal += min;
             double from = 0;
             while (true) {
                 int next = -1;
                 double nextAt = Double.POSITIVE_INFINITY;
                 for (int q = 0; q < arms; q++) {
-                    if (costs[q] < costs[j]) {
-                        double cross = Math.max(from, (v[j] - v[q]) / (costs[j] - costs[q]));
+                    if (c[q] < c[j]) {
+                        double cross = Math.max(from, (v[j] - v[q]) / (c[j] - c[q]));
                         // Among lines tied at the crossing, the cheapest dominates beyond it.
-                        if (cross < nextAt || cross == nextAt && costs[q] < costs[next]) {
+                        if (cross < nextAt || cross == nextAt && c[q] < c[next]) {
                             nextAt = cross;
                             next = q;
                         }
@@ -62,7 +81,7 @@ public final class Allocation {
                     break;
                 }
                 t[m] = nextAt;
-                drop[m] = costs[j] - costs[next];
+                drop[m] = c[j] - c[next];
                 m++;
                 j = next;
                 from = nextAt;
@@ -83,6 +102,24 @@ public final class Allocation {
             dropped[b] = sum;
         }
         this.costAtZero = total;
+        // With the same costs for every unit, their minimum exactly (a mean of equal numbers drifts by ulps).
+        boolean uniform = true;
+        for (int i = 1; i < units && uniform; i++) {
+            uniform = Arrays.equals(costs, i * arms, i * arms + arms, costs, 0, arms);
+        }
+        double firstMin = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < arms && units > 0; j++) {
+            firstMin = Math.min(firstMin, costs[j]);
+        }
+        this.cheapest = uniform ? firstMin : cheapestTotal / units;
+    }
+
+    private static double[] perUnit(double[] costs, int units) {
+        double[] all = new double[units * costs.length];
+        for (int i = 0; i < units; i++) {
+            System.arraycopy(costs, 0, all, i * costs.length, costs.length);
+        }
+        return all;
     }
 
     /** The average cost per unit of the unconstrained argmax (λ = 0): budgets above it change nothing. */
@@ -90,20 +127,16 @@ public final class Allocation {
         return costAtZero / units;
     }
 
-    /** The cheapest arm's cost: no allocation spends less on average. */
+    /** The average cost of every unit's cheapest arm: no allocation spends less. */
     public double cheapestCost() {
-        double min = Double.POSITIVE_INFINITY;
-        for (double c : costs) {
-            min = Math.min(min, c);
-        }
-        return min;
+        return cheapest;
     }
 
     /** The policy for an average cost per unit of at most {@code budget}. */
     public Policy at(double budget) {
         if (budget < cheapestCost()) {
-            throw new IllegalArgumentException("budget " + budget + " is below the cost of the cheapest arm ("
-                    + cheapestCost() + "): no policy can stay within it");
+            throw new IllegalArgumentException("budget " + budget + " is below what the cheapest arms cost ("
+                    + cheapestCost() + " a unit): no policy can stay within it");
         }
         double limit = budget * units;
         double lambda = 0;
@@ -139,14 +172,14 @@ public final class Allocation {
     private int[] assign(double lambda, double budget) {
         double[] v = new double[arms];
         double[] c = new double[arms];
-        for (int j = 0; j < arms; j++) {
-            c[j] = costs[j] - budget;
-        }
         boolean[] all = new boolean[arms];
         Arrays.fill(all, true);
         int[] choice = new int[units];
         for (int i = 0; i < units; i++) {
             System.arraycopy(values, i * arms, v, 0, arms);
+            for (int j = 0; j < arms; j++) {
+                c[j] = costs[i * arms + j] - budget;
+            }
             choice[i] = LambdaArgmax.choose(v, c, all, lambda);
         }
         return choice;
@@ -154,8 +187,8 @@ public final class Allocation {
 
     private double total(int[] choice) {
         double sum = 0;
-        for (int j : choice) {
-            sum += costs[j];
+        for (int i = 0; i < choice.length; i++) {
+            sum += costs[i * arms + choice[i]];
         }
         return sum;
     }

@@ -24,11 +24,25 @@ public final class LoggedCsv {
 
     /**
      * Which columns mean what. Either {@code propensityColumn} names a column, or {@code propensities} gives the
-     * logging probability of each arm (in {@code arms} order).
+     * logging probability of each arm (in {@code arms} order); either {@code costs} gives each arm's cost, or
+     * {@code costColumn} each unit's.
      */
     public record Spec(String treatment, String outcome, String cluster, List<String> features, List<String> arms,
-                       double[] costs, String propensityColumn, double[] propensities) {
+                       double[] costs, String propensityColumn, double[] propensities, String costColumn) {
+        public Spec(String treatment, String outcome, String cluster, List<String> features, List<String> arms,
+                    double[] costs, String propensityColumn, double[] propensities) {
+            this(treatment, outcome, cluster, features, arms, costs, propensityColumn, propensities, null);
+        }
+
         public Spec {
+            refuseAsFeature(features, costColumn, "the cost each unit incurred, known only after its arm");
+            if ((costs == null) == (costColumn == null)) {
+                throw new IllegalArgumentException("give exactly one of --costs (per arm) and --cost-column (per"
+                        + " unit)");
+            }
+            if (costs == null) {
+                costs = new double[arms.size()];
+            }
             refuseAsFeature(features, outcome, "the outcome: the policy would see what it is judged on");
             refuseAsFeature(features, treatment, "the treatment: the policy would see what it is choosing");
             refuseAsFeature(features, propensityColumn, "the logging propensity, a property of the experiment, not"
@@ -87,6 +101,8 @@ public final class LoggedCsv {
             // No cluster: each row was randomized on its own, and is its own unit of resampling.
             int clusterColumn = spec.cluster() == null ? -1 : csv.column(spec.cluster());
             int propensityColumn = spec.propensityColumn() == null ? -1 : csv.column(spec.propensityColumn());
+            int costColumn = spec.costColumn() == null ? -1 : csv.column(spec.costColumn());
+            List<Float> unitCosts = new ArrayList<>();
             int[] featureColumns = spec.features().stream().mapToInt(csv::column).toArray();
             Map<String, Integer> armIndex = new HashMap<>();
             for (int j = 0; j < spec.arms().size(); j++) {
@@ -123,6 +139,14 @@ public final class LoggedCsv {
                     clusterNames.add(k);
                     return clusterNames.size() - 1;
                 });
+                if (costColumn >= 0) {
+                    float cost = csv.number(record, costColumn);
+                    if (Float.isNaN(cost)) {
+                        throw new IllegalArgumentException(file + ":" + record.line() + ": cost column "
+                                + spec.costColumn() + " is empty");
+                    }
+                    unitCosts.add(cost);
+                }
                 rows.add(row);
                 arms.add(arm);
                 outcomes.add(outcome(record, outcomeColumn, file, spec.outcome()));
@@ -139,6 +163,8 @@ public final class LoggedCsv {
             double[] propensity = propensities.stream().mapToDouble(Double::doubleValue).toArray();
             int[] clusterOf = clusters.stream().mapToInt(Integer::intValue).toArray();
             checkPropensities(spec, armOf, propensity, clusterOf, clusterNames.size());
+            float[] unitCost = costColumn < 0 ? null : toFloats(unitCosts);
+            double[] costs = unitCost == null ? spec.costs() : meanCosts(spec, armOf, propensity, unitCost);
             float[] outcome = toFloats(outcomes);
             boolean binary = true;
             for (float y : outcome) {
@@ -146,9 +172,28 @@ public final class LoggedCsv {
             }
             Leakage.refuse(features, spec.features(), binary ? outcome : aboveMedian(outcome), spec.outcome(),
                     "leave it out of --features");
-            return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), spec.costs(), armOf,
-                    outcome, propensity, clusterOf, clusterNames, encodings, binary);
+            return new LoggedData(List.copyOf(spec.features()), features, List.copyOf(spec.arms()), costs, armOf,
+                    outcome, propensity, clusterOf, clusterNames, encodings, binary, unitCost);
         }
+    }
+
+    /** Each arm's mean cost per unit given it (self-normalised IPW, as the outcomes). */
+    private static double[] meanCosts(Spec spec, int[] arm, double[] propensity, float[] unitCost) {
+        int k = spec.arms().size();
+        double[] sum = new double[k];
+        double[] weight = new double[k];
+        for (int i = 0; i < arm.length; i++) {
+            sum[arm[i]] += unitCost[i] / propensity[i];
+            weight[arm[i]] += 1 / propensity[i];
+        }
+        double[] mean = new double[k];
+        for (int j = 0; j < k; j++) {
+            if (weight[j] == 0) {
+                throw new IllegalArgumentException("arm " + spec.arms().get(j) + " has no units: its cost is unknown");
+            }
+            mean[j] = sum[j] / weight[j];
+        }
+        return mean;
     }
 
     /**

@@ -14,10 +14,12 @@ import java.util.Map;
  * @param clusterIds    cluster index per row, into {@code clusterNames}
  * @param encodings     for text feature columns, the code each value was given
  * @param binaryOutcome whether every outcome is 0 or 1 (a rate), rather than an amount such as spend
+ * @param unitCost      each unit's own cost under its arm (e.g. a coupon paid only on purchase), or null when
+ *                      every unit of an arm costs {@code costs[arm]}; with it, {@code costs} are the arms' mean costs
  */
 public record LoggedData(List<String> featureNames, float[] features, List<String> arms, double[] costs, int[] arm,
                          float[] outcome, double[] propensity, int[] clusterIds, List<String> clusterNames,
-                         Map<String, Map<String, Integer>> encodings, boolean binaryOutcome) {
+                         Map<String, Map<String, Integer>> encodings, boolean binaryOutcome, float[] unitCost) {
 
     public int rows() {
         return arm.length;
@@ -25,5 +27,16 @@ public record LoggedData(List<String> featureNames, float[] features, List<Strin
 
     public int width() {
         return featureNames.size();
+    }
+
+    /** The same units with another outcome: what a cost model is trained on. */
+    public LoggedData withOutcome(float[] y, boolean binary) {
+        return new LoggedData(featureNames, features, arms, costs, arm, y, propensity, clusterIds, clusterNames,
+                encodings, binary, null);
+    }
+
+    /** The cost of unit {@code i} under its logged arm. */
+    public double costOf(int i) {
+        return unitCost == null ? costs[arm[i]] : unitCost[i];
     }
 }

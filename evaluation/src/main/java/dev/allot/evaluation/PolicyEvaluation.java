@@ -154,12 +154,20 @@ public final class PolicyEvaluation {
         int[] evalIndex;
         int trainRows;
         ArmModel.Predictions predictions;
+        double[] unitCosts = null;
+        // Each unit's own costs, when they vary (a coupon paid only on purchase): predicted by a model of the same
+        // kind, trained on the cost column as the outcome model is on the outcome.
+        LoggedData costs = data.unitCost() == null ? null : data.withOutcome(data.unitCost(), false);
         if (options.folds() >= 2) {
             evalIndex = new int[n];
             for (int i = 0; i < n; i++) {
                 evalIndex[i] = i;
             }
             predictions = crossFitted(data, options);
+            if (costs != null) {
+                options.progress().accept("cost model");
+                unitCosts = crossFitted(costs, options).mu();
+            }
             trainRows = n;
         } else {
             boolean[] train = new boolean[n];
@@ -179,17 +187,28 @@ public final class PolicyEvaluation {
                 }
             }
             predictions = ArmModel.fit(data, train, evalIndex, settings(options));
+            if (costs != null) {
+                options.progress().accept("cost model");
+                unitCosts = ArmModel.fit(costs, train, evalIndex, settings(options)).mu();
+            }
+        }
+        int k = data.arms().size();
+        if (unitCosts != null && min(data.unitCost()) >= 0) {
+            // Squared error can predict a little below zero where every cost seen is zero or more.
+            for (int i = 0; i < unitCosts.length; i++) {
+                unitCosts[i] = Math.max(0, unitCosts[i]);
+            }
         }
         double[] values = predictions.mu();
         if (options.goal() == Goal.NET) {
             values = values.clone();
-            int k = predictions.arms();
             for (int i = 0; i < values.length; i++) {
-                values[i] -= data.costs()[i % k];
+                values[i] -= unitCosts != null ? unitCosts[i] : data.costs()[i % k];
             }
         }
-        Allocation allocation = new Allocation(values, evalIndex.length, data.costs());
-        double budget = Double.isInfinite(options.budget()) ? max(data.costs()) : options.budget();
+        Allocation allocation = unitCosts != null ? new Allocation(values, evalIndex.length, k, unitCosts)
+                : new Allocation(values, evalIndex.length, data.costs());
+        double budget = Double.isInfinite(options.budget()) ? Double.MAX_VALUE : options.budget();
         Allocation.Policy policy = allocation.at(budget);
         return new Plan(evalIndex, policy.arms(), policy, allocation, predictions, trainRows);
     }
@@ -342,7 +361,7 @@ public final class PolicyEvaluation {
                                                      Resampling resampling) {
         double[] weighted = resampling.sums(e -> match(data, evalIndex, policy, e) * data.outcome()[evalIndex[e]]);
         double[] weights = resampling.sums(e -> match(data, evalIndex, policy, e));
-        double[] costs = resampling.sums(e -> match(data, evalIndex, policy, e) * data.costs()[policy[e]]);
+        double[] costs = resampling.sums(e -> match(data, evalIndex, policy, e) * data.costOf(evalIndex[e]));
         Resampling.Statistic w = resampling.total(weights);
         return new PolicyStatistics(resampling.total(weighted).divide(w), resampling.total(costs).divide(w));
     }
@@ -519,10 +538,10 @@ public final class PolicyEvaluation {
         return c;
     }
 
-    private static double max(double[] values) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double v : values) {
-            m = Math.max(m, v);
+    private static double min(float[] values) {
+        double m = Double.POSITIVE_INFINITY;
+        for (float v : values) {
+            m = Math.min(m, v);
         }
         return m;
     }

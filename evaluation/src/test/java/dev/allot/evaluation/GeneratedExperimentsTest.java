@@ -123,6 +123,70 @@ class GeneratedExperimentsTest {
     }
 
     @Test
+    void couponsPaidOnlyOnPurchaseAreBudgetedByTheirExpectedCost() throws IOException {
+        // A coupon ladder: the coupon is paid only when the customer buys, so a unit's cost is coupon x purchase.
+        double[] coupons = {0, 2, 5};
+        GeneratedExperiment.Truth buys = (s, arm) -> 0.2 + 0.1 * s + new double[]{0, 0.05, 0.4 * s * s}[arm];
+        Path file = dir.resolve("paid-on-purchase.csv");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(10);
+        StringBuilder rows = new StringBuilder("score,noise,arm,bought,paid\n");
+        for (int i = 0; i < 40_000; i++) {
+            int arm = random.nextInt(3);
+            double score = random.nextDouble();
+            boolean bought = random.nextDouble() < buys.mean(score, arm);
+            rows.append((float) score).append(',').append((float) random.nextDouble()).append(",c").append(arm)
+                    .append(',').append(bought ? 1 : 0).append(',').append(bought ? coupons[arm] : 0).append('\n');
+        }
+        Files.writeString(file, rows);
+        LoggedData data = LoggedCsv.read(file, new LoggedCsv.Spec("arm", "bought", null, List.of("score", "noise"),
+                List.of("c0", "c1", "c2"), null, null, new double[]{1 / 3.0, 1 / 3.0, 1 / 3.0}, "paid"));
+        assertThat(data.costs()[0]).isZero();
+        // 5 x (0.2 + 0.1 E[s] + 0.4 E[s^2]) = 5 x 0.3833
+        assertThat(data.costs()[2]).as("mean cost of the 5-coupon: 5 x its purchase rate")
+                .isCloseTo(1.917, org.assertj.core.api.Assertions.within(0.08));
+        double budget = 0.8;
+        PolicyEvaluation.Options options = new PolicyEvaluation.Options(budget, 0.5, 10, 200, 200, 3);
+        PolicyEvaluation.Plan plan = PolicyEvaluation.plan(data, options);
+        Map<String, Object> report = PolicyEvaluation.report(data, plan, options);
+        double trueCost = 0;
+        double trueValue = 0;
+        for (int e = 0; e < plan.evalIndex().length; e++) {
+            double score = data.features()[plan.evalIndex()[e] * data.width()];
+            double p = buys.mean(score, plan.arms()[e]);
+            trueValue += p;
+            trueCost += p * coupons[plan.arms()[e]];
+        }
+        trueValue /= plan.evalIndex().length;
+        trueCost /= plan.evalIndex().length;
+        PolicyEvaluation.Estimate cost = (PolicyEvaluation.Estimate) report.get("policyCostIpw");
+        PolicyEvaluation.Estimate value = (PolicyEvaluation.Estimate) report.get("policyValue");
+        assertThat(cost.covers(trueCost)).as("cost %s, truth %s", cost, trueCost).isTrue();
+        assertThat(trueCost).as("the expected spend of the chosen policy").isBetween(0.7, budget * 1.05);
+        assertThat(value.covers(trueValue)).as("value %s, truth %s", value, trueValue).isTrue();
+        // No targeting's truth at the budget: the 2-coupon to all (expected cost 0.6), the 5-coupon to a random
+        // share. The policy spends the same on the customers the 5-coupon moves most.
+        double[] armValue = new double[3];
+        for (int e = 0; e < plan.evalIndex().length; e++) {
+            double score = data.features()[plan.evalIndex()[e] * data.width()];
+            for (int j = 0; j < 3; j++) {
+                armValue[j] += buys.mean(score, j) / plan.evalIndex().length;
+            }
+        }
+        double share = (budget - coupons[1] * armValue[1]) / (coupons[2] * armValue[2] - coupons[1] * armValue[1]);
+        double noTargeting = (1 - share) * armValue[1] + share * armValue[2];
+        assertThat(trueValue).as("the policy's truth against no targeting's").isGreaterThan(noTargeting);
+        PolicyEvaluation.Estimate gain = (PolicyEvaluation.Estimate) report.get("gainOverNonTargetedHull");
+        assertThat(gain.covers(trueValue - noTargeting)).as("gain %s, truth %s", gain, trueValue - noTargeting)
+                .isTrue();
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "bought", null, List.of("score"), List.of("c0", "c1", "c2"),
+                new double[]{0, 2, 5}, null, new double[]{1 / 3.0, 1 / 3.0, 1 / 3.0}, "paid"))
+                .hasMessage("give exactly one of --costs (per arm) and --cost-column (per unit)");
+        assertThatThrownBy(() -> new LoggedCsv.Spec("arm", "bought", null, List.of("score", "paid"),
+                List.of("c0", "c1", "c2"), null, null, new double[]{1 / 3.0, 1 / 3.0, 1 / 3.0}, "paid"))
+                .hasMessage("--features names paid, the cost each unit incurred, known only after its arm");
+    }
+
+    @Test
     void theLadderRefusesArmsOfEqualCostAndNamesTheUnorderedModels() throws IOException {
         Path file = EMAILS.write(dir, "equal", 2_000, 6, false);
         LoggedData data = LoggedCsv.read(file, EMAILS.spec());

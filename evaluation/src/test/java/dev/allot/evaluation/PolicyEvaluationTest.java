@@ -148,7 +148,7 @@ class PolicyEvaluationTest {
         LoggedData data = LoggedCsv.read(file, spec());
         LoggedData paid = new LoggedData(data.featureNames(), data.features(), data.arms(),
                 new double[]{0.5, 1, 10, 20}, data.arm(), data.outcome(), data.propensity(), data.clusterIds(),
-                data.clusterNames(), data.encodings(), data.binaryOutcome());
+                data.clusterNames(), data.encodings(), data.binaryOutcome(), null);
         assertThatThrownBy(() -> PolicyEvaluation.run(paid, new PolicyEvaluation.Options(0.2, 0.5, 1, 200, 20, 3)))
                 .hasMessage("budget 0.2 is below the cost of the cheapest arm, control (0.5): no policy can stay"
                         + " within it");

@@ -45,8 +45,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--arms", required = true, split = ",", description = "Arm names (by cost for a ladder)")
     List<String> arms;
 
-    @Option(names = "--costs", required = true, split = ",", description = "Cost of each arm, per unit")
+    @Option(names = "--costs", split = ",", description = "Cost of each arm, per unit")
     double[] costs;
+
+    @Option(names = "--cost-column", description = "Column holding each unit's own cost under its arm (e.g. a coupon"
+            + " paid only on purchase), instead of --costs: a model of it predicts each unit's cost under each arm")
+    String costColumn;
 
     @Option(names = "--propensity", description = "Column holding the logging probability of the unit's arm")
     String propensityColumn;
@@ -107,7 +111,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         double[] fixed = propensities == null ? null
                 : propensities.stream().mapToDouble(EvaluateCommand::fraction).toArray();
         LoggedData logged = LoggedCsv.read(data, new LoggedCsv.Spec(treatment, outcome, cluster, features, arms, costs,
-                propensityColumn, fixed));
+                propensityColumn, fixed, costColumn));
         PolicyEvaluation.Goal goal = PolicyEvaluation.Goal.parse(objective);
         PolicyEvaluation.Options options = new PolicyEvaluation.Options(
                 budget == null ? Double.POSITIVE_INFINITY : budget, trainShare, seed, bootstrap, rounds, depth,
@@ -118,7 +122,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         report.put("data", data.toString());
         report.put("rows", logged.rows());
         report.put("arms", arms);
-        report.put("costs", Arrays.stream(costs).boxed().toList());
+        report.put("costs", Arrays.stream(logged.costs()).boxed().toList());
+        if (costColumn != null) {
+            report.put("costColumn", costColumn);
+        }
         report.putAll(estimates);
         long elapsed = (System.nanoTime() - started) / 1_000_000;
         report.put("elapsedMs", elapsed);
