@@ -1,24 +1,23 @@
 package dev.allot.evaluation;
 
 import dev.allot.scoring.CsvTable;
+import dev.allot.scoring.training.FeatureColumns;
 import dev.allot.scoring.training.Leakage;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads randomized logged data from any CSV (gzip allowed) given the names of its columns. The outcome is
- * binary (1/0 in any numeric form, yes/no, y/n, true/false) or an amount; feature numbers are read as numbers; yes/no and true/false as 1/0; other text in a feature column gets a code per distinct value
- * (in lexical order, reported in {@link LoggedData#encodings()}); an empty cell or NA is missing.
+ * binary (1/0 in any numeric form, yes/no, y/n, true/false) or an amount; features are read as
+ * {@link FeatureColumns} reads them for {@code allot train} (text categories coded in lexical or declared order,
+ * reported in {@link LoggedData#encodings()}).
  */
 public final class LoggedCsv {
 
@@ -77,7 +76,7 @@ public final class LoggedCsv {
                 }
                 // Rounded shares (0.33, 0.33, 0.33) pass; a share counted twice or left out does not.
                 if (Math.abs(sum - 1) > 0.011) {
-                    throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--propensities sum to %s"
+                    throw new IllegalArgumentException(String.format(Locale.ROOT, "--propensities sum to %s"
                             + " over the %d arms: the logging probabilities of the arms must sum to 1",
                             Math.round(sum * 1e6) / 1e6, arms.size()));
                 }
@@ -95,6 +94,11 @@ public final class LoggedCsv {
     }
 
     public static LoggedData read(Path file, Spec spec) throws IOException {
+        return read(file, spec, Map.of());
+    }
+
+    /** {@link #read} with declared orders for some text features ({@code --category-order}). */
+    public static LoggedData read(Path file, Spec spec, Map<String, List<String>> categoryOrders) throws IOException {
         try (CsvTable csv = CsvTable.open(file)) {
             int treatmentColumn = csv.column(spec.treatment());
             int outcomeColumn = csv.column(spec.outcome());
@@ -109,8 +113,7 @@ public final class LoggedCsv {
                 armIndex.put(spec.arms().get(j).strip(), j);
             }
             int width = featureColumns.length;
-            Map<String, Map<String, Integer>> encodings = new LinkedHashMap<>();
-            Set<String> numeric = new HashSet<>();
+            FeatureColumns columns = new FeatureColumns(spec.features(), categoryOrders);
             List<float[]> rows = new ArrayList<>();
             List<Integer> arms = new ArrayList<>();
             List<Float> outcomes = new ArrayList<>();
@@ -127,7 +130,11 @@ public final class LoggedCsv {
                 }
                 float[] row = new float[width];
                 for (int f = 0; f < width; f++) {
-                    row[f] = encode(record.get(featureColumns[f]), spec.features().get(f), encodings, numeric);
+                    try {
+                        row[f] = columns.encode(f, record.get(featureColumns[f]));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(file + ":" + record.line() + ": " + e.getMessage(), e);
+                    }
                 }
                 double p = propensityColumn < 0 ? spec.propensities()[arm] : csv.number(record, propensityColumn);
                 if (!(p > 0 && p <= 1)) {
@@ -158,7 +165,7 @@ public final class LoggedCsv {
             for (int i = 0; i < n; i++) {
                 System.arraycopy(rows.get(i), 0, features, i * width, width);
             }
-            inLexicalOrder(encodings, numeric, spec.features(), features);
+            Map<String, Map<String, Integer>> encodings = columns.finish(features, n, "leave it out of --features");
             int[] armOf = arms.stream().mapToInt(Integer::intValue).toArray();
             double[] propensity = propensities.stream().mapToDouble(Double::doubleValue).toArray();
             int[] clusterOf = clusters.stream().mapToInt(Integer::intValue).toArray();
@@ -229,63 +236,6 @@ public final class LoggedCsv {
                         + " propensities (%s) are not the probabilities the arms were assigned with", spec.arms().get(j),
                         mean, allowed, spec.propensityColumn() != null ? "column " + spec.propensityColumn()
                                 : "--propensities"));
-            }
-        }
-    }
-
-    /**
-     * Recodes each text column's categories in lexical order (they were numbered as they appeared): the same data
-     * in another row order gives the same codes, and an ordinal scale written so that it sorts (1_low, 2_mid,
-     * 3_high) keeps its order.
-     */
-    private static void inLexicalOrder(Map<String, Map<String, Integer>> encodings, Set<String> numeric,
-                                       List<String> names, float[] features) {
-        int width = names.size();
-        for (Map.Entry<String, Map<String, Integer>> e : encodings.entrySet()) {
-            if (numeric.contains(e.getKey())) {
-                throw new IllegalArgumentException("--features column " + e.getKey() + " holds both numbers and text"
-                        + " (such as '" + e.getValue().keySet().iterator().next() + "'): give it one kind");
-            }
-            List<String> sorted = new ArrayList<>(e.getValue().keySet());
-            Collections.sort(sorted);
-            float[] recode = new float[sorted.size()];
-            Map<String, Integer> lexical = new LinkedHashMap<>();
-            for (int code = 0; code < sorted.size(); code++) {
-                recode[e.getValue().get(sorted.get(code))] = code;
-                lexical.put(sorted.get(code), code);
-            }
-            int f = names.indexOf(e.getKey());
-            for (int i = f; i < features.length; i += width) {
-                if (!Float.isNaN(features[i])) {
-                    features[i] = recode[(int) features[i]];
-                }
-            }
-            e.setValue(lexical);
-        }
-    }
-
-    private static float encode(String cell, String column, Map<String, Map<String, Integer>> encodings,
-                                Set<String> numeric) {
-        String v = cell.strip();
-        if (v.isEmpty() || v.equalsIgnoreCase("NA")) {
-            return Float.NaN;
-        }
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "yes", "true" -> {
-                return 1f;
-            }
-            case "no", "false" -> {
-                return 0f;
-            }
-            default -> {
-                try {
-                    float number = Float.parseFloat(v);
-                    numeric.add(column);
-                    return number;
-                } catch (NumberFormatException e) {
-                    Map<String, Integer> codes = encodings.computeIfAbsent(column, k -> new LinkedHashMap<>());
-                    return codes.computeIfAbsent(v, k -> codes.size());
-                }
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.allot.evaluation.LoggedCsv;
 import dev.allot.evaluation.LoggedData;
 import dev.allot.evaluation.PolicyEvaluation;
 import dev.allot.scoring.training.Boosting;
+import dev.allot.scoring.training.FeatureColumns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,6 +59,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--propensities", split = ",",
             description = "Logging probability of each arm, in --arms order (fractions like 5/9 allowed)")
     List<String> propensities;
+
+    @Option(names = "--category-order", description = "A text feature's categories in order, lowest first:"
+            + " column=first,second,... (repeatable; default: lexical order)")
+    List<String> categoryOrders;
 
     @Option(names = "--budget", description = "Average cost per unit the policy may spend (optional with"
             + " --objective outcome-minus-cost)")
@@ -111,7 +116,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         double[] fixed = propensities == null ? null
                 : propensities.stream().mapToDouble(EvaluateCommand::fraction).toArray();
         LoggedData logged = LoggedCsv.read(data, new LoggedCsv.Spec(treatment, outcome, cluster, features, arms, costs,
-                propensityColumn, fixed, costColumn));
+                propensityColumn, fixed, costColumn), FeatureColumns.parseOrders(categoryOrders));
         PolicyEvaluation.Goal goal = PolicyEvaluation.Goal.parse(objective);
         PolicyEvaluation.Options options = new PolicyEvaluation.Options(
                 budget == null ? Double.POSITIVE_INFINITY : budget, trainShare, seed, bootstrap, rounds, depth,

@@ -108,6 +108,10 @@ public final class Trainer {
         parameters.put("split", split.name().toLowerCase(java.util.Locale.ROOT));
         parameters.put("validationShare", options.validationShare());
         parameters.put("refusedColumns", table.refused());
+        if (!table.encodings().isEmpty()) {
+            // A text feature's value is sent to the model as its code here.
+            parameters.put("encodings", table.encodings());
+        }
         Instant now = Instant.now();
         String version = "m-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(now)
                 + "-" + digest(json);

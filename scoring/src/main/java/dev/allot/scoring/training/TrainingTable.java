@@ -10,19 +10,28 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Logged traffic for training, read from a CSV with a header (what {@code allot export} writes, or any file
  * with the same columns). Feature columns are every column except the outcome, the level, the user and
  * time columns, and a deny-list of columns recorded after the decision (revenue, price, propensity, ...):
- * those would leak the outcome or the policy into the model, so training refuses them.
+ * those would leak the outcome or the policy into the model, so training refuses them. Feature cells are read
+ * as {@code allot evaluate} reads them ({@link FeatureColumns}): text categories become codes, listed in the model
+ * card's {@code encodings}, which is what the app then sends for them.
  *
  * @param users user id per row (null when the file has no user column)
  * @param times epoch milliseconds per row (null when the file has no time column)
  * @param refused columns present in the file that were refused as features
+ * @param encodings for text feature columns, the code of each value (what the model sees)
  */
-public record TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused) {
+public record TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused,
+                            Map<String, Map<String, Integer>> encodings) {
+
+    public TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused) {
+        this(data, users, times, refused, Map.of());
+    }
 
     /** Columns recorded at or after the decision, never features unless the deny-list is overridden. */
     public static final Set<String> DEFAULT_DENY = Set.of("revenue", "price", "propensity", "group", "segment",
@@ -40,6 +49,15 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
     }
 
     public static TrainingTable read(Path file, Columns columns) throws IOException {
+        return read(file, columns, Map.of());
+    }
+
+    /**
+     * Reads the table; features are read as {@code allot evaluate} reads them ({@link FeatureColumns}), text
+     * categories in lexical order or in {@code categoryOrders}.
+     */
+    public static TrainingTable read(Path file, Columns columns, Map<String, List<String>> categoryOrders)
+            throws IOException {
         try (CsvTable csv = CsvTable.open(file)) {
             List<String> header = csv.header();
             int outcome = header.indexOf(columns.outcome());
@@ -74,6 +92,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             }
             FeatureSchema schema = new FeatureSchema(names, columns.coupon());
             int width = names.size();
+            FeatureColumns encoder = new FeatureColumns(names, categoryOrders);
             FloatList x = new FloatList();
             FloatList y = new FloatList();
             List<String> users = new ArrayList<>();
@@ -81,9 +100,9 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             for (CsvTable.Row row : csv) {
                 for (int f = 0; f < width; f++) {
                     try {
-                        x.add(csv.number(row, featureColumns.get(f)));
+                        x.add(encoder.encode(f, row.get(featureColumns.get(f))));
                     } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(e.getMessage() + " (add it to --deny if it is not a feature)");
+                        throw new IllegalArgumentException(file + ":" + row.line() + ": " + e.getMessage(), e);
                     }
                 }
                 y.add(csv.label(row, outcome));
@@ -100,10 +119,17 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             }
             float[] features = x.toArray();
             float[] labels = y.toArray();
+            Map<String, Map<String, Integer>> encodings = encoder.finish(features, rows, "add it to --deny");
+            if (encodings.containsKey(columns.coupon())) {
+                throw new IllegalArgumentException(file + ": coupon column " + columns.coupon() + " holds text (such as '"
+                        + encodings.get(columns.coupon()).keySet().iterator().next() + "'): it must be the coupon's"
+                        + " value, a number");
+            }
             Leakage.refuse(features, names, labels, columns.outcome(), "add it to --deny");
             return new TrainingTable(new TrainingSet(schema, features, labels, rows),
                     user >= 0 ? users.toArray(String[]::new) : null,
-                    time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused));
+                    time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused),
+                    encodings);
         }
     }
 

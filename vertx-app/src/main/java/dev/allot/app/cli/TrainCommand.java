@@ -4,6 +4,7 @@ import dev.allot.engine.Json;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.engine.config.ConfigLoader;
 import dev.allot.scoring.ModelBundle;
+import dev.allot.scoring.training.FeatureColumns;
 import dev.allot.scoring.training.Trainer;
 import dev.allot.scoring.training.TrainingTable;
 import picocli.CommandLine.Command;
@@ -54,6 +55,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--allow", split = ",", description = "Columns to take off the default deny-list")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--category-order", description = "A text feature's categories in order, lowest first:"
+            + " column=first,second,... (repeatable; default: lexical order)")
+    List<String> categoryOrders;
+
     @Option(names = "--split", description = "time or user (default: time if there is a time column)")
     String split;
 
@@ -85,7 +90,7 @@ public final class TrainCommand implements Callable<Integer> {
         denied.addAll(deny);
         denied.removeIf(d -> allow.stream().anyMatch(d::equalsIgnoreCase));
         TrainingTable table = TrainingTable.read(data, new TrainingTable.Columns(outcomeColumn, levelColumn,
-                couponColumn, userColumn, timeColumn, denied));
+                couponColumn, userColumn, timeColumn, denied), FeatureColumns.parseOrders(categoryOrders));
         List<Double> ladder = new ArrayList<>();
         if (cityConfig != null) {
             CityConfig city = ConfigLoader.loadCity(cityConfig);
@@ -108,6 +113,10 @@ public final class TrainCommand implements Callable<Integer> {
         summary.put("version", result.card().version());
         summary.put("features", result.card().features());
         summary.put("refusedColumns", table.refused());
+        if (!table.encodings().isEmpty()) {
+            // What the app sends for a text feature: its code (also in the model card).
+            summary.put("encodings", table.encodings());
+        }
         summary.put("trainingRows", result.card().trainingRows());
         summary.put("rounds", result.card().parameters().get("rounds"));
         summary.put("metrics", result.card().metrics());
