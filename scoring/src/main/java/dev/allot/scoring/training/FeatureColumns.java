@@ -15,7 +15,7 @@ import java.util.Set;
  * numbers; yes/no and true/false as 1/0; an empty cell or NA as missing; other text as a category code, in lexical
  * order (an ordinal scale written to sort, {@code 1_low}, {@code 2_mid}, keeps its order) or in an order the user
  * declares. A column mixing numbers and text is refused, and so is one that identifies units rather than describing
- * them (a text column with nearly as many values as rows, a whole number different on every row).
+ * them (text with as many different values as half the rows, whole numbers different on nine rows in ten).
  */
 public final class FeatureColumns {
 
@@ -107,7 +107,7 @@ public final class FeatureColumns {
                 throw new IllegalArgumentException("--features column " + name + " holds both numbers and text (such"
                         + " as '" + provisional.keySet().iterator().next() + "'): give it one kind");
             }
-            if (rows >= IDENTIFIER_ROWS && provisional.size() > rows / 2) {
+            if (rows >= IDENTIFIER_ROWS && 2L * provisional.size() >= rows) {
                 throw new IllegalArgumentException("--features column " + name + " holds " + provisional.size()
                         + " different values in " + rows + " rows: it identifies units rather than describing them;"
                         + " " + remedy);
@@ -143,27 +143,40 @@ public final class FeatureColumns {
         return encodings;
     }
 
+    /**
+     * Whole numbers (99% of them), nine in ten of them different: an account or order number, not a measurement.
+     * Only that strong a signal is refused: a count or a number of days takes many values too, and a refusal there
+     * would stop legitimate work.
+     */
     private void refuseWholeNumberIdentifier(float[] features, int rows, int f, String remedy) {
         if (rows < IDENTIFIER_ROWS) {
             return;
         }
         int width = names.size();
         float[] values = new float[rows];
+        int n = 0;
+        int fractional = 0;
         for (int i = 0; i < rows; i++) {
             float v = features[i * width + f];
-            if (Float.isNaN(v) || v != Math.rint(v)) {
-                return;
-            }
-            values[i] = v;
-        }
-        Arrays.sort(values);
-        for (int i = 1; i < rows; i++) {
-            if (values[i] == values[i - 1]) {
-                return;
+            if (!Float.isNaN(v)) {
+                values[n++] = v;
+                fractional += v != Math.rint(v) ? 1 : 0;
             }
         }
-        throw new IllegalArgumentException("--features column " + names.get(f) + " holds a different whole number on"
-                + " every one of its " + rows + " rows: it identifies units rather than describing them; " + remedy);
+        // A stray fraction or two (GGL's household ids include 41511.5) does not make a measurement.
+        if (fractional > n / 100) {
+            return;
+        }
+        Arrays.sort(values, 0, n);
+        int distinct = n == 0 ? 0 : 1;
+        for (int i = 1; i < n; i++) {
+            distinct += values[i] != values[i - 1] ? 1 : 0;
+        }
+        if (10L * distinct >= 9L * rows) {
+            throw new IllegalArgumentException("--features column " + names.get(f) + " holds " + distinct
+                    + " different whole numbers in " + rows + " rows: it identifies units rather than describing"
+                    + " them; " + remedy);
+        }
     }
 
     /** Parses {@code column=a,b,c} (the categories of a text column, lowest code first). */

@@ -77,8 +77,21 @@ class FeatureColumnsTest {
             whole[i] = numbers.encode(0, Integer.toString(10_000 + 7 * i));
         }
         assertThatThrownBy(() -> numbers.finish(whole, rows, "add it to --deny"))
-                .hasMessage("--features column account holds a different whole number on every one of its 2000 rows:"
-                        + " it identifies units rather than describing them; add it to --deny");
+                .hasMessage("--features column account holds 2000 different whole numbers in 2000 rows: it identifies"
+                        + " units rather than describing them; add it to --deny");
+        FeatureColumns days = new FeatureColumns(List.of("days"), Map.of());
+        float[] since = new float[rows];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+        for (int i = 0; i < rows; i++) {
+            since[i] = days.encode(0, Integer.toString(random.nextInt(3_000)));
+        }
+        assertThat(days.finish(since, rows, "remedy")).as("days since signing up take many values").isEmpty();
+        FeatureColumns years = new FeatureColumns(List.of("yob"), Map.of());
+        float[] born = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            born[i] = years.encode(0, Integer.toString(1920 + i % 80));
+        }
+        assertThat(years.finish(born, rows, "remedy")).as("a year of birth repeats").isEmpty();
         FeatureColumns amounts = new FeatureColumns(List.of("history"), Map.of());
         float[] decimals = new float[rows];
         for (int i = 0; i < rows; i++) {
