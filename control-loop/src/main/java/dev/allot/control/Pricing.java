@@ -17,4 +17,13 @@ public record Pricing(Ladder ladder, Objective objective, BudgetConstraint const
             costs[j] = constraint.cost(r, price, ladder.coupon(j));
         }
     }
+
+    /** {@link #valuesAndCosts(ConversionCurve, double[], double[])} at this arrival's own prices per level. */
+    public void valuesAndCosts(ConversionCurve curve, double[] prices, double[] values, double[] costs) {
+        for (int j = 0; j < ladder.size(); j++) {
+            double r = curve.at(j);
+            values[j] = objective.value(r, prices[j], unitCost);
+            costs[j] = constraint.cost(r, prices[j], ladder.coupon(j));
+        }
+    }
 }

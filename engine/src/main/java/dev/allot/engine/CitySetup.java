@@ -1,11 +1,13 @@
 package dev.allot.engine;
 
+import dev.allot.control.Objective;
 import dev.allot.control.Pricing;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.scoring.ConversionScorer;
 import dev.allot.scoring.FeatureMapper;
 import dev.allot.scoring.Ladder;
 import dev.allot.scoring.ModelBundle;
+import dev.allot.scoring.TreeEnsemble;
 import dev.allot.rules.RuleVocabulary;
 
 import java.util.Set;
@@ -14,9 +16,13 @@ import java.util.TreeSet;
 /**
  * A city's configuration and model, which change together (a model swap or a config change replaces the whole
  * setup), with what is derived from them once rather than per decision.
+ *
+ * @param prices the ladder's prices (base price minus coupon), each arrival's unless a value model prices it
+ * @param value  the value model that prices each arrival (what a conversion at each level brings in), used only
+ *               when the city's objective counts revenue; null otherwise
  */
 public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer scorer, Pricing pricing,
-                        FeatureMapper features, double[] coupons, double[] prices) {
+                        FeatureMapper features, double[] coupons, double[] prices, TreeEnsemble value) {
 
     public static CitySetup of(CityConfig config, ModelBundle model) {
         Ladder ladder = config.ladder();
@@ -24,8 +30,27 @@ public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer s
         for (int j = 0; j < prices.length; j++) {
             prices[j] = ladder.price(j);
         }
+        TreeEnsemble value = model.value() != null && config.objective() != Objective.CONVERSIONS
+                ? model.value().evaluator() : null;
         return new CitySetup(config, model, new ConversionScorer(model.evaluator(), ladder), config.pricing(),
-                new FeatureMapper(model.card().schema()), ladder.coupons(), prices);
+                new FeatureMapper(model.card().schema()), ladder.coupons(), prices, value);
+    }
+
+    /**
+     * The prices of this arrival's levels: the ladder's, or, with a value model, what a conversion of this
+     * arrival at each level is predicted to bring in (the model reads the coupon like the conversion model; never
+     * below zero).
+     */
+    public double[] pricesFor(float[] row) {
+        if (value == null) {
+            return prices;
+        }
+        double[] worth = new double[coupons.length];
+        value.predictLevels(row, scorer.coupons(), worth);
+        for (int j = 0; j < worth.length; j++) {
+            worth[j] = Math.max(0, worth[j]);
+        }
+        return worth;
     }
 
     public String city() {

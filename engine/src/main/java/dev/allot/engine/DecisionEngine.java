@@ -52,7 +52,7 @@ public final class DecisionEngine {
         int unknown = setup.features().fill(request.features(), row);
         ConversionCurve curve = setup.scorer().score(row);
         return new Result(decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve,
-                Policy.BY_GROUP), unknown);
+                setup.pricesFor(row), Policy.BY_GROUP), unknown);
     }
 
     /**
@@ -62,27 +62,34 @@ public final class DecisionEngine {
     public static DecisionRecord decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
                                         DecisionContext context, String decisionId, long timestampMillis,
                                         String day, ConversionCurve curve, Policy policy) {
+        return decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve,
+                setup.prices(), policy);
+    }
+
+    /** Decides one arrival from its curve and its levels' prices (a value model's, or as recorded). */
+    public static DecisionRecord decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
+                                        DecisionContext context, String decisionId, long timestampMillis,
+                                        String day, ConversionCurve curve, double[] prices, Policy policy) {
         CityConfig config = setup.config();
         int k = setup.coupons().length;
         String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
 
-        Verdict verdict = verdict(setup, rules, request, segment, context, curve);
+        Verdict verdict = verdict(setup, rules, request, segment, context, curve, prices);
         boolean[] allowed = verdict.allowed(config.couponFreeLevel());
 
         double[] values = new double[k];
         double[] costs = new double[k];
-        setup.pricing().valuesAndCosts(curve, values, costs);
+        setup.pricing().valuesAndCosts(curve, prices, values, costs);
         Policy.Choice choice = policy.choose(config, request.userId(), decisionId, values, costs, allowed, lambda);
         int level = choice.level();
 
         boolean chosen = level != LambdaArgmax.NONE;
-        Levels levels = new Levels(setup.coupons(), setup.prices(), curve.raw(), curve.calibrated(), values, costs,
-                allowed);
+        Levels levels = new Levels(setup.coupons(), prices, curve.raw(), curve.calibrated(), values, costs, allowed);
         return new DecisionRecord(DecisionCodec.FORMAT, decisionId, request.requestId(), config.city(), day,
                 timestampMillis, request.timestamp(), request.userId(), segment, request.features(),
                 request.attributes(), request.campaigns(), context, levels, choice.group().label(),
                 choice.propensity(), lambda, chosen ? level : null, chosen ? setup.coupons()[level] : 0,
-                chosen ? setup.prices()[level] : config.ladder().basePrice(), verdict.reasons(),
+                chosen ? prices[level] : config.ladder().basePrice(), verdict.reasons(),
                 setup.model().version(), rules.version());
     }
 
@@ -93,15 +100,16 @@ public final class DecisionEngine {
     public static boolean[] allowed(CitySetup setup, Guardrails rules, DecisionRequest request,
                                     DecisionContext context, ConversionCurve curve) {
         String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
-        return verdict(setup, rules, request, segment, context, curve).allowed(setup.config().couponFreeLevel());
+        return verdict(setup, rules, request, segment, context, curve, setup.prices())
+                .allowed(setup.config().couponFreeLevel());
     }
 
     private static Verdict verdict(CitySetup setup, Guardrails rules, DecisionRequest request, String segment,
-                                   DecisionContext context, ConversionCurve curve) {
+                                   DecisionContext context, ConversionCurve curve, double[] prices) {
         int k = setup.coupons().length;
         List<LevelCandidate> facts = new ArrayList<>(k);
         for (int j = 0; j < k; j++) {
-            facts.add(new LevelCandidate(j, setup.coupons()[j], setup.prices()[j], curve.at(j)));
+            facts.add(new LevelCandidate(j, setup.coupons()[j], prices[j], curve.at(j)));
         }
         Arrival arrival = new Arrival(setup.city(), request.userId(), segment, request.features(),
                 request.attributes(), new HashSet<>(request.campaigns()));

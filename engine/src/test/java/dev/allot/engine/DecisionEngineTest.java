@@ -136,4 +136,80 @@ class DecisionEngineTest {
         assertThat(report.unversioned()).isEqualTo(1);
         assertThat(report.table()).contains("1 records from before the versioned format skipped");
     }
+
+    /**
+     * A value model beside the demo's conversion model: a conversion brings in about five times the usual fare,
+     * less the coupon. With the demo's revenue objective each arrival's levels are priced by it, so two riders
+     * with different fares get different prices, and the choice weighs them; a conversions city ignores the model.
+     */
+    @Test
+    void aValueModelPricesEachArrivalsLevelsWhereTheObjectiveCountsRevenue(@TempDir Path dir) throws IOException {
+        Path models = dir.resolve("model");
+        Files.createDirectories(models);
+        for (String f : List.of(ModelBundle.CARD, ModelBundle.JSON_MODEL, ModelBundle.UBJ_MODEL)) {
+            Files.copy(Path.of("..", "models", "demo", f), models.resolve(f));
+        }
+        ModelBundle demo = ModelBundle.load(models);
+        dev.allot.scoring.FeatureSchema schema = demo.card().schema();
+        int n = 4_000;
+        int width = schema.size();
+        float[] x = new float[n * width];
+        float[] converted = new float[n];
+        float[] worth = new float[n];
+        String[] users = new String[n];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        int fare = schema.names().indexOf("avg_fare");
+        int coupon = schema.couponIndex();
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < width; f++) {
+                x[i * width + f] = random.nextInt(20);
+            }
+            x[i * width + fare] = 10 + random.nextInt(20);
+            x[i * width + coupon] = 2 * random.nextInt(6);
+            converted[i] = random.nextDouble() < 0.5 ? 1 : 0;
+            worth[i] = (float) (5 * x[i * width + fare] - x[i * width + coupon] + random.nextGaussian());
+            users[i] = "u" + i;
+        }
+        dev.allot.scoring.training.TrainingTable table = new dev.allot.scoring.training.TrainingTable(
+                new dev.allot.scoring.training.TrainingSet(schema, x, converted, n), users, null, List.of(), Map.of(),
+                worth);
+        dev.allot.scoring.training.Trainer.Result value = dev.allot.scoring.training.Trainer.trainValue(table,
+                new dev.allot.scoring.training.Trainer.Options(300, 20, 3, 0.3, false, 1, 1, 0.2,
+                        dev.allot.scoring.training.Trainer.Split.USER, List.of()), "test",
+                dev.allot.scoring.training.Boosting.QUIET);
+        assertThat(value.card().metrics().get("rmse")).isLessThan(0.25 * value.card().metrics().get("rmseOfTheMean"));
+        ModelBundle.writeValue(models, value.model(), value.card());
+        value.model().close();
+
+        Path file = dir.resolve("demo.json");
+        Files.writeString(file, Files.readString(DEMO).replace("\"../../models/demo\"",
+                "\"" + models.toAbsolutePath() + "\""));
+        CitySetup revenue = CitySetup.of(ConfigLoader.loadCity(file), ModelBundle.load(models));
+        assertThat(revenue.value()).as("the bundle's value model, checked against native XGBoost on load").isNotNull();
+        DecisionRecord cheap = DecisionEngine.decide(revenue, rules, 0.5, fare("cheap", 12), DecisionContext.UNKNOWN,
+                "demo.v1", 0, "2026-11-25").record();
+        DecisionRecord dear = DecisionEngine.decide(revenue, rules, 0.5, fare("dear", 28), DecisionContext.UNKNOWN,
+                "demo.v2", 0, "2026-11-25").record();
+        for (int j = 0; j < revenue.coupons().length; j++) {
+            assertThat(cheap.levels().prices()[j]).as("level %s", j)
+                    .isCloseTo(60 - revenue.coupons()[j], org.assertj.core.api.Assertions.within(3.0));
+            assertThat(dear.levels().prices()[j]).as("level %s", j)
+                    .isCloseTo(140 - revenue.coupons()[j], org.assertj.core.api.Assertions.within(5.0));
+            assertThat(cheap.levels().values()[j]).as("revenue = conversion x price")
+                    .isCloseTo(cheap.levels().calibrated()[j] * cheap.levels().prices()[j],
+                            org.assertj.core.api.Assertions.within(1e-9));
+        }
+
+        Files.writeString(file, Files.readString(file).replace("\"objective\": \"revenue\"",
+                "\"objective\": \"conversions\""));
+        CitySetup conversions = CitySetup.of(ConfigLoader.loadCity(file), ModelBundle.load(models));
+        assertThat(conversions.value()).isNull();
+        assertThat(DecisionEngine.decide(conversions, rules, 0.5, fare("dear", 28), DecisionContext.UNKNOWN,
+                "demo.v3", 0, "2026-11-25").record().levels().prices()).containsExactly(conversions.prices());
+    }
+
+    private static DecisionRequest fare(String user, double fare) {
+        return new DecisionRequest(null, "demo", user, "new", Map.of("rides_30d", 3.0, "avg_fare", fare),
+                Map.of(), List.of(), null);
+    }
 }

@@ -29,6 +29,11 @@ public final class ConversionScorer {
         return model;
     }
 
+    /** The ladder's coupons as the model compares them (floats); not to be modified. */
+    public float[] coupons() {
+        return coupons;
+    }
+
     /** {@code features} is in schema order with NaN for missing values; its coupon column is ignored. */
     public ConversionCurve score(float[] features) {
         if (features.length != width) {

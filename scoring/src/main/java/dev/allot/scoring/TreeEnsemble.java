@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Pure-Java evaluator of an XGBoost {@code binary:logistic} tree ensemble read from XGBoost's JSON model
+ * Pure-Java evaluator of an XGBoost {@code binary:logistic} (or, for a value model, {@code reg:squarederror}) tree
+ * ensemble read from XGBoost's JSON model
  * format. It exists because a native XGBoost4J call costs ~100 µs per request on this hardware whatever the
  * batch size, while walking 200 small trees for K rows in Java costs a few microseconds. Equality with the
  * native library is checked by {@code TreeEnsembleEquivalenceTest} and, on every load, by
@@ -40,16 +41,19 @@ public final class TreeEnsemble implements ConversionModel {
     private final int[] roots;
     private final int[] nodes;
     private final double baseMargin;
+    /** A probability (the sum of leaves through the logistic function) or a mean (the sum itself). */
+    private final boolean logistic;
     /** The bit-vector layout of the ladder walk, or null when a tree has more than 64 leaves. */
     private final FalseNodes falseNodes;
     private final ThreadLocal<long[]> exits;
     private final int couponColumn;
 
-    private TreeEnsemble(FeatureSchema schema, int[] roots, int[] nodes, double baseMargin) {
+    private TreeEnsemble(FeatureSchema schema, int[] roots, int[] nodes, double baseMargin, boolean logistic) {
         this.schema = schema;
         this.roots = roots;
         this.nodes = nodes;
         this.baseMargin = baseMargin;
+        this.logistic = logistic;
         this.falseNodes = FalseNodes.of(roots, nodes, schema.size());
         this.exits = ThreadLocal.withInitial(() -> new long[roots.length]);
         this.couponColumn = schema.couponIndex();
@@ -78,9 +82,10 @@ public final class TreeEnsemble implements ConversionModel {
     private static TreeEnsemble parse(JsonNode root, FeatureSchema schema, String source) {
         JsonNode learner = require(root, "learner", source);
         String objective = require(require(learner, "objective", source), "name", source).asText();
-        if (!objective.equals("binary:logistic") && !objective.equals("reg:logistic")) {
-            throw new ModelFormatException(source + ": objective must be binary:logistic or reg:logistic, got "
-                    + objective);
+        boolean logistic = objective.equals("binary:logistic") || objective.equals("reg:logistic");
+        if (!logistic && !objective.equals("reg:squarederror")) {
+            throw new ModelFormatException(source + ": objective must be binary:logistic, reg:logistic or"
+                    + " reg:squarederror, got " + objective);
         }
         JsonNode params = require(learner, "learner_model_param", source);
         int numFeature = Integer.parseInt(require(params, "num_feature", source).asText());
@@ -99,7 +104,8 @@ public final class TreeEnsemble implements ConversionModel {
         }
         float baseScore = Float.parseFloat(require(params, "base_score", source).asText()
                 .replace("[", "").replace("]", ""));
-        double baseMargin = (float) -Math.log(1.0f / baseScore - 1.0f);
+        // A probability's base score is stored as the probability; a mean's is the margin itself.
+        double baseMargin = logistic ? (float) -Math.log(1.0f / baseScore - 1.0f) : baseScore;
 
         JsonNode booster = require(learner, "gradient_booster", source);
         String boosterName = booster.path("name").asText();
@@ -130,7 +136,7 @@ public final class TreeEnsemble implements ConversionModel {
                         + (offset - roots[t]) / NODE + " are reachable from its root");
             }
         }
-        return new TreeEnsemble(schema, roots, nodes, baseMargin);
+        return new TreeEnsemble(schema, roots, nodes, baseMargin, logistic);
     }
 
     /** Writes XGBoost node {@code id} and its subtree depth-first from {@code at}; returns the next free slot. */
@@ -197,8 +203,10 @@ public final class TreeEnsemble implements ConversionModel {
                 out[row] += leafValue(root, data, base);
             }
         }
-        for (int row = 0; row < rows; row++) {
-            out[row] = 1.0 / (1.0 + Math.exp(-out[row]));
+        if (logistic) {
+            for (int row = 0; row < rows; row++) {
+                out[row] = 1.0 / (1.0 + Math.exp(-out[row]));
+            }
         }
     }
 
@@ -222,8 +230,10 @@ public final class TreeEnsemble implements ConversionModel {
                 walk(root, 0, k, features, couponColumn, coupons, out);
             }
         }
-        for (int j = 0; j < k; j++) {
-            out[j] = 1.0 / (1.0 + Math.exp(-out[j]));
+        if (logistic) {
+            for (int j = 0; j < k; j++) {
+                out[j] = 1.0 / (1.0 + Math.exp(-out[j]));
+            }
         }
     }
 

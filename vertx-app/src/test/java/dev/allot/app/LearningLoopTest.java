@@ -116,6 +116,21 @@ class LearningLoopTest {
         assertThat(trained.card().metrics().get("nonMonotoneRawShare")).isZero();
         assertThat(trained.card().parameters().get("refusedColumns").toString()).contains("revenue", "price");
 
+        // A value model from the same log: a conversion brings in the ladder's price, 18 less the coupon, which
+        // the model must find from the converted rows alone.
+        Path valued = work.resolve("valued");
+        assertThat(new CommandLine(new TrainCommand()).execute("--data", csv.toString(), "--out", valued.toString(),
+                "--value-column", "revenue", "--depth", "3", "--rounds", "200")).isZero();
+        ModelBundle withValue = ModelBundle.load(valued);
+        assertThat(withValue.value()).isNotNull();
+        double[] worth = new double[6];
+        float[] row = new float[withValue.card().schema().size()];
+        java.util.Arrays.fill(row, Float.NaN);
+        withValue.value().evaluator().predictLevels(row, new float[]{0, 2, 4, 6, 8, 10}, worth);
+        for (int j = 0; j < 6; j++) {
+            assertThat(worth[j]).as("level %s", j).isCloseTo(18 - 2 * j, org.assertj.core.api.Assertions.within(0.3));
+        }
+
         ServiceFixture.Response swapped = service.admin("PUT", "/v1/admin/cities/demo/model",
                 "{\"path\":\"" + model + "\"}", ServiceFixture.ADMIN_TOKEN);
         assertThat(swapped.status()).as(swapped.text()).isEqualTo(200);

@@ -121,6 +121,105 @@ public final class Trainer {
         return new Result(model, card);
     }
 
+    /**
+     * A value model: what a conversion brings in (the value column, e.g. the revenue paid), learned by squared error
+     * from the converted rows with the coupon as a feature, with the conversion model's split and early stopping.
+     * The service prices each arrival's levels with it where the city's objective counts revenue.
+     */
+    public static Result trainValue(TrainingTable table, Options options, String provenance,
+                                    Consumer<String> progress) {
+        if (table.values() == null) {
+            throw new IllegalArgumentException("no value column was read");
+        }
+        TrainingSet all = table.data();
+        int width = all.schema().size();
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < all.rows(); i++) {
+            if (all.labels()[i] == 1f && !Float.isNaN(table.values()[i])) {
+                kept.add(i);
+            }
+        }
+        if (kept.size() < MIN_VALUE_ROWS) {
+            throw new IllegalArgumentException("a value model needs at least " + MIN_VALUE_ROWS + " converted rows with"
+                    + " a value; the file has " + kept.size());
+        }
+        float[] x = new float[kept.size() * width];
+        float[] y = new float[kept.size()];
+        String[] users = table.users() == null ? null : new String[kept.size()];
+        long[] times = table.times() == null ? null : new long[kept.size()];
+        for (int r = 0; r < kept.size(); r++) {
+            int i = kept.get(r);
+            System.arraycopy(all.features(), i * width, x, r * width, width);
+            y[r] = table.values()[i];
+            if (users != null) {
+                users[r] = table.users()[i];
+            }
+            if (times != null) {
+                times[r] = table.times()[i];
+            }
+        }
+        TrainingTable converted = new TrainingTable(new TrainingSet(all.schema(), x, y, kept.size()), users, times,
+                table.refused(), table.encodings(), null);
+        Split split = options.split() != null ? options.split() : times != null ? Split.TIME : Split.USER;
+        boolean[] validation = validationRows(converted, split, options.validationShare());
+        TrainingSet train = subset(converted.data(), validation, false);
+        TrainingSet valid = subset(converted.data(), validation, true);
+        if (train.rows() == 0 || valid.rows() == 0) {
+            throw new IllegalArgumentException("the " + split + " split left " + train.rows() + " training and "
+                    + valid.rows() + " validation rows for the value model");
+        }
+        Map<String, Object> parameters = Boosting.parameters(Boosting.Objective.REGRESSION, options.maxDepth(),
+                options.eta(), options.seed(), options.threads(), null);
+        DMatrix dtrain = null;
+        DMatrix dvalid = null;
+        try {
+            dtrain = matrix(train);
+            dvalid = matrix(valid);
+            Boosting.Rounds rounds = Boosting.bestRound(dtrain, dvalid, parameters, options.maxRounds(),
+                    options.earlyStopping(), progress);
+            XGBoostModel model = new XGBoostModel(Boosting.fit(dtrain, parameters, rounds.best() + 1), all.schema());
+            double[] predicted = new double[valid.rows()];
+            model.predict(valid.features(), valid.rows(), predicted);
+            double mean = mean(train.labels());
+            double rmse = 0;
+            double baseline = 0;
+            for (int i = 0; i < valid.rows(); i++) {
+                rmse += Math.pow(predicted[i] - valid.labels()[i], 2);
+                baseline += Math.pow(mean - valid.labels()[i], 2);
+            }
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("rmse", Math.sqrt(rmse / valid.rows()));
+            metrics.put("rmseOfTheMean", Math.sqrt(baseline / valid.rows()));
+            metrics.put("validationRows", (double) valid.rows());
+            metrics.put("meanValue", mean);
+            Map<String, Object> card = new LinkedHashMap<>();
+            card.put("objective", "reg:squarederror");
+            card.put("rounds", rounds.best() + 1);
+            card.put("maxRounds", options.maxRounds());
+            card.put("maxDepth", options.maxDepth());
+            card.put("eta", options.eta());
+            card.put("seed", options.seed());
+            card.put("split", split.name().toLowerCase(java.util.Locale.ROOT));
+            card.put("rows", "converted rows with a value");
+            byte[] json = model.toJson();
+            String version = "v-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
+                    .format(Instant.now()) + "-" + digest(json);
+            return new Result(model, new ModelCard(version, all.schema().names(), all.schema().couponFeature(),
+                    options.ladder(), Instant.now().toString(), train.rows(), card, metrics, List.of(), provenance));
+        } catch (XGBoostError e) {
+            throw new IllegalStateException("XGBoost training failed: " + e.getMessage(), e);
+        } finally {
+            if (dtrain != null) {
+                dtrain.dispose();
+            }
+            if (dvalid != null) {
+                dvalid.dispose();
+            }
+        }
+    }
+
+    private static final int MIN_VALUE_ROWS = 50;
+
     private static int bestRound(TrainingSet train, TrainingSet valid, ModelTrainer.Parameters params,
                                  Options options, Consumer<String> progress) {
         DMatrix dtrain = null;

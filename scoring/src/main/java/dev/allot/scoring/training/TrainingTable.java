@@ -25,12 +25,13 @@ import java.util.Set;
  * @param times epoch milliseconds per row (null when the file has no time column)
  * @param refused columns present in the file that were refused as features
  * @param encodings for text feature columns, the code of each value (what the model sees)
+ * @param values    per row, the value column's amount (what a conversion was worth), or null without one
  */
 public record TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused,
-                            Map<String, Map<String, Integer>> encodings) {
+                            Map<String, Map<String, Integer>> encodings, float[] values) {
 
     public TrainingTable(TrainingSet data, String[] users, long[] times, List<String> refused) {
-        this(data, users, times, refused, Map.of());
+        this(data, users, times, refused, Map.of(), null);
     }
 
     /** Columns recorded at or after the decision, never features unless the deny-list is overridden. */
@@ -58,9 +59,22 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
      */
     public static TrainingTable read(Path file, Columns columns, Map<String, List<String>> categoryOrders)
             throws IOException {
+        return read(file, columns, categoryOrders, null);
+    }
+
+    /**
+     * {@link #read}, also reading {@code valueColumn} (what each conversion was worth, e.g. the order's amount) for
+     * a value model; it is never a feature.
+     */
+    public static TrainingTable read(Path file, Columns columns, Map<String, List<String>> categoryOrders,
+                                     String valueColumn) throws IOException {
         try (CsvTable csv = CsvTable.open(file)) {
             List<String> header = csv.header();
             int outcome = header.indexOf(columns.outcome());
+            int value = valueColumn == null ? -1 : header.indexOf(valueColumn);
+            if (valueColumn != null && value < 0) {
+                throw new IllegalArgumentException(file + ":1: no value column '" + valueColumn + "'");
+            }
             int user = header.indexOf(columns.user());
             int time = header.indexOf(columns.time());
             List<Integer> featureColumns = new ArrayList<>();
@@ -68,7 +82,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             List<String> refused = new ArrayList<>();
             for (int c = 0; c < header.size(); c++) {
                 String name = header.get(c);
-                if (c == outcome || c == user || c == time || name.equals(columns.level())) {
+                if (c == outcome || c == user || c == time || c == value || name.equals(columns.level())) {
                     continue;
                 }
                 // The coupon column named explicitly is a feature even when the default deny-list names it.
@@ -95,6 +109,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             FeatureColumns encoder = new FeatureColumns(names, categoryOrders);
             FloatList x = new FloatList();
             FloatList y = new FloatList();
+            FloatList amounts = new FloatList();
             List<String> users = new ArrayList<>();
             List<Long> times = new ArrayList<>();
             for (CsvTable.Row row : csv) {
@@ -106,6 +121,9 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
                     }
                 }
                 y.add(csv.label(row, outcome));
+                if (value >= 0) {
+                    amounts.add(csv.number(row, value));
+                }
                 if (user >= 0) {
                     users.add(row.get(user));
                 }
@@ -129,7 +147,7 @@ public record TrainingTable(TrainingSet data, String[] users, long[] times, List
             return new TrainingTable(new TrainingSet(schema, features, labels, rows),
                     user >= 0 ? users.toArray(String[]::new) : null,
                     time >= 0 ? times.stream().mapToLong(Long::longValue).toArray() : null, List.copyOf(refused),
-                    encodings);
+                    encodings, value >= 0 ? amounts.toArray() : null);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.allot.engine.Json;
 import dev.allot.engine.config.CityConfig;
 import dev.allot.engine.config.ConfigLoader;
 import dev.allot.scoring.ModelBundle;
+import dev.allot.scoring.training.Boosting;
 import dev.allot.scoring.training.FeatureColumns;
 import dev.allot.scoring.training.Trainer;
 import dev.allot.scoring.training.TrainingTable;
@@ -55,6 +56,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--allow", split = ",", description = "Columns to take off the default deny-list")
     List<String> allow = new ArrayList<>();
 
+    @Option(names = "--value-column", description = "Also train a value model: what a conversion brings in (e.g. the"
+            + " revenue column: the amount paid), from this column of the converted rows, the coupon a feature as in"
+            + " the conversion model; a city whose objective counts revenue then prices each arrival's levels with it")
+    String valueColumn;
+
     @Option(names = "--category-order", description = "A text feature's categories in order, lowest first:"
             + " column=first,second,... (repeatable; default: lexical order)")
     List<String> categoryOrders;
@@ -90,7 +96,7 @@ public final class TrainCommand implements Callable<Integer> {
         denied.addAll(deny);
         denied.removeIf(d -> allow.stream().anyMatch(d::equalsIgnoreCase));
         TrainingTable table = TrainingTable.read(data, new TrainingTable.Columns(outcomeColumn, levelColumn,
-                couponColumn, userColumn, timeColumn, denied), FeatureColumns.parseOrders(categoryOrders));
+                couponColumn, userColumn, timeColumn, denied), FeatureColumns.parseOrders(categoryOrders), valueColumn);
         List<Double> ladder = new ArrayList<>();
         if (cityConfig != null) {
             CityConfig city = ConfigLoader.loadCity(cityConfig);
@@ -107,6 +113,16 @@ public final class TrainCommand implements Callable<Integer> {
         } finally {
             result.model().close();
         }
+        Trainer.Result value = null;
+        if (valueColumn != null) {
+            value = Trainer.trainValue(table, options, "allot train --value-column " + valueColumn + " --data " + data,
+                    Boosting.STDERR);
+            try {
+                ModelBundle.writeValue(out, value.model(), value.card());
+            } finally {
+                value.model().close();
+            }
+        }
         ModelBundle.load(out);
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("model", out.toString());
@@ -120,6 +136,10 @@ public final class TrainCommand implements Callable<Integer> {
         summary.put("trainingRows", result.card().trainingRows());
         summary.put("rounds", result.card().parameters().get("rounds"));
         summary.put("metrics", result.card().metrics());
+        if (value != null) {
+            summary.put("valueModel", Map.of("version", value.card().version(), "rounds",
+                    value.card().parameters().get("rounds"), "metrics", value.card().metrics()));
+        }
         System.out.println(Json.MAPPER.writeValueAsString(summary));
         return 0;
     }
