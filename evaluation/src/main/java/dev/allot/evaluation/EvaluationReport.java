@@ -20,6 +20,11 @@ import java.util.Map;
  */
 public final class EvaluationReport {
 
+    private static final Map<String, String> LABELS = Map.of("policyValue", "policy outcome", "policyCostIpw",
+            "policy cost, IPW", "gainOverNonTargetedHull", "gain over no targeting", "gainOverBestSingleArmAtEqualCost",
+            "gain over the best arm mixed with the cheapest", "gainOverBestSingleArm",
+            "gain over the best arm for everyone");
+
     private final LoggedData data;
     private final PolicyEvaluation.Plan plan;
     private final Map<String, Object> report;
@@ -84,6 +89,30 @@ public final class EvaluationReport {
         shares.forEach((arm, share) -> parts.add(String.format(Locale.ROOT, "%s %.1f%%", arm, 100 * share)));
         s.append(String.join(", ", parts)).append(String.format(Locale.ROOT, "; λ = %.4g.%n%n",
                 (Double) report.get("lambda")));
+
+        if (report.get("repeated") instanceof Map<?, ?> repeated) {
+            s.append(String.format(Locale.ROOT, "## Over %s repeats (seeds %d on; median, interval with the"
+                    + " training's variance)%n%n| | median | 95%% interval | each repeat |%n| --- | ---: | --- | --- |%n",
+                    repeated.get("repeats"), ((Number) report.getOrDefault("seed", 1L)).longValue()));
+            for (String key : PolicyEvaluation.REPEATED) {
+                if (repeated.get(key) instanceof Map<?, ?> r) {
+                    PolicyEvaluation.Estimate e = (PolicyEvaluation.Estimate) r.get("estimate");
+                    boolean difference = key.startsWith("gain");
+                    boolean cost = key.equals("policyCostIpw");
+                    List<String> each = new ArrayList<>();
+                    for (Object o : (List<?>) r.get("perRepeat")) {
+                        PolicyEvaluation.Estimate one = (PolicyEvaluation.Estimate) o;
+                        each.add(cost ? number(one.value(), decimals(e, 1), false) : value(one, difference));
+                    }
+                    s.append("| ").append(LABELS.getOrDefault(key, key)).append(" | ")
+                            .append(cost ? number(e.value(), decimals(e, 1), false) : value(e, difference))
+                            .append(" | ").append(cost ? "[" + number(e.low(), decimals(e, 1), false) + ", "
+                                    + number(e.high(), decimals(e, 1), false) + "]" : interval(e, difference))
+                            .append(" | ").append(String.join(", ", each)).append(" |\n");
+                }
+            }
+            s.append("\n");
+        }
 
         s.append("## Arms (logged)\n\n| arm | cost | outcome | 95% interval |\n| --- | ---: | ---: | --- |\n");
         @SuppressWarnings("unchecked")

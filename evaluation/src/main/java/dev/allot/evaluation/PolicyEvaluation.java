@@ -213,6 +213,59 @@ public final class PolicyEvaluation {
         return new Plan(evalIndex, policy.arms(), policy, allocation, predictions, trainRows);
     }
 
+    /** The statistics {@link #repeated} combines. */
+    static final List<String> REPEATED = List.of("policyValue", "policyCostIpw", "gainOverNonTargetedHull",
+            "gainOverBestSingleArmAtEqualCost", "gainOverBestSingleArm");
+
+    /**
+     * Combines evaluations repeated with other seeds (other splits or folds, other trees): for each statistic the
+     * median of the estimates, and an interval whose variance is the median over repeats of each one's bootstrap
+     * variance plus its squared distance to that median (the rule of repeated cross-fitting in double machine
+     * learning). The spread between repeats is the training's variance, which one repeat's bootstrap, holding
+     * its models fixed, does not see.
+     */
+    public static Map<String, Object> repeated(List<Map<String, Object>> reports) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("repeats", reports.size());
+        for (String key : REPEATED) {
+            List<Estimate> estimates = new ArrayList<>();
+            for (Map<String, Object> r : reports) {
+                if (r.get(key) instanceof Estimate e) {
+                    estimates.add(e);
+                }
+            }
+            if (estimates.size() != reports.size()) {
+                continue;
+            }
+            double[] values = estimates.stream().mapToDouble(Estimate::value).sorted().toArray();
+            double median = median(values);
+            double[] variances = new double[estimates.size()];
+            for (int i = 0; i < variances.length; i++) {
+                Estimate e = estimates.get(i);
+                double se = (e.high() - e.low()) / (2 * 1.959964);
+                variances[i] = se * se + Math.pow(e.value() - median, 2);
+            }
+            Arrays.sort(variances);
+            double half = 1.959964 * Math.sqrt(median(variances));
+            Map<String, Object> combined = new LinkedHashMap<>();
+            combined.put("estimate", new Estimate(median, median - half, median + half));
+            combined.put("perRepeat", estimates);
+            out.put(key, combined);
+        }
+        return out;
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** The same options with another seed: another split or folds, other trees, another bootstrap. */
+    public static Options reseeded(Options o, long seed) {
+        return new Options(o.budget(), o.trainShare(), seed, o.bootstrap(), o.maxRounds(), o.depth(), o.model(),
+                o.goal(), o.curveBudgets(), o.progress(), o.folds());
+    }
+
     private static ArmModel.Settings settings(Options options) {
         return new ArmModel.Settings(options.model(), options.maxRounds(), options.depth(), options.seed(),
                 options.progress());

@@ -243,4 +243,23 @@ class PolicyEvaluationTest {
                 List.of("control", "letter"), new double[]{0, 1}, null, new double[]{0.8, 0.2})).rows())
                 .as("the design's own propensities pass").isEqualTo(1_000);
     }
+
+    @Test
+    void repeatsCombineByTheMedianAndWidenByTheirSpread() {
+        List<Map<String, Object>> reports = List.of(
+                Map.of("policyValue", new PolicyEvaluation.Estimate(1, 0.9, 1.1)),
+                Map.of("policyValue", new PolicyEvaluation.Estimate(2, 1.9, 2.1)),
+                Map.of("policyValue", new PolicyEvaluation.Estimate(3, 2.9, 3.1)));
+        Map<String, Object> combined = PolicyEvaluation.repeated(reports);
+        @SuppressWarnings("unchecked")
+        PolicyEvaluation.Estimate e = (PolicyEvaluation.Estimate) ((Map<String, Object>) combined.get("policyValue"))
+                .get("estimate");
+        // Each repeat's bootstrap SE is 0.2 / 3.92; the outer two sit 1 from the median: the median variance is
+        // 1 + SE^2, so the half-width is 1.96 x sqrt(1.0026), far wider than any one repeat's 0.1.
+        double half = 1.959964 * Math.sqrt(1 + Math.pow(0.2 / (2 * 1.959964), 2));
+        assertThat(e.value()).isEqualTo(2);
+        assertThat(e.low()).isCloseTo(2 - half, within(1e-12));
+        assertThat(e.high()).isCloseTo(2 + half, within(1e-12));
+        assertThat(combined).doesNotContainKey("gainOverNonTargetedHull").containsEntry("repeats", 3);
+    }
 }

@@ -88,6 +88,11 @@ public final class EvaluateCommand implements Callable<Integer> {
             + " by --train-share")
     int folds;
 
+    @Option(names = "--repeats", defaultValue = "1", description = "Repeat the whole evaluation with seeds seed,"
+            + " seed+1, ... (other splits or folds, other trees) and combine: the median and an interval that includes"
+            + " the training's variance (repeated cross-fitting); default: ${DEFAULT-VALUE}")
+    int repeats;
+
     @Option(names = "--bootstrap", defaultValue = "200", description = "Cluster bootstrap replicates")
     int bootstrap;
 
@@ -126,12 +131,21 @@ public final class EvaluateCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("data", data.toString());
         report.put("rows", logged.rows());
+        report.put("seed", seed);
         report.put("arms", arms);
         report.put("costs", Arrays.stream(logged.costs()).boxed().toList());
         if (costColumn != null) {
             report.put("costColumn", costColumn);
         }
         report.putAll(estimates);
+        if (repeats > 1) {
+            List<Map<String, Object>> all = new java.util.ArrayList<>(List.of(estimates));
+            for (int r = 1; r < repeats; r++) {
+                PolicyEvaluation.Options again = PolicyEvaluation.reseeded(options, seed + r);
+                all.add(PolicyEvaluation.report(logged, PolicyEvaluation.plan(logged, again), again));
+            }
+            report.put("repeated", PolicyEvaluation.repeated(all));
+        }
         long elapsed = (System.nanoTime() - started) / 1_000_000;
         report.put("elapsedMs", elapsed);
         String text = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report);
