@@ -61,6 +61,18 @@ class GeneratedExperimentsTest {
     }
 
     @Test
+    void spendOnALadderOfDiscountsIsEstimatedWithinItsInterval() throws IOException {
+        // Spend under rising discounts (a cost per unit each): the deepest helps only high scores.
+        GeneratedExperiment discounts = new GeneratedExperiment(List.of("none", "5-off", "10-off"),
+                new double[]{0, 0.5, 1.5}, new double[]{0.4, 0.3, 0.3}, false,
+                (s, arm) -> 20 + 10 * s + new double[]{0, 2, 12 * s * s}[arm]);
+        Result r = evaluate(discounts, 40_000, 11, new PolicyEvaluation.Options(0.6, 0.5, 11, 200, 200, 3));
+        assertThat(r.report().get("outcome")).isEqualTo("continuous");
+        assertThat(r.covers()).as(r.describe()).isTrue();
+        assertThat(r.regret()).as(r.describe()).isLessThan(0.25 * r.optimalGainOverHull());
+    }
+
+    @Test
     void spendWithOneModelPerArmIsEstimatedWithinItsInterval() throws IOException {
         Result r = evaluate(EMAILS, 40_000, 3, new PolicyEvaluation.Options(1.5, 0.5, 3, 200, 200, 3)
                 .withModel(ArmModel.Kind.PER_ARM));
