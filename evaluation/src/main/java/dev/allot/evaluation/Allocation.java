@@ -1,13 +1,14 @@
 package dev.allot.evaluation;
 
 import dev.allot.control.LambdaArgmax;
+import dev.allot.control.offline.DualSolver;
 
 import java.util.Arrays;
 
 /**
  * The λ-argmax over a whole evaluation set for any number of budgets, from one pass over the units: each unit's
  * choice {@code argmax_j v_ij - λ c_j} only moves to cheaper arms as λ grows, at breakpoints that do not depend
- * on the budget (the same upper-envelope walk as the offline {@code DualSolver}). With the breakpoints sorted
+ * on the budget (the offline solver's upper-envelope walk, {@link DualSolver#envelope}). With the breakpoints sorted
  * once, the smallest λ that keeps the average cost within a budget is a binary search, so a budget curve of
  * twenty points costs twenty argmax passes, not twenty solves. Arms need no order; arms of equal cost are
  * chosen between by value alone.
@@ -63,29 +64,7 @@ public final class Allocation {
                 min = Math.min(min, c[q]);
             }
             cheapestTotal += min;
-            double from = 0;
-            while (true) {
-                int next = -1;
-                double nextAt = Double.POSITIVE_INFINITY;
-                for (int q = 0; q < arms; q++) {
-                    if (c[q] < c[j]) {
-                        double cross = Math.max(from, (v[j] - v[q]) / (c[j] - c[q]));
-                        // Among lines tied at the crossing, the cheapest dominates beyond it.
-                        if (cross < nextAt || cross == nextAt && c[q] < c[next]) {
-                            nextAt = cross;
-                            next = q;
-                        }
-                    }
-                }
-                if (next < 0) {
-                    break;
-                }
-                t[m] = nextAt;
-                drop[m] = c[j] - c[next];
-                m++;
-                j = next;
-                from = nextAt;
-            }
+            m = DualSolver.envelope(v, c, all, j, t, drop, m);
         }
         Integer[] order = new Integer[m];
         for (int b = 0; b < m; b++) {

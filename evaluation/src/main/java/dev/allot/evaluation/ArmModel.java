@@ -161,14 +161,7 @@ public final class ArmModel {
             System.arraycopy(data.features(), i * data.width(), row, 0, data.width());
             row[width - 1] = (float) data.costs()[data.arm()[i]];
         }, i -> true);
-        float[] x = new float[evalIndex.length * k * width];
-        for (int e = 0; e < evalIndex.length; e++) {
-            for (int j = 0; j < k; j++) {
-                int at = (e * k + j) * width;
-                System.arraycopy(data.features(), evalIndex[e] * data.width(), x, at, data.width());
-                x[at + width - 1] = (float) data.costs()[j];
-            }
-        }
+        float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[width - 1] = (float) data.costs()[j]);
         double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
         fitted.booster().dispose();
         double[] curve = new double[k];
@@ -189,14 +182,7 @@ public final class ArmModel {
                 row[data.width() + j] = data.arm()[i] == j ? 1f : 0f;
             }
         }, i -> true);
-        float[] x = new float[evalIndex.length * k * width];
-        for (int e = 0; e < evalIndex.length; e++) {
-            for (int j = 0; j < k; j++) {
-                int at = (e * k + j) * width;
-                System.arraycopy(data.features(), evalIndex[e] * data.width(), x, at, data.width());
-                x[at + data.width() + j] = 1f;
-            }
-        }
+        float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[data.width() + j] = 1f);
         double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
         fitted.booster().dispose();
         return new Predictions(mu, evalIndex.length, k, summary(Kind.POOLED, data, List.of(fitted)));
@@ -225,6 +211,29 @@ public final class ArmModel {
             models.add(fitted);
         }
         return new Predictions(mu, evalIndex.length, k, summary(Kind.PER_ARM, data, models));
+    }
+
+    private interface ArmColumns {
+        void set(float[] row, int arm);
+    }
+
+    /**
+     * Each evaluation unit's features once per arm ({@code units x arms} rows of {@code width}), the arm's own
+     * columns (its cost, its indicator) set by {@code arm}.
+     */
+    private static float[] perArmRows(LoggedData data, int[] evalIndex, int width, ArmColumns arm) {
+        int k = data.arms().size();
+        float[] x = new float[evalIndex.length * k * width];
+        float[] row = new float[width];
+        for (int e = 0; e < evalIndex.length; e++) {
+            for (int j = 0; j < k; j++) {
+                java.util.Arrays.fill(row, 0f);
+                System.arraycopy(data.features(), evalIndex[e] * data.width(), row, 0, data.width());
+                arm.set(row, j);
+                System.arraycopy(row, 0, x, (e * k + j) * width, width);
+            }
+        }
+        return x;
     }
 
     private interface RowWriter {

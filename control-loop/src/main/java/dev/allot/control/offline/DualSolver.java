@@ -75,29 +75,7 @@ public final class DualSolver {
                 continue;
             }
             usageAtZero += c[j];
-            double at = 0;
-            while (true) {
-                int next = -1;
-                double nextAt = Double.POSITIVE_INFINITY;
-                for (int q = 0; q < k; q++) {
-                    if (allowed[q] && c[q] < c[j]) {
-                        double cross = Math.max(at, (v[j] - v[q]) / (c[j] - c[q]));
-                        // Among lines tied at the crossing, the cheapest dominates beyond it.
-                        if (cross < nextAt || cross == nextAt && c[q] < c[next]) {
-                            nextAt = cross;
-                            next = q;
-                        }
-                    }
-                }
-                if (next < 0) {
-                    break;
-                }
-                t[m] = nextAt;
-                drop[m] = c[j] - c[next];
-                m++;
-                j = next;
-                at = nextAt;
-            }
+            m = envelope(v, c, allowed, j, t, drop, m);
         }
         double lambda;
         boolean feasible = true;
@@ -123,6 +101,41 @@ public final class DualSolver {
             policy = policy(pricing, population, lambda);
         }
         return new Solution(lambda, lp, policy.objective(), policy.usage(), policy.levelShares(), n, feasible, m);
+    }
+
+    /**
+     * One arrival's upper envelope of lines {@code v_j - lambda c_j} from {@code lambda = 0}, where its argmax is
+     * {@code start}: appends each breakpoint (where the argmax switches to a cheaper line) to {@code t} and the
+     * cost it drops to {@code drop}, from index {@code m}; returns the new count. Used by this solver and by the
+     * evaluation's budget curve.
+     */
+    public static int envelope(double[] v, double[] c, boolean[] allowed, int start, double[] t, double[] drop,
+                               int m) {
+        int k = v.length;
+        int j = start;
+        double at = 0;
+        while (true) {
+            int next = -1;
+            double nextAt = Double.POSITIVE_INFINITY;
+            for (int q = 0; q < k; q++) {
+                if (allowed[q] && c[q] < c[j]) {
+                    double cross = Math.max(at, (v[j] - v[q]) / (c[j] - c[q]));
+                    // Among lines tied at the crossing, the cheapest dominates beyond it.
+                    if (cross < nextAt || cross == nextAt && c[q] < c[next]) {
+                        nextAt = cross;
+                        next = q;
+                    }
+                }
+            }
+            if (next < 0) {
+                return m;
+            }
+            t[m] = nextAt;
+            drop[m] = c[j] - c[next];
+            m++;
+            j = next;
+            at = nextAt;
+        }
     }
 
     /** {@code D(lambda) = sum_i max_j (v_ij - lambda c_ij)}. */

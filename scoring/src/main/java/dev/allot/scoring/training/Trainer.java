@@ -209,16 +209,19 @@ public final class Trainer {
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost training failed: " + e.getMessage(), e);
         } finally {
-            if (dtrain != null) {
-                dtrain.dispose();
-            }
-            if (dvalid != null) {
-                dvalid.dispose();
-            }
+            dispose(dtrain, dvalid);
         }
     }
 
     private static final int MIN_VALUE_ROWS = 50;
+
+    private static void dispose(DMatrix... matrices) {
+        for (DMatrix m : matrices) {
+            if (m != null) {
+                m.dispose();
+            }
+        }
+    }
 
     private static int bestRound(TrainingSet train, TrainingSet valid, ModelTrainer.Parameters params,
                                  Options options, Consumer<String> progress) {
@@ -232,12 +235,7 @@ public final class Trainer {
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost training failed: " + e.getMessage(), e);
         } finally {
-            if (dtrain != null) {
-                dtrain.dispose();
-            }
-            if (dvalid != null) {
-                dvalid.dispose();
-            }
+            dispose(dtrain, dvalid);
         }
     }
 
