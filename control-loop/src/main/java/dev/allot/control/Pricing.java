@@ -18,12 +18,20 @@ public record Pricing(Ladder ladder, Objective objective, BudgetConstraint const
         }
     }
 
-    /** {@link #valuesAndCosts(ConversionCurve, double[], double[])} at this arrival's own prices per level. */
-    public void valuesAndCosts(ConversionCurve curve, double[] prices, double[] values, double[] costs) {
+    /**
+     * {@link #valuesAndCosts(ConversionCurve, double[], double[])} with the objective counting, for each level,
+     * what a conversion of this arrival is predicted to bring in ({@code worth}, a value model's) instead of the
+     * ladder's price; the budget's costs still read the price. A null {@code worth} is the ladder's prices.
+     */
+    public void valuesAndCosts(ConversionCurve curve, double[] worth, double[] values, double[] costs) {
+        if (worth == null) {
+            valuesAndCosts(curve, values, costs);
+            return;
+        }
         for (int j = 0; j < ladder.size(); j++) {
             double r = curve.at(j);
-            values[j] = objective.value(r, prices[j], unitCost);
-            costs[j] = constraint.cost(r, prices[j], ladder.coupon(j));
+            values[j] = objective.value(r, worth[j], unitCost);
+            costs[j] = constraint.cost(r, ladder.price(j), ladder.coupon(j));
         }
     }
 }

@@ -17,9 +17,9 @@ import java.util.TreeSet;
  * A city's configuration and model, which change together (a model swap or a config change replaces the whole
  * setup), with what is derived from them once rather than per decision.
  *
- * @param prices the ladder's prices (base price minus coupon), each arrival's unless a value model prices it
- * @param value  the value model that prices each arrival (what a conversion at each level brings in), used only
- *               when the city's objective counts revenue; null otherwise
+ * @param prices the ladder's prices (base price minus coupon)
+ * @param value  the value model (what a conversion of an arrival at each level brings in), used only when the
+ *               city's objective counts revenue; null otherwise
  */
 public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer scorer, Pricing pricing,
                         FeatureMapper features, double[] coupons, double[] prices, TreeEnsemble value) {
@@ -37,13 +37,14 @@ public record CitySetup(CityConfig config, ModelBundle model, ConversionScorer s
     }
 
     /**
-     * The prices of this arrival's levels: the ladder's, or, with a value model, what a conversion of this
-     * arrival at each level is predicted to bring in (the model reads the coupon like the conversion model; never
-     * below zero).
+     * What a conversion of this arrival at each level is predicted to bring in (the value model reads the coupon
+     * as the conversion model does; never below zero), which the objective counts instead of the ladder's price;
+     * null without a value model. Prices stay the ladder's: they are what the app is told, what the rules and a
+     * price floor see, and what a reported outcome's revenue defaults to.
      */
-    public double[] pricesFor(float[] row) {
+    public double[] worthFor(float[] row) {
         if (value == null) {
-            return prices;
+            return null;
         }
         double[] worth = new double[coupons.length];
         value.predictLevels(row, scorer.coupons(), worth);

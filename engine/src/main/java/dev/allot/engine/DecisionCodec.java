@@ -197,6 +197,9 @@ public final class DecisionCodec {
             array(g, "calibrated", l.calibrated(), true);
             array(g, "value", l.values(), true);
             array(g, "cost", l.costs(), true);
+            if (l.worth() != null) {
+                array(g, "worth", l.worth(), true);
+            }
             g.writeStringField("allowed", l.allowedMask());
             g.writeEndObject();
             g.writeStringField("group", r.group());
@@ -263,7 +266,8 @@ public final class DecisionCodec {
                 c.path("segmentSpend").asDouble());
         Levels levels = new Levels(doubles(require(l, "coupon")), doubles(require(l, "price")),
                 doubles(require(l, "raw")), doubles(require(l, "calibrated")), doubles(require(l, "value")),
-                doubles(require(l, "cost")), Levels.parseMask(require(l, "allowed").asText()));
+                doubles(require(l, "cost")), Levels.parseMask(require(l, "allowed").asText()),
+                l.hasNonNull("worth") ? doubles(l.get("worth")) : null);
         JsonNode level = n.path("level");
         return new DecisionRecord(format, text(n, "decisionId"), n.hasNonNull("requestId")
                 ? n.get("requestId").asText() : null, text(n, "city"), text(n, "day"), require(n, "ts").asLong(),

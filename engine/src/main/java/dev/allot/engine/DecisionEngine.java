@@ -52,7 +52,7 @@ public final class DecisionEngine {
         int unknown = setup.features().fill(request.features(), row);
         ConversionCurve curve = setup.scorer().score(row);
         return new Result(decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve,
-                setup.pricesFor(row), Policy.BY_GROUP), unknown);
+                setup.worthFor(row), Policy.BY_GROUP), unknown);
     }
 
     /**
@@ -62,14 +62,17 @@ public final class DecisionEngine {
     public static DecisionRecord decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
                                         DecisionContext context, String decisionId, long timestampMillis,
                                         String day, ConversionCurve curve, Policy policy) {
-        return decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve,
-                setup.prices(), policy);
+        return decide(setup, rules, lambda, request, context, decisionId, timestampMillis, day, curve, null, policy);
     }
 
-    /** Decides one arrival from its curve and its levels' prices (a value model's, or as recorded). */
+    /**
+     * Decides one arrival from its curve and, with a value model, what a conversion at each level brings in
+     * ({@code worth}, scored now or as recorded; null: the ladder's prices).
+     */
     public static DecisionRecord decide(CitySetup setup, Guardrails rules, double lambda, DecisionRequest request,
                                         DecisionContext context, String decisionId, long timestampMillis,
-                                        String day, ConversionCurve curve, double[] prices, Policy policy) {
+                                        String day, ConversionCurve curve, double[] worth, Policy policy) {
+        double[] prices = setup.prices();
         CityConfig config = setup.config();
         int k = setup.coupons().length;
         String segment = request.segment() == null ? UNKNOWN_SEGMENT : request.segment();
@@ -79,12 +82,13 @@ public final class DecisionEngine {
 
         double[] values = new double[k];
         double[] costs = new double[k];
-        setup.pricing().valuesAndCosts(curve, prices, values, costs);
+        setup.pricing().valuesAndCosts(curve, worth, values, costs);
         Policy.Choice choice = policy.choose(config, request.userId(), decisionId, values, costs, allowed, lambda);
         int level = choice.level();
 
         boolean chosen = level != LambdaArgmax.NONE;
-        Levels levels = new Levels(setup.coupons(), prices, curve.raw(), curve.calibrated(), values, costs, allowed);
+        Levels levels = new Levels(setup.coupons(), prices, curve.raw(), curve.calibrated(), values, costs, allowed,
+                worth);
         return new DecisionRecord(DecisionCodec.FORMAT, decisionId, request.requestId(), config.city(), day,
                 timestampMillis, request.timestamp(), request.userId(), segment, request.features(),
                 request.attributes(), request.campaigns(), context, levels, choice.group().label(),

@@ -4,16 +4,24 @@ package dev.allot.engine;
  * Every ladder level of one decision, as the engine saw it: coupon and price, the model's raw and calibrated
  * purchase probability, the objective value and budget cost, and whether the rules allowed it. Arrays are
  * indexed by level and never modified after the decision.
+ *
+ * @param worth what a conversion at each level was predicted to bring in (a value model's), which the objective
+ *              counted instead of the price; null without a value model
  */
 public record Levels(double[] coupons, double[] prices, double[] raw, double[] calibrated, double[] values,
-                     double[] costs, boolean[] allowed) {
+                     double[] costs, boolean[] allowed, double[] worth) {
 
     public Levels {
         int k = coupons.length;
         if (prices.length != k || raw.length != k || calibrated.length != k || values.length != k
-                || costs.length != k || allowed.length != k) {
+                || costs.length != k || allowed.length != k || worth != null && worth.length != k) {
             throw new IllegalArgumentException("every level array must have " + k + " entries");
         }
+    }
+
+    public Levels(double[] coupons, double[] prices, double[] raw, double[] calibrated, double[] values,
+                  double[] costs, boolean[] allowed) {
+        this(coupons, prices, raw, calibrated, values, costs, allowed, null);
     }
 
     public int size() {

@@ -139,8 +139,9 @@ class DecisionEngineTest {
 
     /**
      * A value model beside the demo's conversion model: a conversion brings in about five times the usual fare,
-     * less the coupon. With the demo's revenue objective each arrival's levels are priced by it, so two riders
-     * with different fares get different prices, and the choice weighs them; a conversions city ignores the model.
+     * less the coupon. With the demo's revenue objective the objective counts it for each arrival, so two riders
+     * with different fares are worth different amounts and the choice weighs them; prices, the rules and the
+     * price floor keep the ladder's; a conversions city ignores the model.
      */
     @Test
     void aValueModelPricesEachArrivalsLevelsWhereTheObjectiveCountsRevenue(@TempDir Path dir) throws IOException {
@@ -179,7 +180,23 @@ class DecisionEngineTest {
                 dev.allot.scoring.training.Boosting.QUIET);
         assertThat(value.card().metrics().get("rmse")).isLessThan(0.25 * value.card().metrics().get("rmseOfTheMean"));
         ModelBundle.writeValue(models, value.model(), value.card());
+
+        // A value model names the conversion model it was trained with; beside another, it is refused.
+        Path stale = dir.resolve("stale");
+        Files.createDirectories(stale);
+        for (String f : List.of(ModelBundle.CARD, ModelBundle.JSON_MODEL, ModelBundle.UBJ_MODEL)) {
+            Files.copy(models.resolve(f), stale.resolve(f));
+        }
+        dev.allot.scoring.training.Trainer.Result other = dev.allot.scoring.training.Trainer.trainValue(table,
+                new dev.allot.scoring.training.Trainer.Options(20, 5, 2, 0.3, false, 1, 1, 0.2,
+                        dev.allot.scoring.training.Trainer.Split.USER, List.of()), "test",
+                dev.allot.scoring.training.Boosting.QUIET, "m-another");
+        ModelBundle.writeValue(stale, other.model(), other.card());
+        other.model().close();
         value.model().close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelBundle.load(stale))
+                .hasMessage(stale + ": the value model was trained with conversion model m-another, this directory's"
+                        + " is " + demo.version() + ": train them together");
 
         Path file = dir.resolve("demo.json");
         Files.writeString(file, Files.readString(DEMO).replace("\"../../models/demo\"",
@@ -191,13 +208,23 @@ class DecisionEngineTest {
         DecisionRecord dear = DecisionEngine.decide(revenue, rules, 0.5, fare("dear", 28), DecisionContext.UNKNOWN,
                 "demo.v2", 0, "2026-11-25").record();
         for (int j = 0; j < revenue.coupons().length; j++) {
-            assertThat(cheap.levels().prices()[j]).as("level %s", j)
+            assertThat(cheap.levels().worth()[j]).as("level %s", j)
                     .isCloseTo(60 - revenue.coupons()[j], org.assertj.core.api.Assertions.within(3.0));
-            assertThat(dear.levels().prices()[j]).as("level %s", j)
+            assertThat(dear.levels().worth()[j]).as("level %s", j)
                     .isCloseTo(140 - revenue.coupons()[j], org.assertj.core.api.Assertions.within(5.0));
-            assertThat(cheap.levels().values()[j]).as("revenue = conversion x price")
-                    .isCloseTo(cheap.levels().calibrated()[j] * cheap.levels().prices()[j],
+            assertThat(cheap.levels().values()[j]).as("revenue = conversion x worth")
+                    .isCloseTo(cheap.levels().calibrated()[j] * cheap.levels().worth()[j],
                             org.assertj.core.api.Assertions.within(1e-9));
+        }
+        // The price stays the ladder's: what the app is told, what the rules and the price floor see.
+        assertThat(dear.levels().prices()).containsExactly(revenue.prices());
+        assertThat(dear.levels().costs()[1]).as("the floor's cost reads the price, not the worth")
+                .isCloseTo(dear.levels().calibrated()[1] * (14.5 - revenue.prices()[1]),
+                        org.assertj.core.api.Assertions.within(1e-9));
+        double[] recorded = DecisionCodec.fromJson(DecisionCodec.toJson(dear)).levels().worth();
+        for (int j = 0; j < recorded.length; j++) {
+            assertThat(recorded[j]).as("recorded, to seven digits").isCloseTo(dear.levels().worth()[j],
+                    org.assertj.core.api.Assertions.within(1e-4));
         }
 
         Files.writeString(file, Files.readString(file).replace("\"objective\": \"revenue\"",
@@ -205,7 +232,7 @@ class DecisionEngineTest {
         CitySetup conversions = CitySetup.of(ConfigLoader.loadCity(file), ModelBundle.load(models));
         assertThat(conversions.value()).isNull();
         assertThat(DecisionEngine.decide(conversions, rules, 0.5, fare("dear", 28), DecisionContext.UNKNOWN,
-                "demo.v3", 0, "2026-11-25").record().levels().prices()).containsExactly(conversions.prices());
+                "demo.v3", 0, "2026-11-25").record().levels().worth()).isNull();
     }
 
     private static DecisionRequest fare(String user, double fare) {

@@ -1,6 +1,5 @@
 package dev.allot.evaluation;
 
-import dev.allot.control.LambdaArgmax;
 import dev.allot.control.offline.DualSolver;
 
 import java.util.Arrays;
@@ -57,7 +56,7 @@ public final class Allocation {
         for (int i = 0; i < units; i++) {
             System.arraycopy(values, i * arms, v, 0, arms);
             System.arraycopy(costs, i * arms, c, 0, arms);
-            int j = LambdaArgmax.choose(v, c, all, 0);
+            int j = best(v, c, 0);
             total += c[j];
             double min = c[0];
             for (int q = 1; q < arms; q++) {
@@ -113,12 +112,33 @@ public final class Allocation {
 
     /** The policy for an average cost per unit of at most {@code budget}. */
     public Policy at(double budget) {
-        if (budget < cheapestCost()) {
+        double cheapestNow = cheapestCost();
+        // Sums of n costs carry rounding of a few ulps each: a budget within that of a total is that total.
+        double tolerance = 1e-9 * Math.max(1, Math.abs(budget));
+        if (budget < cheapestNow - tolerance) {
             throw new IllegalArgumentException("budget " + budget + " is below what the cheapest arms cost ("
-                    + cheapestCost() + " a unit): no policy can stay within it");
+                    + cheapestNow + " a unit): no policy can stay within it");
         }
-        double limit = budget * units;
         double lambda = 0;
+        if (budget <= cheapestNow + tolerance) {
+            // Every unit its cheapest arm (the best of them if several cost the same): what the argmax gives beyond
+            // the last breakpoint, chosen directly, since products with a λ that large round.
+            int[] choice = new int[units];
+            for (int i = 0; i < units; i++) {
+                int best = 0;
+                for (int j = 1; j < arms; j++) {
+                    double cj = costs[i * arms + j];
+                    double cb = costs[i * arms + best];
+                    if (cj < cb || cj == cb && values[i * arms + j] > values[i * arms + best]) {
+                        best = j;
+                    }
+                }
+                choice[i] = best;
+            }
+            lambda = at.length == 0 ? 0 : Math.nextUp(at[at.length - 1]);
+            return new Policy(budget, lambda, choice, total(choice) / units);
+        }
+        double limit = budget * units + tolerance * units;
         if (costAtZero > limit) {
             // The first breakpoint by which enough cost has dropped.
             int lo = 0;
@@ -136,8 +156,8 @@ public final class Allocation {
             lambda = found < 0 ? (at.length == 0 ? 0 : Math.nextUp(at[at.length - 1])) : at[found];
         }
         int[] choice = assign(lambda, budget);
-        // At a breakpoint a unit tied between two arms takes the first, maybe the costlier, and floating point may
-        // flip a comparison a few ulps after it: step right, doubling, until the argmax is within the budget.
+        // Floating point may flip a comparison a few ulps after a breakpoint: step right, doubling, until the
+        // argmax is within the budget.
         double step = Math.ulp(lambda);
         for (int tries = 0; lambda > 0 && total(choice) > limit && tries < 60; tries++) {
             lambda += step;
@@ -147,19 +167,34 @@ public final class Allocation {
         return new Policy(budget, lambda, choice, total(choice) / units);
     }
 
+    /**
+     * The arm maximising {@code v - λ c}; between arms that score the same, the cheaper (then the first): at a
+     * breakpoint the cheaper line is the one that stays, and a tie at λ = 0 must not spend more than needed.
+     */
+    private static int best(double[] v, double[] c, double lambda) {
+        int best = 0;
+        double bestScore = v[0] - lambda * c[0];
+        for (int j = 1; j < v.length; j++) {
+            double score = v[j] - lambda * c[j];
+            if (score > bestScore || score == bestScore && c[j] < c[best]) {
+                best = j;
+                bestScore = score;
+            }
+        }
+        return best;
+    }
+
     /** Each unit's argmax of {@code v - λ (c - budget)} (the budget's share is the same for every arm). */
     private int[] assign(double lambda, double budget) {
         double[] v = new double[arms];
         double[] c = new double[arms];
-        boolean[] all = new boolean[arms];
-        Arrays.fill(all, true);
         int[] choice = new int[units];
         for (int i = 0; i < units; i++) {
             System.arraycopy(values, i * arms, v, 0, arms);
             for (int j = 0; j < arms; j++) {
                 c[j] = costs[i * arms + j] - budget;
             }
-            choice[i] = LambdaArgmax.choose(v, c, all, lambda);
+            choice[i] = best(v, c, lambda);
         }
         return choice;
     }

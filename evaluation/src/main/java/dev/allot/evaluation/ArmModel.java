@@ -81,6 +81,10 @@ public final class ArmModel {
         if (kind != Kind.LADDER) {
             return;
         }
+        if (costs.length > 0 && costs[0] < 0) {
+            throw new IllegalArgumentException("--model ladder needs costs of 0 or more; " + arms.get(0) + " costs "
+                    + costs[0] + ": use --model pooled or --model per-arm");
+        }
         for (int j = 1; j < costs.length; j++) {
             if (!(costs[j] > costs[j - 1])) {
                 throw new IllegalArgumentException("--model ladder needs --costs strictly increasing in --arms order"
@@ -160,7 +164,7 @@ public final class ArmModel {
         Fitted fitted = boost(data, train, settings, width, monotone, (i, row) -> {
             System.arraycopy(data.features(), i * data.width(), row, 0, data.width());
             row[width - 1] = (float) data.costs()[data.arm()[i]];
-        }, i -> true);
+        }, i -> true, "");
         float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[width - 1] = (float) data.costs()[j]);
         double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
         fitted.booster().dispose();
@@ -181,7 +185,7 @@ public final class ArmModel {
             for (int j = 0; j < k; j++) {
                 row[data.width() + j] = data.arm()[i] == j ? 1f : 0f;
             }
-        }, i -> true);
+        }, i -> true, "");
         float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[data.width() + j] = 1f);
         double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
         fitted.booster().dispose();
@@ -202,7 +206,7 @@ public final class ArmModel {
             settings.progress().accept("arm " + data.arms().get(j));
             Fitted fitted = boost(data, train, settings, width, null,
                     (i, row) -> System.arraycopy(data.features(), i * width, row, 0, width),
-                    i -> data.arm()[i] == arm);
+                    i -> data.arm()[i] == arm, "of arm " + data.arms().get(j));
             double[] p = predict(fitted.booster(), x, evalIndex.length, width);
             fitted.booster().dispose();
             for (int e = 0; e < evalIndex.length; e++) {
@@ -252,7 +256,7 @@ public final class ArmModel {
      * a model of that many rounds is fitted on the rest (as {@link Trainer} does).
      */
     private static Fitted boost(LoggedData data, boolean[] train, Settings settings, int width, int[] monotone,
-                                RowWriter writer, RowFilter filter) {
+                                RowWriter writer, RowFilter filter, String what) {
         List<Integer> fit = new ArrayList<>();
         List<Integer> valid = new ArrayList<>();
         for (int i = 0; i < data.rows(); i++) {
@@ -262,8 +266,8 @@ public final class ArmModel {
             }
         }
         if (fit.isEmpty() || valid.isEmpty()) {
-            throw new IllegalArgumentException("too few training units to fit and validate a model ("
-                    + fit.size() + " and " + valid.size() + ")");
+            throw new IllegalArgumentException("too few training units " + what + " to fit a model and choose its"
+                    + " rounds (" + fit.size() + " to fit, " + valid.size() + " to validate)");
         }
         Boosting.Objective objective = data.binaryOutcome() ? Boosting.Objective.BINARY
                 : Boosting.Objective.REGRESSION;

@@ -180,12 +180,12 @@ final class Comparators {
         });
     }
 
-    /** The best arm for everyone, whatever it costs. */
-    Chosen bestSingle() {
+    /** The best arm for everyone, whatever it costs; with {@code net}, by outcome minus cost. */
+    Chosen bestSingle(boolean net) {
         return choose(selected -> {
             int best = 0;
             for (int j = 1; j < selected.length; j++) {
-                if (selected[j] > selected[best]) {
+                if (selected[j] - (net ? costs[j] : 0) > selected[best] - (net ? costs[best] : 0)) {
                     best = j;
                 }
             }
@@ -201,12 +201,17 @@ final class Comparators {
         List<Mix> mixes = new ArrayList<>();
         Resampling.Statistic total = null;
         for (int p = 0; p < parts.length; p++) {
+            if (parts[p].length == 0) {
+                // A fold the hash left without units (few clusters): nothing to weigh.
+                continue;
+            }
             Mix m = rule.pick(selection[p]);
             mixes.add(m);
             Resampling.Statistic value = m.of(means[p]);
             // One part is the whole evaluation set: its value as it is, not scaled by 1.
-            total = parts.length == 1 ? value : total == null ? value.scale((double) parts[p].length / units)
-                    : total.plus(value.scale((double) parts[p].length / units));
+            total = parts[p].length == units ? value : total == null
+                    ? value.scale((double) parts[p].length / units) : total.plus(value.scale((double) parts[p].length
+                    / units));
         }
         return new Chosen(mixes, total);
     }

@@ -119,7 +119,7 @@ public final class EvaluationReport {
         Map<String, Map<String, Object>> arms = (Map<String, Map<String, Object>>) report.get("arms");
         arms.forEach((arm, a) -> {
             PolicyEvaluation.Estimate e = (PolicyEvaluation.Estimate) a.get("outcomeRate");
-            s.append("| ").append(arm).append(" | ").append(a.get("cost")).append(" | ").append(value(e, false))
+            s.append("| ").append(md(arm)).append(" | ").append(a.get("cost")).append(" | ").append(value(e, false))
                     .append(" | ").append(interval(e, false)).append(" |\n");
         });
 
@@ -139,7 +139,7 @@ public final class EvaluationReport {
             for (PolicyEvaluation.Qini q : qini) {
                 PolicyEvaluation.Estimate top = q.gain()[q.gain().length / 5];
                 PolicyEvaluation.Estimate all = q.gain()[q.gain().length - 1];
-                s.append("| ").append(q.arm()).append(" | ").append(both(q.auuc())).append(" | ")
+                s.append("| ").append(md(q.arm())).append(" | ").append(both(q.auuc())).append(" | ")
                         .append(both(q.coefficient())).append(" | ").append(both(top)).append(" | ").append(both(all))
                         .append(" |\n");
             }
@@ -183,7 +183,7 @@ public final class EvaluationReport {
             w.write("budget,lambda,planned_cost,value,value_low,value_high,ipw_cost,ipw_cost_low,ipw_cost_high,"
                     + "no_targeting,no_targeting_low,no_targeting_high,gain,gain_low,gain_high,no_targeting_mix");
             for (String arm : data.arms()) {
-                w.write(",share_" + csv(arm));
+                w.write("," + csv("share_" + arm));
             }
             w.write("\n");
             for (PolicyEvaluation.CurvePoint p : curve()) {
@@ -215,7 +215,7 @@ public final class EvaluationReport {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             w.write("row,cluster,logged_arm,policy_arm");
             for (String arm : data.arms()) {
-                w.write(",predicted_" + csv(arm));
+                w.write("," + csv("predicted_" + arm));
             }
             w.write("\n");
             int[] index = plan.evalIndex();
@@ -287,8 +287,13 @@ public final class EvaluationReport {
         return (PolicyEvaluation.Estimate) report.get(key);
     }
 
+    /** Text in a Markdown table cell: a pipe would end the cell. */
+    private static String md(String text) {
+        return text.replace("|", "\\|");
+    }
+
     private void row(StringBuilder s, String label, PolicyEvaluation.Estimate e, boolean difference) {
-        s.append("| ").append(label).append(" | ").append(value(e, difference)).append(" | ")
+        s.append("| ").append(md(label)).append(" | ").append(value(e, difference)).append(" | ")
                 .append(interval(e, difference)).append(" |\n");
     }
 
@@ -342,7 +347,7 @@ public final class EvaluationReport {
     }
 
     private static String csv(String text) {
-        return text.contains(",") || text.contains("\"") || text.contains("\n")
+        return text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("\r")
                 ? '"' + text.replace("\"", "\"\"") + '"' : text;
     }
 }

@@ -167,6 +167,16 @@ public final class LoggedCsv {
             }
             Map<String, Map<String, Integer>> encodings = columns.finish(features, n, "leave it out of --features");
             int[] armOf = arms.stream().mapToInt(Integer::intValue).toArray();
+            int[] perArm = new int[spec.arms().size()];
+            for (int a : armOf) {
+                perArm[a]++;
+            }
+            for (int j = 0; j < perArm.length; j++) {
+                if (perArm[j] == 0) {
+                    throw new IllegalArgumentException(file + ": no row has arm " + spec.arms().get(j) + " (--arms "
+                            + spec.arms() + "): a randomized experiment logs every arm");
+                }
+            }
             double[] propensity = propensities.stream().mapToDouble(Double::doubleValue).toArray();
             int[] clusterOf = clusters.stream().mapToInt(Integer::intValue).toArray();
             checkPropensities(spec, armOf, propensity, clusterOf, clusterNames.size());

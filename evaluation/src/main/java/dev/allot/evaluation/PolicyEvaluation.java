@@ -146,7 +146,8 @@ public final class PolicyEvaluation {
     public static Plan plan(LoggedData data, Options options) {
         ArmModel.check(options.model(), data.arms(), data.costs());
         int cheapest = cheapest(data.costs());
-        if (options.budget() < data.costs()[cheapest]) {
+        // With each unit's own costs the check waits for their predictions (Allocation.at).
+        if (data.unitCost() == null && options.budget() < data.costs()[cheapest]) {
             throw new IllegalArgumentException("budget " + options.budget() + " is below the cost of the cheapest arm, "
                     + data.arms().get(cheapest) + " (" + data.costs()[cheapest] + "): no policy can stay within it");
         }
@@ -185,6 +186,10 @@ public final class PolicyEvaluation {
                 if (!train[i]) {
                     evalIndex[e++] = i;
                 }
+            }
+            if (evalIndex.length == 0 || trainRows == 0) {
+                throw new IllegalArgumentException("--train-share " + options.trainShare() + " left " + trainRows
+                        + " units to train on and " + evalIndex.length + " to evaluate: both need some");
             }
             predictions = ArmModel.fit(data, train, evalIndex, settings(options));
             if (costs != null) {
@@ -388,7 +393,7 @@ public final class PolicyEvaluation {
                     ? data.arms().get(withCheapest.arm()) : withCheapest.describe(data.arms()));
             out.put("gainOverBestSingleArmAtEqualCost", main.value().minus(withCheapest.value()).estimate());
         }
-        Comparators.Chosen single = comparators.bestSingle();
+        Comparators.Chosen single = comparators.bestSingle(options.goal() == Goal.NET);
         out.put("bestSingleArm", Map.of("arm", single.same() ? data.arms().get(single.arm())
                 : single.describe(data.arms()), "cost", data.costs()[single.arm()]));
         out.put("gainOverBestSingleArm", main.value().minus(single.value()).estimate());
@@ -440,6 +445,12 @@ public final class PolicyEvaluation {
         List<CurvePoint> points = new ArrayList<>();
         int k = data.arms().size();
         for (double budget : budgets) {
+            if (budget < allocation.cheapestCost() - 1e-9 * Math.max(1, Math.abs(budget))) {
+                // Below what the cheapest arms cost no policy exists: the point is left out (listed in the report).
+                options.progress().accept("budget " + budget + " is below what the cheapest arms cost ("
+                        + allocation.cheapestCost() + "): left out of the curve");
+                continue;
+            }
             Allocation.Policy policy = allocation.at(budget);
             PolicyStatistics s = policyStatistics(data, plan.evalIndex(), policy.arms(), resampling);
             double comparedAt = options.goal() == Goal.NET ? policy.plannedCost() : budget;
@@ -553,10 +564,11 @@ public final class PolicyEvaluation {
         for (int g = 0; g < cuts.length; g++) {
             double[] s = atCut[g];
             // Self-normalised within each part: the top share's outcome under the arm, the rest's under control.
-            double top = s[1] > 0 ? s[0] / s[1] : 0;
-            double restW = controlW - s[3];
-            double rest = restW > 0 ? (controlY - s[2]) / restW : 0;
             double share = (double) cuts[g] / units;
+            // No treated unit among the top share (a resample can draw none): that point is unknown, not zero.
+            double top = s[1] > 0 ? s[0] / s[1] : share == 0 ? 0 : Double.NaN;
+            double restW = controlW - s[3];
+            double rest = restW > 0 ? (controlY - s[2]) / restW : share == 1 ? 0 : Double.NaN;
             out[g] = share * top + (1 - share) * rest - base;
         }
         double area = 0;

@@ -148,10 +148,16 @@ final class Resampling {
             return new Statistic(op.applyAsDouble(full, other.full), r);
         }
 
-        /** The value with the 2.5th and 97.5th percentiles of its replicates. */
+        /**
+         * The value with the 2.5th and 97.5th percentiles of its replicates; a replicate that could not be computed
+         * (a resample without any unit of an arm, 0/0) is left out, and with more than one in a hundred so, the
+         * interval is unknown (NaN) rather than quietly narrow.
+         */
         PolicyEvaluation.Estimate estimate() {
-            double[] sorted = replicates.clone();
-            Arrays.sort(sorted);
+            double[] sorted = Arrays.stream(replicates).filter(Double::isFinite).sorted().toArray();
+            if (sorted.length == 0 || sorted.length < 0.99 * replicates.length) {
+                return new PolicyEvaluation.Estimate(full, Double.NaN, Double.NaN);
+            }
             int lo = (int) Math.floor(0.025 * (sorted.length - 1));
             int hi = (int) Math.ceil(0.975 * (sorted.length - 1));
             return new PolicyEvaluation.Estimate(full, sorted[lo], sorted[hi]);

@@ -262,4 +262,14 @@ class PolicyEvaluationTest {
         assertThat(e.high()).isCloseTo(2 + half, within(1e-12));
         assertThat(combined).doesNotContainKey("gainOverNonTargetedHull").containsEntry("repeats", 3);
     }
+
+    @Test
+    void refusesAFileWhereAnArmNeverAppears() throws IOException {
+        Path three = dir.resolve("three-arms.csv");
+        Files.writeString(three, "arm,score,outcome\ncontrol,1,0\nletter,2,1\ncall,3,0\n");
+        assertThatThrownBy(() -> LoggedCsv.read(three, new LoggedCsv.Spec("arm", "outcome", null, List.of("score"),
+                ARMS, COSTS, null, PROPENSITIES)))
+                .hasMessage(three + ": no row has arm visit (--arms [control, letter, call, visit]): a randomized"
+                        + " experiment logs every arm");
+    }
 }

@@ -48,6 +48,11 @@ public record ModelBundle(ModelCard card, TreeEnsemble evaluator, Path directory
                 throw new ModelFormatException(directory + ": the value model reads " + v.card().features()
                         + " but the conversion model " + main.card().features());
             }
+            Object trainedWith = v.card().parameters().get("conversionModel");
+            if (trainedWith != null && !trainedWith.equals(main.card().version())) {
+                throw new ModelFormatException(directory + ": the value model was trained with conversion model "
+                        + trainedWith + ", this directory's is " + main.card().version() + ": train them together");
+            }
             value = new ValueModel(v.card(), v.evaluator());
         }
         return new ModelBundle(main.card(), main.evaluator(), directory, value);

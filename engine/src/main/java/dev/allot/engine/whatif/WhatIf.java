@@ -123,12 +123,11 @@ public final class WhatIf {
             }
             // The curve the live model gave this arrival, not a new scoring: only λ differs from the day.
             ConversionCurve curve = new ConversionCurve(recorded.levels().raw(), recorded.levels().calibrated());
-            // And the prices it had (a value model's, if the city had one), where the record has them.
-            double[] prices = recorded.levels().size() == setup.coupons().length
-                    && Double.isFinite(recorded.levels().prices()[0]) ? recorded.levels().prices() : setup.prices();
+            // And what its value model said a conversion was worth, if the city had one.
             DecisionRecord replayed = DecisionEngine.decide(setup, rules, state.lambda(), recorded.request(),
                     recorded.context(), recorded.decisionId(), recorded.timestampMillis(), recorded.day(), curve,
-                    prices, Policy.BY_GROUP);
+                    recorded.levels().worth() != null && recorded.levels().worth().length == setup.coupons().length
+                            ? recorded.levels().worth() : null, Policy.BY_GROUP);
             replayed.totalsDelta().forEach((field, delta) -> totals.merge(field, delta, Double::sum));
             if (replayed.level() != null) {
                 double p = recorded.levels().calibrated()[replayed.level()];

@@ -128,6 +128,12 @@ public final class Trainer {
      */
     public static Result trainValue(TrainingTable table, Options options, String provenance,
                                     Consumer<String> progress) {
+        return trainValue(table, options, provenance, progress, null);
+    }
+
+    /** {@link #trainValue} for the conversion model {@code conversionVersion}, which its card names. */
+    public static Result trainValue(TrainingTable table, Options options, String provenance,
+                                    Consumer<String> progress, String conversionVersion) {
         if (table.values() == null) {
             throw new IllegalArgumentException("no value column was read");
         }
@@ -179,7 +185,12 @@ public final class Trainer {
                     options.earlyStopping(), progress);
             XGBoostModel model = new XGBoostModel(Boosting.fit(dtrain, parameters, rounds.best() + 1), all.schema());
             double[] predicted = new double[valid.rows()];
-            model.predict(valid.features(), valid.rows(), predicted);
+            try {
+                model.predict(valid.features(), valid.rows(), predicted);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
             double mean = mean(train.labels());
             double rmse = 0;
             double baseline = 0;
@@ -201,6 +212,10 @@ public final class Trainer {
             card.put("seed", options.seed());
             card.put("split", split.name().toLowerCase(java.util.Locale.ROOT));
             card.put("rows", "converted rows with a value");
+            if (conversionVersion != null) {
+                // A value model serves beside the conversion model it was trained with, never another.
+                card.put("conversionModel", conversionVersion);
+            }
             byte[] json = model.toJson();
             String version = "v-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
                     .format(Instant.now()) + "-" + digest(json);

@@ -114,9 +114,14 @@ public final class TrainCommand implements Callable<Integer> {
             result.model().close();
         }
         Trainer.Result value = null;
-        if (valueColumn != null) {
+        if (valueColumn == null) {
+            // A value model left from an earlier training would not belong to this conversion model.
+            for (String f : List.of(ModelBundle.VALUE_JSON, ModelBundle.VALUE_UBJ, ModelBundle.VALUE_CARD)) {
+                java.nio.file.Files.deleteIfExists(out.resolve(f));
+            }
+        } else {
             value = Trainer.trainValue(table, options, "allot train --value-column " + valueColumn + " --data " + data,
-                    Boosting.STDERR);
+                    Boosting.STDERR, result.card().version());
             try {
                 ModelBundle.writeValue(out, value.model(), value.card());
             } finally {
