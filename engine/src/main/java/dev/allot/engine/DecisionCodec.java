@@ -1,11 +1,7 @@
 package dev.allot.engine;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.JsonSerializable;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import dev.allot.control.Utf8Fields;
 import dev.allot.rules.Reason;
 import dev.allot.scoring.CsvTable;
@@ -22,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -116,135 +111,18 @@ public final class DecisionCodec {
     }
 
     public static String toJson(DecisionRecord r) {
-        try {
-            // Through the mapper, so the generator writes into Jackson's recycled buffers.
-            return Json.MAPPER.writeValueAsString(new Writer(r));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write decision record " + r.decisionId(), e);
-        }
-    }
-
-    /** {@link #toJson} as UTF-8, written as bytes from the start. */
-    public static byte[] toJsonBytes(DecisionRecord r) {
-        try {
-            return Json.MAPPER.writeValueAsBytes(new Writer(r));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write decision record " + r.decisionId(), e);
-        }
-    }
-
-    private record Writer(DecisionRecord r) implements JsonSerializable {
-        @Override
-        public void serializeWithType(JsonGenerator g, SerializerProvider provider, TypeSerializer type)
-                throws IOException {
-            serialize(g, provider);
-        }
-
-        @Override
-        public void serialize(JsonGenerator g, SerializerProvider provider) throws IOException {
-            g.writeStartObject();
-            g.writeNumberField("v", r.format());
-            g.writeStringField("decisionId", r.decisionId());
-            if (r.requestId() != null) {
-                g.writeStringField("requestId", r.requestId());
-            }
-            g.writeStringField("city", r.city());
-            g.writeStringField("day", r.day());
-            g.writeNumberField("ts", r.timestampMillis());
-            if (r.clientTimestamp() != null) {
-                g.writeStringField("clientTs", r.clientTimestamp().toString());
-            }
-            g.writeStringField("userId", r.userId());
-            g.writeStringField("segment", r.segment());
-            g.writeObjectFieldStart("features");
-            for (Map.Entry<String, Double> f : new TreeMap<>(r.features()).entrySet()) {
-                g.writeNumberField(f.getKey(), f.getValue());
-            }
-            g.writeEndObject();
-            g.writeObjectFieldStart("attributes");
-            for (Map.Entry<String, Object> a : new TreeMap<>(r.attributes()).entrySet()) {
-                g.writeFieldName(a.getKey());
-                if (a.getValue() instanceof Boolean b) {
-                    g.writeBoolean(b);
-                } else if (a.getValue() instanceof Long || a.getValue() instanceof Integer
-                        || a.getValue() instanceof Short || a.getValue() instanceof Byte) {
-                    g.writeNumber(((Number) a.getValue()).longValue());
-                } else if (a.getValue() instanceof Number n) {
-                    g.writeNumber(n.doubleValue());
-                } else {
-                    g.writeString(String.valueOf(a.getValue()));
-                }
-            }
-            g.writeEndObject();
-            g.writeArrayFieldStart("campaigns");
-            for (String c : r.campaigns()) {
-                g.writeString(c);
-            }
-            g.writeEndArray();
-            DecisionContext c = r.context();
-            g.writeObjectFieldStart("context");
-            g.writeNumberField("coupons7d", c.couponsLast7Days());
-            g.writeBooleanField("historyKnown", c.historyKnown());
-            g.writeNumberField("dayDecisions", c.dayDecisions());
-            g.writeNumberField("daySpend", c.daySpend());
-            g.writeNumberField("segmentSpend", c.segmentSpend());
-            g.writeEndObject();
-            Levels l = r.levels();
-            g.writeObjectFieldStart("levels");
-            array(g, "coupon", l.coupons(), false);
-            array(g, "price", l.prices(), false);
-            array(g, "raw", l.raw(), true);
-            array(g, "calibrated", l.calibrated(), true);
-            array(g, "value", l.values(), true);
-            array(g, "cost", l.costs(), true);
-            if (l.worth() != null) {
-                array(g, "worth", l.worth(), true);
-            }
-            g.writeStringField("allowed", l.allowedMask());
-            g.writeEndObject();
-            g.writeStringField("group", r.group());
-            g.writeNumberField("propensity", r.propensity());
-            g.writeNumberField("lambda", r.lambda());
-            if (r.level() == null) {
-                g.writeNullField("level");
-            } else {
-                g.writeNumberField("level", r.level());
-            }
-            g.writeNumberField("coupon", r.coupon());
-            g.writeNumberField("price", r.price());
-            g.writeArrayFieldStart("reasons");
-            for (Reason reason : r.reasons()) {
-                g.writeStartObject();
-                g.writeStringField("rule", reason.rule());
-                g.writeStringField("effect", reason.effect());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeStringField("modelVersion", r.modelVersion());
-            g.writeStringField("rulesVersion", r.rulesVersion());
-            g.writeEndObject();
-        }
+        return new String(toJsonBytes(r), StandardCharsets.UTF_8);
     }
 
     /**
-     * With {@code asFloat}, seven significant digits: model outputs and what is computed from them carry no
-     * more information than that (the trees sum float leaves), and the record halves in size. Levels are
-     * replayed from the features, never from these numbers, so replayed levels stay exact; expected figures
-     * computed from recorded curves are exact to those seven digits.
+     * The record's JSON as UTF-8, written directly ({@link RecordJson}): Jackson's bytes for it, at a fraction of
+     * the cost. Numbers in the level arrays marked as floats carry seven significant digits: model outputs and
+     * what is computed from them carry no more information than that (the trees sum float leaves), and the record
+     * halves in size. Levels are replayed from the features, never from these numbers, so replayed levels stay
+     * exact; expected figures computed from recorded curves are exact to those seven digits.
      */
-    private static void array(JsonGenerator g, String name, double[] values, boolean asFloat) throws IOException {
-        g.writeArrayFieldStart(name);
-        for (double v : values) {
-            // Format-0 records lack values and costs: NaN, which JSON cannot carry, travels as null.
-            if (Double.isFinite(v) && asFloat) {
-                g.writeNumber((float) v);
-            } else if (Double.isFinite(v)) {
-                g.writeNumber(v);
-            } else {
-                g.writeNull();
-            }
-        }
-        g.writeEndArray();
+    public static byte[] toJsonBytes(DecisionRecord r) {
+        return RecordJson.encode(r);
     }
 
     public static DecisionRecord fromJson(String json) {

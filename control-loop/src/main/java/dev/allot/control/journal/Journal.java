@@ -5,9 +5,7 @@ import dev.allot.control.Utf8Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -144,14 +142,72 @@ public final class Journal implements AutoCloseable {
     private final FileLock lock;
     /** Segment sequence to its size in bytes (valid records only). */
     private final TreeMap<Long, Long> segments = new TreeMap<>();
-    /** A growable byte array whose contents are read in place: an append copies each payload once, to disk. */
-    private static final class Bytes extends ByteArrayOutputStream {
-        Bytes(int size) {
-            super(size);
+    /**
+     * A growable byte array, written big-endian as {@link java.io.DataOutputStream} writes, and read in place: an
+     * append copies each payload once, to disk. Not a {@code DataOutputStream} over a
+     * {@code ByteArrayOutputStream}: that writes an int as four synchronized one-byte writes, each checking the
+     * capacity, which was a seventh of the journal thread's time under load (docs/benchmarks.md).
+     */
+    private static final class Bytes {
+        private byte[] buf;
+        private int size;
+
+        Bytes(int capacity) {
+            buf = new byte[capacity];
         }
 
         byte[] array() {
             return buf;
+        }
+
+        int size() {
+            return size;
+        }
+
+        void reset() {
+            size = 0;
+        }
+
+        private void room(int more) {
+            if (size + more > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+            }
+        }
+
+        void writeByte(int v) {
+            room(1);
+            buf[size++] = (byte) v;
+        }
+
+        void writeBoolean(boolean v) {
+            writeByte(v ? 1 : 0);
+        }
+
+        void writeInt(int v) {
+            room(4);
+            buf[size++] = (byte) (v >>> 24);
+            buf[size++] = (byte) (v >>> 16);
+            buf[size++] = (byte) (v >>> 8);
+            buf[size++] = (byte) v;
+        }
+
+        void writeLong(long v) {
+            writeInt((int) (v >>> 32));
+            writeInt((int) v);
+        }
+
+        void writeDouble(double v) {
+            writeLong(Double.doubleToLongBits(v));
+        }
+
+        void write(byte[] b, int offset, int length) {
+            room(length);
+            System.arraycopy(b, offset, buf, size, length);
+            size += length;
+        }
+
+        void write(byte[] b) {
+            write(b, 0, b.length);
         }
     }
 
@@ -330,12 +386,10 @@ public final class Journal implements AutoCloseable {
         long start = segments.get(segment);
         buffer.reset();
         List<Position> ends = new ArrayList<>(entries.size());
-        DataOutputStream out = new DataOutputStream(buffer);
         for (Entry e : entries) {
-            frame(out, e);
+            frame(buffer, e);
             ends.add(new Position(segment, start + buffer.size()));
         }
-        out.flush();
         ByteBuffer bytes = ByteBuffer.wrap(buffer.array(), 0, buffer.size());
         try {
             current.position(start);
@@ -532,11 +586,9 @@ public final class Journal implements AutoCloseable {
 
     // Encoding: a type byte, then the fields in order; strings as length-prefixed UTF-8 (-1 for null).
 
-    private void frame(DataOutputStream out, Entry e) throws IOException {
+    private void frame(Bytes out, Entry e) {
         payload.reset();
-        DataOutputStream p = new DataOutputStream(payload);
-        encode(p, e);
-        p.flush();
+        encode(payload, e);
         CRC32C crc = new CRC32C();
         crc.update(payload.array(), 0, payload.size());
         out.writeInt(MAGIC);
@@ -545,7 +597,7 @@ public final class Journal implements AutoCloseable {
         out.write(payload.array(), 0, payload.size());
     }
 
-    private static void encode(DataOutputStream out, Entry entry) throws IOException {
+    private static void encode(Bytes out, Entry entry) {
         if (entry instanceof Batch b) {
             out.writeByte(BATCH);
             writeString(out, b.id());
@@ -599,7 +651,7 @@ public final class Journal implements AutoCloseable {
         return new Batch(id, city, day, totals, events, readStrings(in));
     }
 
-    private static void writeString(DataOutputStream out, String s) throws IOException {
+    private static void writeString(Bytes out, String s) {
         if (s == null) {
             out.writeInt(-1);
             return;
@@ -614,7 +666,7 @@ public final class Journal implements AutoCloseable {
         return n < 0 ? null : new String(in.readNBytes(n), StandardCharsets.UTF_8);
     }
 
-    private static void writeStrings(DataOutputStream out, Map<String, String> map) throws IOException {
+    private static void writeStrings(Bytes out, Map<String, String> map) {
         if (map instanceof Utf8Fields encoded) {
             Map<String, byte[]> utf8 = encoded.utf8();
             out.writeInt(utf8.size());
@@ -641,7 +693,7 @@ public final class Journal implements AutoCloseable {
         return map;
     }
 
-    private static void writeDoubles(DataOutputStream out, Map<String, Double> map) throws IOException {
+    private static void writeDoubles(Bytes out, Map<String, Double> map) {
         out.writeInt(map.size());
         for (var e : map.entrySet()) {
             writeString(out, e.getKey());
