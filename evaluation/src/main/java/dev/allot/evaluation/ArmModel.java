@@ -132,8 +132,12 @@ public final class ArmModel {
                 new Trainer.Options(settings.maxRounds(), PATIENCE, settings.depth(), ETA, true, settings.seed(),
                         Runtime.getRuntime().availableProcessors(), VALIDATION_SHARE, Trainer.Split.USER, costs),
                 "allot evaluate", settings.progress());
-        TreeEnsemble model = TreeEnsemble.read(trained.model().toJson(), schema);
-        trained.model().close();
+        TreeEnsemble model;
+        try {
+            model = TreeEnsemble.read(trained.model().toJson(), schema);
+        } finally {
+            trained.model().close();
+        }
         // Prices play no part here; the ladder's base only has to exceed the costs.
         double[] ladderCosts = data.costs();
         Ladder ladder = new Ladder(ladderCosts[ladderCosts.length - 1] + 1, ladderCosts);
@@ -166,8 +170,7 @@ public final class ArmModel {
             row[width - 1] = (float) data.costs()[data.arm()[i]];
         }, i -> true, "");
         float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[width - 1] = (float) data.costs()[j]);
-        double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
-        fitted.booster().dispose();
+        double[] mu = predictOnce(fitted, x, evalIndex.length * k, width);
         double[] curve = new double[k];
         for (int e = 0; e < evalIndex.length; e++) {
             System.arraycopy(mu, e * k, curve, 0, k);
@@ -187,8 +190,7 @@ public final class ArmModel {
             }
         }, i -> true, "");
         float[] x = perArmRows(data, evalIndex, width, (row, j) -> row[data.width() + j] = 1f);
-        double[] mu = predict(fitted.booster(), x, evalIndex.length * k, width);
-        fitted.booster().dispose();
+        double[] mu = predictOnce(fitted, x, evalIndex.length * k, width);
         return new Predictions(mu, evalIndex.length, k, summary(Kind.POOLED, data, List.of(fitted)));
     }
 
@@ -207,8 +209,7 @@ public final class ArmModel {
             Fitted fitted = boost(data, train, settings, width, null,
                     (i, row) -> System.arraycopy(data.features(), i * width, row, 0, width),
                     i -> data.arm()[i] == arm, "of arm " + data.arms().get(j));
-            double[] p = predict(fitted.booster(), x, evalIndex.length, width);
-            fitted.booster().dispose();
+            double[] p = predictOnce(fitted, x, evalIndex.length, width);
             for (int e = 0; e < evalIndex.length; e++) {
                 mu[e * k + j] = p[e];
             }
@@ -303,6 +304,15 @@ public final class ArmModel {
             return m;
         } catch (XGBoostError e) {
             throw new IllegalStateException("XGBoost matrix: " + e.getMessage(), e);
+        }
+    }
+
+    /** Predicts with a fitted model and frees its native booster, whatever happens. */
+    private static double[] predictOnce(Fitted fitted, float[] x, int rows, int width) {
+        try {
+            return predict(fitted.booster(), x, rows, width);
+        } finally {
+            fitted.booster().dispose();
         }
     }
 
