@@ -19,6 +19,8 @@ import dev.allot.control.PidTicker;
 import dev.allot.control.redis.CityStore;
 import dev.allot.control.journal.Journal;
 import dev.allot.control.redis.RedisLink;
+import dev.allot.control.GrantsView;
+import dev.allot.control.redis.GrantsFeed;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.config.CityConfig;
@@ -72,12 +74,15 @@ public final class AllotService {
      * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
      * @param journalRetainBytes journal kept once applied: what a Redis that lost its data gets back
      * @param streamRetentionDays days a city's decision stream keeps
+     * @param grantsViewUsers users whose week of coupons the replica keeps in memory (48 bytes each): past it, the
+     *                        users it forgot are counted by Redis
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
                            Path identitiesFile, boolean fourEyes, int maxPendingWrites, Path dataDir,
-                           long maxJournalBytes, long journalRetainBytes, int streamRetentionDays) {
+                           long maxJournalBytes, long journalRetainBytes, int streamRetentionDays,
+                           int grantsViewUsers) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
@@ -85,7 +90,7 @@ public final class AllotService {
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
                     WriteBehindLog.Settings.defaults().maxPending(), Path.of("data"),
                     Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes(),
-                    Journal.Settings.defaults(Path.of("data")).retainBytes(), 8);
+                    Journal.Settings.defaults(Path.of("data")).retainBytes(), 8, DEFAULT_GRANTS_VIEW_USERS);
         }
 
         /** Bytes of writes that may wait for Redis in the journal before new decisions are refused (503). */
@@ -96,6 +101,11 @@ public final class AllotService {
         /** Bytes of journal kept after Redis confirmed them, to restore a Redis that comes back empty. */
         public Settings withJournalRetainBytes(long bytes) {
             return with(b -> b.journalRetainBytes = bytes);
+        }
+
+        /** Users whose coupons of the week this replica keeps in memory, to count them without asking Redis. */
+        public Settings withGrantsViewUsers(int users) {
+            return with(b -> b.grantsViewUsers = users);
         }
 
         /** Days each city's decision stream keeps: what exports, training and rule dry-runs can read back. */
@@ -174,7 +184,7 @@ public final class AllotService {
             return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
                     b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
                     b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes,
-                    b.journalRetainBytes, b.streamRetentionDays);
+                    b.journalRetainBytes, b.streamRetentionDays, b.grantsViewUsers);
         }
 
         /** The fields of a settings being copied, open to change. */
@@ -199,6 +209,7 @@ public final class AllotService {
             long maxJournalBytes;
             long journalRetainBytes;
             int streamRetentionDays;
+            int grantsViewUsers;
 
             Copy(Settings s) {
                 host = s.host;
@@ -221,9 +232,13 @@ public final class AllotService {
                 maxJournalBytes = s.maxJournalBytes;
                 journalRetainBytes = s.journalRetainBytes;
                 streamRetentionDays = s.streamRetentionDays;
+                grantsViewUsers = s.grantsViewUsers;
             }
         }
     }
+
+    /** 2^19 users, 24 MB: a week of coupon receivers of a large city (raise it for several such cities). */
+    public static final int DEFAULT_GRANTS_VIEW_USERS = 1 << 19;
 
     /** How long a stopping replica waits for Redis to take what it owes; the rest stays in the journal. */
     static final Duration STOP_FLUSH_WAIT = Duration.ofSeconds(5);
@@ -381,8 +396,14 @@ public final class AllotService {
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.redis());
         WriteBehindLog log = loaded.log();
-        DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, metrics, health,
-                settings.clock());
+        GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsViewUsers()),
+                loaded.cities().keySet(), GrantsFeed.Settings.defaults()).start();
+        metrics.functionCounter("allot.history.counts", "source", "view", grants::answeredFromView);
+        metrics.functionCounter("allot.history.counts", "source", "redis", grants::leftToRedis);
+        loaded.cities().keySet().forEach(city -> metrics.gauge("allot.history.view.current", city,
+                () -> grants.current(city) ? 1 : 0));
+        DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, grants, metrics,
+                health, settings.clock());
         OutcomeService outcomes = new OutcomeService(decisions, store, log, metrics, health, settings.clock());
         PidTicker ticker = new PidTicker(store, replicaId());
         CityController controller = new CityController(store, log, ticker, health, metrics, settings.clock());
@@ -549,6 +570,7 @@ public final class AllotService {
             } else {
                 LOG.info("Stopped: every decision and outcome is in Redis");
             }
+            decisions.grants().close();
             redis.close();
             return null;
         }));

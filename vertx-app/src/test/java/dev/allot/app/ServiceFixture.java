@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The whole service for a test class: a real embedded Redis, the shipped demo model, the shipped rule files
  * (copied, so tests may break them), one city config of the test's choosing, and a JDK HTTP client.
@@ -238,7 +240,18 @@ public final class ServiceFixture implements AutoCloseable {
             epochs.forEach((k, v) -> c.sync().set(k, v));
             c.sync().exec();
         }
+        service.decisions().grants().reset();
         flushAndRefresh();
+        awaitGrants();
+    }
+
+    /**
+     * Waits until this replica's grants view has read every grant in Redis now: what another replica flushed
+     * counts here from then on (the staleness the design states, waited out).
+     */
+    public void awaitGrants() throws InterruptedException {
+        assertThat(service.decisions().grants().awaitCaughtUp(java.time.Duration.ofSeconds(10)))
+                .as("grants view caught up").isTrue();
     }
 
     /** Writes everything this replica holds to Redis, and re-reads each city's view. */

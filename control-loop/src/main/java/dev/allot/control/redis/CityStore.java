@@ -51,6 +51,11 @@ public final class CityStore implements CityStateStore {
         return stored.thenCombine(coupons, (response, n) -> new Preparation(Optional.ofNullable(response), n));
     }
 
+    /** The response that claimed {@code requestId}, if any. */
+    public CompletionStage<Optional<String>> storedResponse(String city, String requestId) {
+        return link.<String>call(r -> r.get(RedisKeys.request(city, requestId))).thenApply(Optional::ofNullable);
+    }
+
     @Override
     public CompletionStage<Optional<String>> claim(String city, String requestId, String response) {
         CompletionStage<String> reply = Scripts.CLAIM.run(link, ScriptOutputType.VALUE,

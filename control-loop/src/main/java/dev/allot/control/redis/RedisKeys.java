@@ -74,6 +74,16 @@ public final class RedisKeys {
         return prefix(city) + "user:" + userId + ":coupons";
     }
 
+    /** Every coupon granted in the city, one entry per write-behind batch ({@link GrantsFeed}). */
+    public static String grants(String city) {
+        return prefix(city) + "grants";
+    }
+
+    /** Since when (ms) the grants stream holds every grant: 0 when it began with the city's first decisions. */
+    public static String grantsSince(String city) {
+        return prefix(city) + "grants:since";
+    }
+
     /** Per replica (its journal id): the journal position of its latest batch Redis applied for the city. */
     public static String highWater(String city) {
         return prefix(city) + "highwater";

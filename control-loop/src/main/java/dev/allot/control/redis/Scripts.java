@@ -21,13 +21,16 @@ final class Scripts {
      * Applies one write-behind batch exactly once: a marker keyed by the batch id makes a retry after a lost
      * reply a no-op. With it, the replica's high-water mark moves to the batch's journal position (if higher), so a
      * Redis that later loses its last writes but keeps its epoch shows a mark behind what the replica saw
-     * confirmed. KEYS: marker, totals hash, decision stream, high-water hash, then per decision its record and its
-     * user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
+     * confirmed. The batch's grants go to the grants stream in the same step, so the stream holds exactly the grants
+     * the coupon histories do ({@link GrantsFeed}); the first batch to write there says since when it is complete
+     * (as {@link #GRANTS_SINCE} does). KEYS: marker, totals hash, decision stream, high-water hash, grants stream,
+     * grants-since, then per decision its record and its user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
      * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
      * field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
      * where its outcome index goes ('s': a field of its key, the hash of its second; 'k': the key itself), the
      * outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms, decision id; then the
-     * claims' ttl and one response per claim (set only where no other response claimed the id first).
+     * claims' ttl and one response per claim (set only where no other response claimed the id first); last, now
+     * (ms), the oldest grants stream id to keep (ms) and the batch's grants ('' for none).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if ARGV[7] ~= '' then
@@ -43,7 +46,10 @@ final class Scripts {
             end
             if nf > 0 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
             local nd = tonumber(ARGV[i]); i = i + 1
-            local k = 5
+            if redis.call('EXISTS', KEYS[6]) == 0 then
+              redis.call('SET', KEYS[6], redis.call('EXISTS', KEYS[3]) == 0 and '0' or ARGV[#ARGV - 2])
+            end
+            local k = 7
             local second = false
             for d = 1, nd do
               -- The usual shape (one stream field) is called directly: a Lua table per call cost more than the
@@ -92,6 +98,10 @@ final class Scripts {
               i = i + 1
               k = k + 1
             end
+            if ARGV[#ARGV] ~= '' then
+              redis.call('XADD', KEYS[5], '*', 'g', ARGV[#ARGV])
+              redis.call('XTRIM', KEYS[5], 'MINID', '~', ARGV[#ARGV - 1])
+            end
             return 1
             """);
 
@@ -130,6 +140,20 @@ final class Scripts {
             redis.call('XADD', KEYS[3], 'MAXLEN', '~', 1000000, '*', 'decisionId', ARGV[5],
                         'converted', ARGV[1], 'revenue', ARGV[2], 'ts', ARGV[4])
             return 1
+            """);
+
+    /**
+     * Since when the grants stream is complete, set by the first replica that reads or writes it: 0 when the city has no
+     * decision stream yet (nothing was granted before the grants stream), else now (grants before it are only in
+     * the coupon histories). KEYS: grants-since, decision stream. ARGV: now (ms). Returns the value.
+     */
+    static final LuaScript GRANTS_SINCE = new LuaScript("""
+            local v = redis.call('GET', KEYS[1])
+            if v then return v end
+            v = ARGV[1]
+            if redis.call('EXISTS', KEYS[2]) == 0 then v = '0' end
+            redis.call('SET', KEYS[1], v)
+            return v
             """);
 
     /** Moves a replica's high-water mark up to a position. KEYS: high-water hash. ARGV: journal id, position. */

@@ -717,12 +717,15 @@ public final class WriteBehindLog implements DecisionSink {
 
     /** {@code end}: the batch's place in the journal, its replica's new high-water mark (null: not journaled). */
     private CompletionStage<Long> sendBatch(Journal.Batch batch, Journal.Position end) {
-        List<String> keys = new ArrayList<>(4 + 2 * batch.events().size() + batch.claims().size());
+        List<String> keys = new ArrayList<>(6 + 2 * batch.events().size() + batch.claims().size());
         keys.add(RedisKeys.flushMarker(batch.city(), batch.id()));
         keys.add(RedisKeys.totals(batch.city(), batch.day()));
         keys.add(RedisKeys.decisions(batch.city()));
         keys.add(RedisKeys.highWater(batch.city()));
-        List<Object> args = new ArrayList<>(12 + 2 * batch.totals().size() + 7 * batch.events().size()
+        keys.add(RedisKeys.grants(batch.city()));
+        keys.add(RedisKeys.grantsSince(batch.city()));
+        StringBuilder grants = new StringBuilder();
+        List<Object> args = new ArrayList<>(15 + 2 * batch.totals().size() + 7 * batch.events().size()
                 + batch.claims().size());
         args.add(Long.toString(settings.markerTtlSeconds()));
         args.add(Long.toString(settings.totalsTtlSeconds()));
@@ -757,12 +760,19 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(e.couponGiven() ? "1" : "0");
             args.add(Long.toString(e.timestampMillis()));
             args.add(e.decisionId());
+            if (e.couponGiven()) {
+                GrantsFeed.appendGrant(grants, e.city(), e.userId(), e.timestampMillis(), e.decisionId());
+            }
         }
         args.add(Long.toString(CityStore.REQUEST_TTL_SECONDS));
         batch.claims().forEach((requestId, response) -> {
             keys.add(RedisKeys.request(batch.city(), requestId));
             args.add(response);
         });
+        long now = System.currentTimeMillis();
+        args.add(Long.toString(now));
+        args.add(Long.toString(now - GrantsFeed.RETENTION_MILLIS));
+        args.add(grants.toString());
         return Scripts.FLUSH.run(redis, () -> new IntegerOutput<>(StringCodec.UTF8), keys, args);
     }
 

@@ -6,7 +6,9 @@ import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionIds;
+import dev.allot.control.GrantsView;
 import dev.allot.control.redis.CityStore;
+import dev.allot.control.redis.GrantsFeed;
 import dev.allot.control.redis.WriteBehindLog;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.Decision;
@@ -35,19 +37,18 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Decides for one arrival and records it: asks Redis what it needs (a stored response for a repeated request
- * id, the user's coupon count), runs the {@link DecisionEngine}, claims the request id, and appends the
- * decision to the write-behind log. Each Redis step has a fallback, so an outage degrades (no
- * de-duplication across replicas, history unknown to the rules) but never fails a decision or loses a total.
+ * Decides for one arrival and records it: finds the user's coupon count (from the fleet's grants view, asking Redis
+ * only when the view cannot tell), runs the {@link DecisionEngine}, claims the request id when one is given (the
+ * claim returns an earlier response for it), and appends the decision to the write-behind log. A decision without a
+ * request id usually makes no Redis round trip at all. Each Redis step has a fallback, so an outage degrades (no
+ * de-duplication across replicas, history only as far as this replica knows it) but never fails a decision or loses
+ * a total.
  */
 public final class DecisionService {
 
     private static final Logger LOG = LoggerFactory.getLogger(DecisionService.class);
     private static final long HISTORY_WINDOW_MILLIS = 7L * 24 * 3600 * 1000;
     private static final int LOCAL_RESPONSES = 10_000;
-
-    private record Prepared(Optional<String> stored, CouponHistory history) {
-    }
 
     /**
      * What claiming a request id found: the response that claimed it first, if any; and whether the claim could
@@ -60,7 +61,7 @@ public final class DecisionService {
 
     private final Map<String, CityRuntime> cities;
     private final CityRules rules;
-    private final LocalGrants grants = new LocalGrants(200_000);
+    private final GrantsFeed grants;
     static final ApiException BUFFER_FULL = new ApiException.Unavailable("buffer_full", "Redis has been"
             + " unreachable long enough that this replica's write buffer is full: retry later");
     private final CityStore store;
@@ -78,7 +79,8 @@ public final class DecisionService {
             });
 
     public DecisionService(Map<String, CityRuntime> cities, CityRules rules, CityStore store, WriteBehindLog log,
-                           Metrics metrics, RedisHealth health, Clock clock) {
+                           GrantsFeed grants, Metrics metrics, RedisHealth health, Clock clock) {
+        this.grants = grants;
         this.cities = Map.copyOf(cities);
         this.rules = rules;
         this.store = store;
@@ -94,6 +96,11 @@ public final class DecisionService {
             throw new ApiException.NotFound("city", "unknown city '" + name + "'; known: " + cities.keySet());
         }
         return city;
+    }
+
+    /** The fleet's coupon grants as this replica knows them. */
+    public GrantsFeed grants() {
+        return grants;
     }
 
     public Map<String, CityRuntime> cities() {
@@ -125,68 +132,86 @@ public final class DecisionService {
             }
         }
         Instant now = clock.instant();
-        return prepare(request, now, context).compose(prepared -> {
-            if (prepared.stored().isPresent()) {
-                return Future.succeededFuture(Idempotency.responseFor(fingerprint, prepared.stored().get()));
-            }
-            if (log.full()) {
-                // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a
-                // new decision answered now could not be kept, so none is given and the client falls back. A
-                // retry of a decision already answered was served above, from memory or Redis.
+        if (log.full()) {
+            // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a new
+            // decision answered now could not be kept, so none is given and the client falls back. A retry of a
+            // decision already answered is served, from memory above or from Redis here.
+            return storedResponse(request, context).compose(stored -> {
+                if (stored.isPresent()) {
+                    return Future.succeededFuture(Idempotency.responseFor(fingerprint, stored.get()));
+                }
                 metrics.shed("decision");
                 return Future.failedFuture(BUFFER_FULL);
-            }
+            });
+        }
+        return history(request, now, context).compose(history -> {
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);
             String decisionId = DecisionIds.next(setup.city(), now.toEpochMilli());
-            DecisionContext seen = DecisionContext.of(prepared.history(), city.totals(), request);
+            DecisionContext seen = DecisionContext.of(history, city.totals(), request);
             DecisionEngine.Result result = DecisionEngine.decide(setup, ruleSet, city.lambda(), request, seen,
                     decisionId, now.toEpochMilli(), day);
             String body = toJson(Decision.of(result.record(), setup.config().currency(), explain));
-            // With a request id, a concurrent or earlier request (possibly on another replica) may have claimed
-            // it first: then its response is ours and this decision is neither counted nor logged.
-            String bound = request.requestId() == null ? null : Idempotency.bind(fingerprint, body);
-            Future<Claim> claimed = request.requestId() == null ? Future.succeededFuture(Claim.NONE)
-                    : claim(request, bound, context);
-            return claimed.map(claim -> {
+            if (request.requestId() == null) {
+                record(result, started, null);
+                return Future.succeededFuture(body);
+            }
+            // A concurrent or earlier request with this id (possibly on another replica) may have claimed it first:
+            // then its response is ours and this decision is neither counted nor logged. The claim is the one Redis
+            // round trip a request id costs: it reads the earlier response and stores this one in one step.
+            String bound = Idempotency.bind(fingerprint, body);
+            return claim(request, bound, context).map(claim -> {
                 Optional<String> previous = claim.earlier();
-                String response = previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
                 if (previous.isEmpty()) {
                     record(result, started, claim.owed() ? bound : null);
                 }
-                if (localKey != null) {
-                    localResponses.put(localKey, previous.orElse(Idempotency.bind(fingerprint, body)));
-                }
-                return response;
+                localResponses.put(localKey, previous.orElse(bound));
+                return previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
             });
         });
     }
 
-    private Future<Prepared> prepare(DecisionRequest request, Instant now, Context context) {
+    /**
+     * The user's coupons in the window: from the grants view when it can tell exactly (no round trip), else from
+     * Redis, else (Redis unreachable) what the city chose for an unknown history.
+     */
+    private Future<CouponHistory> history(DecisionRequest request, Instant now, Context context) {
+        long from = now.toEpochMilli() - HISTORY_WINDOW_MILLIS;
+        long known = grants.count(request.city(), request.userId(), from);
+        if (known != GrantsView.UNKNOWN) {
+            return Future.succeededFuture(new CouponHistory(known, true));
+        }
         if (health.circuitOpen()) {
             metrics.redisSkipped("prepare");
-            return Future.succeededFuture(new Prepared(Optional.empty(), historyWithoutRedis(request, now)));
+            return Future.succeededFuture(historyWithoutRedis(request, from));
         }
-        CompletionStage<CityStateStore.Preparation> stage = store.prepare(request.city(), request.requestId(),
-                request.userId(), now.toEpochMilli() - HISTORY_WINDOW_MILLIS);
+        CompletionStage<CityStateStore.Preparation> stage = store.prepare(request.city(), null, request.userId(), from);
         return Future.fromCompletionStage(stage, context)
                 .map(p -> {
                     health.succeeded();
-                    return new Prepared(p.storedResponse(), new CouponHistory(p.couponsInWindow(), true));
+                    return new CouponHistory(p.couponsInWindow(), true);
                 })
                 .recover(error -> {
                     redisFailed("prepare", error);
-                    return Future.succeededFuture(new Prepared(Optional.empty(), historyWithoutRedis(request, now)));
+                    return Future.succeededFuture(historyWithoutRedis(request, from));
                 });
     }
 
-    /** The city's choice for a history Redis cannot give: this replica's own grants, or unknown to the rules. */
-    private CouponHistory historyWithoutRedis(DecisionRequest request, Instant now) {
+    /** The city's choice for a history Redis cannot give: the grants this replica knows of, or unknown. */
+    private CouponHistory historyWithoutRedis(DecisionRequest request, long fromMillis) {
         if (!cities.get(request.city()).setup().config().localHistoryWhenUnknown()) {
             return new CouponHistory(0, false);
         }
-        return new CouponHistory(grants.since(request.city(), request.userId(),
-                now.toEpochMilli() - HISTORY_WINDOW_MILLIS), true);
+        return new CouponHistory(grants.lowerBound(request.city(), request.userId(), fromMillis), true);
+    }
+
+    /** The response stored for the request's id, if any and if Redis answers. */
+    private Future<Optional<String>> storedResponse(DecisionRequest request, Context context) {
+        if (request.requestId() == null || health.circuitOpen()) {
+            return Future.succeededFuture(Optional.empty());
+        }
+        return Future.fromCompletionStage(store.storedResponse(request.city(), request.requestId()), context)
+                .otherwise(Optional.empty());
     }
 
     private Future<Claim> claim(DecisionRequest request, String body, Context context) {
@@ -208,7 +233,7 @@ public final class DecisionService {
     private void record(DecisionEngine.Result result, long started, String owedClaim) {
         DecisionRecord r = result.record();
         if (r.coupon() > 0) {
-            grants.granted(r.city(), r.userId(), r.timestampMillis());
+            grants.granted(r.city(), r.userId(), r.timestampMillis(), r.decisionId());
         }
         log.append(r.event(DecisionCodec.toStream(r)), owedClaim == null ? null : r.requestId(), owedClaim);
         metrics.decided(r.city(), r.group(), r.level(), System.nanoTime() - started);

@@ -2,6 +2,7 @@ package dev.allot.app.metrics;
 
 import dev.allot.rules.Reason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -96,6 +97,11 @@ public final class Metrics {
     public void rejected(int status, String code) {
         Counter.builder("allot.requests.rejected").tag("status", Integer.toString(status)).tag("error", code)
                 .register(registry).increment();
+    }
+
+    /** A counter kept elsewhere (a monotonic count), read at each scrape. */
+    public void functionCounter(String name, String tag, String value, Supplier<Number> count) {
+        FunctionCounter.builder(name, count, c -> c.get().doubleValue()).tag(tag, value).register(registry);
     }
 
     public void gauge(String name, String city, Supplier<Number> value) {

@@ -1,0 +1,108 @@
+package dev.allot.control;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GrantsViewTest {
+
+    private static final long NOW = Instant.parse("2026-11-26T10:00:00Z").toEpochMilli();
+    private static final long DAY = 86_400_000L;
+    private static final long WEEK_AGO = NOW - 7 * DAY;
+
+    private static long count(GrantsView view, String city, String user, long from) {
+        return view.count(GrantsView.key(city, user), from);
+    }
+
+    private static int decisions;
+
+    /** A grant by a new decision. */
+    private static void grant(GrantsView view, String city, String user, long at) {
+        view.add(GrantsView.key(city, user), at, GrantsView.tag("decision-" + decisions++));
+    }
+
+    @Test
+    void countsEachUsersGrantsInsideTheWindowToTheMillisecond() {
+        GrantsView view = new GrantsView(1_000);
+        grant(view, "demo", "alice", NOW - 9 * DAY);
+        grant(view, "demo", "alice", NOW - 3 * DAY);
+        grant(view, "demo", "alice", NOW - DAY);
+        grant(view, "demo", "bob", WEEK_AGO);
+        grant(view, "demo", "dave", WEEK_AGO - 1);
+        grant(view, "other", "alice", NOW);
+
+        assertThat(count(view, "demo", "alice", WEEK_AGO)).isEqualTo(2);
+        assertThat(count(view, "demo", "bob", WEEK_AGO)).as("a grant at the window's first ms").isEqualTo(1);
+        assertThat(count(view, "demo", "dave", WEEK_AGO)).as("a grant a ms before it").isZero();
+        assertThat(count(view, "other", "alice", WEEK_AGO)).isEqualTo(1);
+        assertThat(count(view, "demo", "carol", WEEK_AGO)).as("a user never granted").isZero();
+    }
+
+    @Test
+    void theSameGrantBroughtBackByTheStreamCountsOnceAndTwoInOneMillisecondCountTwice() {
+        GrantsView view = new GrantsView(1_000);
+        long alice = GrantsView.key("demo", "alice");
+        view.add(alice, NOW - DAY, GrantsView.tag("d1"));
+        view.add(alice, NOW - DAY, GrantsView.tag("d1"));
+        assertThat(count(view, "demo", "alice", WEEK_AGO)).isEqualTo(1);
+        // Another decision in the same millisecond is another grant.
+        view.add(alice, NOW - DAY, GrantsView.tag("d2"));
+        assertThat(count(view, "demo", "alice", WEEK_AGO)).isEqualTo(2);
+    }
+
+    @Test
+    void aUserWithMoreGrantsThanItKeepsIsUnknownOnlyForWindowsReachingTheDroppedOne() {
+        GrantsView view = new GrantsView(1_000);
+        for (int i = 0; i < GrantsView.PER_USER + 2; i++) {
+            grant(view, "demo", "alice", NOW - (10 - i) * 60_000L);
+        }
+        // Grants at -10, -9, -8, -7, -6, -5 minutes: the two oldest were dropped.
+        assertThat(count(view, "demo", "alice", NOW - DAY)).isEqualTo(GrantsView.UNKNOWN);
+        assertThat(count(view, "demo", "alice", NOW - 9 * 60_000L)).isEqualTo(GrantsView.UNKNOWN);
+        assertThat(count(view, "demo", "alice", NOW - 9 * 60_000L + 1)).isEqualTo(4);
+        assertThat(count(view, "demo", "alice", NOW - 6 * 60_000L)).isEqualTo(2);
+        assertThat(view.lowerBound(GrantsView.key("demo", "alice"), NOW - DAY)).isEqualTo(GrantsView.PER_USER);
+    }
+
+    @Test
+    void aGrantOlderThanAllKeptArrivingLateIsTheOneDropped() {
+        GrantsView view = new GrantsView(1_000);
+        for (int i = 0; i < GrantsView.PER_USER; i++) {
+            grant(view, "demo", "alice", NOW - i * 60_000L);
+        }
+        grant(view, "demo", "alice", NOW - DAY);
+        assertThat(count(view, "demo", "alice", NOW - 2 * DAY)).isEqualTo(GrantsView.UNKNOWN);
+        assertThat(count(view, "demo", "alice", NOW - DAY + 1)).isEqualTo(GrantsView.PER_USER);
+    }
+
+    @Test
+    void aFullTableForgetsTheOldestAndSaysSoForWindowsThatReachThem() {
+        GrantsView view = new GrantsView(64);
+        int users = 5_000;
+        for (int u = 0; u < users; u++) {
+            grant(view, "demo", "user-" + u, NOW - (users - u) * 1_000L);
+        }
+        int exact = 0;
+        int unknown = 0;
+        for (int u = 0; u < users; u++) {
+            long n = count(view, "demo", "user-" + u, NOW - DAY);
+            assertThat(n).as("user-%d", u).isIn(GrantsView.UNKNOWN, 1L);
+            exact += n == 1 ? 1 : 0;
+            unknown += n == GrantsView.UNKNOWN ? 1 : 0;
+        }
+        assertThat(exact).isEqualTo(view.capacity());
+        assertThat(unknown).isEqualTo(users - view.capacity());
+        // The most recent users are the ones kept, whatever sets they fell in.
+        for (int u = users - 3; u < users; u++) {
+            assertThat(count(view, "demo", "user-" + u, NOW - DAY)).as("user-%d", u).isEqualTo(1);
+        }
+        // A window that starts after every forgotten grant is exact again, for users never granted too.
+        long afterForgotten = NOW - 500;
+        for (int u = 0; u < 200; u++) {
+            assertThat(count(view, "demo", "never-" + u, afterForgotten)).isZero();
+        }
+        assertThat(view.lowerBound(GrantsView.key("demo", "user-0"), NOW - DAY)).isZero();
+    }
+}
