@@ -1,8 +1,9 @@
 package dev.allot.rules;
 
 /**
- * The user's recent coupons, counted in Redis before the rules run. {@code known} is false when Redis could
- * not be asked (an outage): rules decide whether to fail open or closed.
+ * The user's recent coupons, counted across replicas before the rules run (by the replica's grants view, or Redis
+ * when the view cannot tell). {@code known} is false when neither could (an outage, and the city chose not to use
+ * what the replica knows): rules decide whether to fail open or closed.
  */
 public final class CouponHistory {
 

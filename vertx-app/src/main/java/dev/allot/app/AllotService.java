@@ -398,8 +398,8 @@ public final class AllotService {
         WriteBehindLog log = loaded.log();
         GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsViewUsers()),
                 loaded.cities().keySet(), GrantsFeed.Settings.defaults()).start();
-        metrics.functionCounter("allot.history.counts", "source", "view", grants::answeredFromView);
-        metrics.functionCounter("allot.history.counts", "source", "redis", grants::leftToRedis);
+        metrics.functionCounter("allot.history.counts", "source", "view", grants, GrantsFeed::answeredFromView);
+        metrics.functionCounter("allot.history.counts", "source", "redis", grants, GrantsFeed::leftToRedis);
         loaded.cities().keySet().forEach(city -> metrics.gauge("allot.history.view.current", city,
                 () -> grants.current(city) ? 1 : 0));
         DecisionService decisions = new DecisionService(loaded.cities(), loaded.rules(), store, log, grants, metrics,

@@ -70,6 +70,36 @@ class DecisionApiTest {
         assertThat(d.has("candidates")).isFalse();
     }
 
+    /** Calls of one Redis command so far, from INFO commandstats. */
+    private static long redisCalls(String command) {
+        try (var c = REDIS.connect()) {
+            return c.sync().info("commandstats").lines().filter(l -> l.startsWith("cmdstat_" + command + ":"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll(".*calls=(\\d+).*", "$1"))).sum();
+        }
+    }
+
+    @Test
+    void aDecisionWithoutRequestIdMakesNoRedisRoundTripAndACouponCountsAtOnce() throws Exception {
+        service.awaitGrants();
+        String metricsBefore = service.get("/metrics").text();
+        long zcounts = redisCalls("zcount");
+        long gets = redisCalls("get");
+        int coupons = 0;
+        for (int i = 0; i < 30; i++) {
+            ServiceFixture.Response r = service.post("/v1/decisions",
+                    "{\"city\":\"demo\",\"userId\":\"no-trip\",\"features\":{\"rides_30d\":2}}");
+            assertThat(r.status()).isEqualTo(200);
+            coupons += r.body().get("coupon").asDouble() > 0 ? 1 : 0;
+        }
+        assertThat(redisCalls("zcount")).as("coupon counts asked of Redis").isEqualTo(zcounts);
+        assertThat(redisCalls("get")).as("stored responses asked of Redis").isEqualTo(gets);
+        assertThat(counter(service.get("/metrics").text(), "allot_history_counts_total{source=\"view\"}")
+                - counter(metricsBefore, "allot_history_counts_total{source=\"view\"}")).isEqualTo(30.0);
+        // The demo rules cap a user at 3 coupons a week: counted by the view from this replica's own grants, before
+        // any of them was flushed.
+        assertThat(coupons).isLessThanOrEqualTo(3);
+    }
+
     @Test
     void explainListsEveryLevelAndTheChoiceIsTheBestAllowedScore() {
         for (int u = 0; u < 40; u++) {

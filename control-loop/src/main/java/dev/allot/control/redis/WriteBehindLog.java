@@ -49,6 +49,8 @@ public final class WriteBehindLog implements DecisionSink {
     private static final int DISK_CHUNK = 200;
     /** Chunks of disk backlog one flush sends at most, so each flush tick journals what arrived since the last. */
     private static final int DISK_CHUNKS_PER_FLUSH = 5;
+    /** Batches sent before waiting for their replies. */
+    private static final int WINDOW = 8;
     /** How long an outcome waits for its decision to reach Redis, and how often it looks again. */
     private static final long PARK_MILLIS = 3_600_000;
     private static final long PARK_RETRY_NANOS = 5_000_000_000L;
@@ -123,6 +125,11 @@ public final class WriteBehindLog implements DecisionSink {
 
     private record Parked(Journal.Outcome outcome, long dueNanos) {
     }
+
+    /** Requests waiting for the backlog to shrink ({@link #whenBelow}). Guarded by {@link #lock}. */
+    private final List<Waiter> waiters = new ArrayList<>();
+    /** Whether the latest send to Redis failed. Guarded by {@link #lock}. */
+    private boolean redisFailing;
 
     /** A log that keeps its backlog in memory only (tests and tools; the service journals). */
     public WriteBehindLog(RedisLink redis, Settings settings) {
@@ -214,6 +221,47 @@ public final class WriteBehindLog implements DecisionSink {
         synchronized (lock) {
             return inMemory >= settings.maxPending() || journal != null && !journal.hasRoom();
         }
+    }
+
+    /**
+     * Completes once fewer than {@code pending} decisions wait for Redis: at once when that is so already, or when
+     * Redis is failing (an outage is what the buffer is for, and is not slowed down). A service that takes decisions
+     * faster than Redis takes them waits here, so a busy replica answers later instead of filling its buffer and
+     * refusing decisions (docs/benchmarks.md).
+     */
+    public CompletionStage<Void> whenBelow(long pending) {
+        synchronized (lock) {
+            if (unappliedDecisions < pending || redisFailing) {
+                return DONE;
+            }
+            CompletableFuture<Void> wait = new CompletableFuture<>();
+            waiters.add(new Waiter(pending, wait));
+            return wait;
+        }
+    }
+
+    private record Waiter(long pending, CompletableFuture<Void> done) {
+    }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** Releases the waiters whose bound the backlog is under now (or all, while Redis fails). */
+    private void releaseWaiters() {
+        List<Waiter> released;
+        synchronized (lock) {
+            if (waiters.isEmpty()) {
+                return;
+            }
+            released = new ArrayList<>();
+            waiters.removeIf(w -> {
+                boolean go = redisFailing || unappliedDecisions < w.pending();
+                if (go) {
+                    released.add(w);
+                }
+                return go;
+            });
+        }
+        released.forEach(w -> w.done().complete(null));
     }
 
     /** Decisions not yet confirmed by Redis, in memory or in the journal. */
@@ -453,7 +501,7 @@ public final class WriteBehindLog implements DecisionSink {
     }
 
     private void sendNext(int batches, int decisions, CompletableFuture<FlushReport> run) {
-        Pending next;
+        List<Pending> window = new ArrayList<>(WINDOW);
         synchronized (lock) {
             if (diskUntil != null) {
                 if (journal.cursor().compareTo(diskUntil) >= 0) {
@@ -467,25 +515,63 @@ public final class WriteBehindLog implements DecisionSink {
                     return;
                 }
             }
-            next = queue.peek();
-            if (next == null) {
+            // Consecutive batches go out together, without waiting for each reply: one round trip per window, not
+            // per batch, which kept a busy replica's writes from keeping up with its decisions (docs/benchmarks.md).
+            // Redis runs them in order on the one connection; an outcome (a read, then a write) goes alone.
+            for (Pending p : queue) {
+                boolean batch = p.entry() instanceof Journal.Batch;
+                if (!window.isEmpty() && !batch || window.size() == WINDOW) {
+                    break;
+                }
+                window.add(p);
+                if (!batch) {
+                    break;
+                }
+            }
+            if (window.isEmpty()) {
                 finish(run, new FlushReport(batches, decisions, unappliedDecisions, null));
                 return;
             }
         }
-        send(next.entry(), next.end(), false).whenComplete((ok, failure) -> {
-            if (failure != null) {
-                failed(run, batches, decisions, failure);
-                return;
+        List<CompletableFuture<?>> sent = new ArrayList<>(window.size());
+        for (Pending p : window) {
+            sent.add(send(p.entry(), p.end(), false).toCompletableFuture());
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).whenComplete((all, any) -> {
+            int b = batches;
+            int d = decisions;
+            // In order, up to the first failure: what follows it is sent again with the next flush (a batch Redis
+            // applied already is a no-op then, by its marker), so the journal's cursor never passes a gap.
+            for (int i = 0; i < window.size(); i++) {
+                Pending p = window.get(i);
+                Throwable failure = failure(sent.get(i));
+                if (failure != null) {
+                    failed(run, b, d, failure);
+                    return;
+                }
+                synchronized (lock) {
+                    queue.poll();
+                    inMemory -= weight(p.entry());
+                    applied(p.entry(), p.end());
+                }
+                b += p.entry() instanceof Journal.Batch ? 1 : 0;
+                d += p.entry().decisions();
             }
             synchronized (lock) {
-                queue.poll();
-                inMemory -= weight(next.entry());
-                applied(next.entry(), next.end());
+                redisFailing = false;
             }
-            sendNext(batches + (next.entry() instanceof Journal.Batch ? 1 : 0),
-                    decisions + next.entry().decisions(), run);
+            releaseWaiters();
+            sendNext(b, d, run);
         });
+    }
+
+    private static Throwable failure(CompletableFuture<?> done) {
+        try {
+            done.join();
+            return null;
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return e.getCause() != null ? e.getCause() : e;
+        }
     }
 
     /** The backlog that waited on disk: read a chunk on the journal thread, send it in order, commit as it goes. */
@@ -528,7 +614,9 @@ public final class WriteBehindLog implements DecisionSink {
             }
             synchronized (lock) {
                 applied(stored.entry(), stored.end());
+                redisFailing = false;
             }
+            releaseWaiters();
             sendStored(chunk, index + 1, batches + (stored.entry() instanceof Journal.Batch ? 1 : 0),
                     decisions + stored.entry().decisions(), run);
         });
@@ -550,6 +638,7 @@ public final class WriteBehindLog implements DecisionSink {
 
     private void failed(CompletableFuture<FlushReport> run, int batches, int decisions, Throwable failure) {
         synchronized (lock) {
+            redisFailing = true;
             LOG.warn("Redis write-behind failed, {} decisions and {} outcomes kept for retry{}: {}",
                     unappliedDecisions, unappliedOutcomes, journal == null ? "" : " in the journal",
                     failure.toString());
@@ -557,6 +646,7 @@ public final class WriteBehindLog implements DecisionSink {
             dropJournaledFromMemory();
             finish(run, new FlushReport(batches, decisions, unappliedDecisions, failure));
         }
+        releaseWaiters();
     }
 
     private void dropJournaledFromMemory() {

@@ -70,6 +70,34 @@ class WriteBehindLogTest {
     }
 
     @Test
+    void aDecisionWaitsForTheBacklogToShrinkWhileRedisTakesWritesButNotDuringAnOutage() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            log.append(event("city-w", "u" + i, 0.1, false));
+        }
+        var held = log.whenBelow(50).toCompletableFuture();
+        assertThat(log.whenBelow(101).toCompletableFuture()).as("a backlog under the bound").isDone();
+        assertThat(held).isNotDone();
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(held).as("released once Redis took the backlog").isDone();
+
+        REDIS.stop();
+        try {
+            for (int i = 0; i < 100; i++) {
+                log.append(event("city-w", "v" + i, 0.1, false));
+            }
+            var waiting = log.whenBelow(50).toCompletableFuture();
+            assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isFalse();
+            assertThat(waiting).as("released when the send failed").isDone();
+            assertThat(log.whenBelow(50).toCompletableFuture()).as("an outage is not waited out").isDone();
+        } finally {
+            REDIS.start();
+        }
+        assertThat(awaitFlush().succeeded()).isTrue();
+        // The server restarted empty (no persistence in tests): the outage's 100 decisions arrive, none lost.
+        assertThat(connection.sync().xlen(RedisKeys.decisions("city-w"))).isEqualTo(100);
+    }
+
+    @Test
     void keepsDecisionsThroughAnOutageAndWritesThemOnceWhenRedisIsBack() throws Exception {
         log.append(event("city-b", "u1", 0.5, true));
         log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS);

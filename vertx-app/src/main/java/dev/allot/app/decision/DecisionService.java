@@ -49,6 +49,12 @@ public final class DecisionService {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionService.class);
     private static final long HISTORY_WINDOW_MILLIS = 7L * 24 * 3600 * 1000;
     private static final int LOCAL_RESPONSES = 10_000;
+    /**
+     * Decisions waiting for Redis past which a new one waits for the backlog to shrink: about 0.2 s of a busy
+     * replica's decisions, many flushes' worth. Without it, a replica whose requests no longer wait for Redis took
+     * decisions faster than Redis took their writes and filled its buffer within a minute of saturation.
+     */
+    static final long BACKLOG_TO_WAIT = 4_096;
 
     /**
      * What claiming a request id found: the response that claimed it first, if any; and whether the claim could
@@ -144,7 +150,10 @@ public final class DecisionService {
                 return Future.failedFuture(BUFFER_FULL);
             });
         }
-        return history(request, now, context).compose(history -> {
+        CompletionStage<Void> room = log.whenBelow(BACKLOG_TO_WAIT);
+        Future<Void> admitted = room.toCompletableFuture().isDone() ? Future.succeededFuture()
+                : held(room, context);
+        return admitted.compose(v -> history(request, now, context)).compose(history -> {
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);
             String decisionId = DecisionIds.next(setup.city(), now.toEpochMilli());
@@ -169,6 +178,11 @@ public final class DecisionService {
                 return previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
             });
         });
+    }
+
+    private Future<Void> held(CompletionStage<Void> room, Context context) {
+        metrics.held();
+        return Future.fromCompletionStage(room, context);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /** The service's meters, in Prometheus format on {@code GET /metrics}. */
 public final class Metrics {
@@ -32,6 +33,11 @@ public final class Metrics {
         registry.counter("allot.audit.failures");
         registry.counter("allot.writebehind.shed", "kind", "decision");
         registry.counter("allot.writebehind.shed", "kind", "outcome");
+    }
+
+    /** A decision held until the write-behind backlog shrank (Redis slower than the requests). */
+    public void held() {
+        registry.counter("allot.decisions.held").increment();
     }
 
     /** A request refused because the write-behind buffer was full. */
@@ -99,9 +105,12 @@ public final class Metrics {
                 .register(registry).increment();
     }
 
-    /** A counter kept elsewhere (a monotonic count), read at each scrape. */
-    public void functionCounter(String name, String tag, String value, Supplier<Number> count) {
-        FunctionCounter.builder(name, count, c -> c.get().doubleValue()).tag(tag, value).register(registry);
+    /**
+     * A counter kept by {@code owner} (a monotonic count), read at each scrape. Micrometer holds the owner weakly:
+     * it must be an object the service keeps, not a lambda made for the call.
+     */
+    public <T> void functionCounter(String name, String tag, String value, T owner, ToDoubleFunction<T> count) {
+        FunctionCounter.builder(name, owner, count).tag(tag, value).register(registry);
     }
 
     public void gauge(String name, String city, Supplier<Number> value) {
