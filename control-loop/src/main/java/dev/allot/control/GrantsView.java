@@ -8,23 +8,23 @@ import java.util.Arrays;
  * Users' recent coupon grants, in memory: what answers "how many coupons did this user get since t" without asking
  * Redis. Fed with every grant the fleet wrote (a grants stream, {@code dev.allot.control.redis.GrantsFeed}) and with
  * this replica's own at once, it knows when its answer is exact and says so: {@link #count} gives {@link #UNKNOWN}
- * for a user whose grants it may have forgotten, and the caller asks Redis instead.
+ * when it may have forgotten a grant in the window asked about, and the caller asks Redis instead.
  *
- * <p>A fixed table of primitive arrays, 4-way set-associative by a 64-bit hash of city and user: allocated once, so
- * a grant allocates nothing (a map of strings to arrays made every new user's entry an object graph that outlived
- * the young generation, docs/benchmarks.md). Forgetting is tracked, not hidden: a full set forgets the user whose
- * latest grant is oldest and remembers that grant's time, so a later question about any user of that set whose
- * window reaches back to it is {@link #UNKNOWN}; a user with more grants than {@link #PER_USER} keeps the newest and
- * remembers the newest time dropped, the same way. Two users sharing a 64-bit hash would share counts (odds about
- * two in a billion that any pair in a full table does).
+ * <p>A fixed table of primitive arrays, one entry (16 bytes) per grant, 8-way set-associative by a 64-bit hash of
+ * city and user, so a user's grants share a set: allocated once, a grant allocates nothing (a map of strings to
+ * arrays made every new user's entry an object graph that outlived the young generation, docs/benchmarks.md). One
+ * entry per grant, not per user, because most users hold one: three times the users of a per-user row in the same
+ * memory. Forgetting is tracked, not hidden: a full set forgets its oldest grant and remembers its time, so a later
+ * question about any user of that set whose window reaches back to it is {@link #UNKNOWN}. Old grants go first,
+ * and forgetting one older than every window asked about costs nothing. Two users sharing a 64-bit hash would share
+ * counts (odds about two in a billion that any pair in a full table does).
  */
 public final class GrantsView {
 
     /** The view cannot tell: it may have forgotten grants in the window asked about. */
     public static final long UNKNOWN = -1;
-    /** Grants kept per user: a weekly cap is rarely above this; a user past it is answered by Redis. */
-    static final int PER_USER = 4;
-    private static final int WAYS = 4;
+    /** Grants per set: a user's grants share one, so this many is the most one user can be counted to. */
+    static final int WAYS = 8;
     private static final long NONE = Long.MIN_VALUE;
     private static final long HASH_SEED = 0x6772616e7473L;
     /**
@@ -36,44 +36,33 @@ public final class GrantsView {
     private static final long TAG_MASK = (1L << TAG_BITS) - 1;
 
     private final int setMask;
-    /** User hash per way; 0 is an empty way (a user hashing to 0 is stored as 1). */
+    /** The user (hash) of each entry; 0 where empty (a user hashing to 0 is stored as 1). */
     private final long[] users;
-    /** {@link #PER_USER} grants per way ({@link #stamp}), {@link #NONE} where empty. */
-    private final long[] times;
-    /** Per way: the newest grant ({@link #stamp}) this user had and the view dropped. */
-    private final long[] dropped;
-    /** Per set: the newest grant ({@link #stamp}) of a user the set forgot. */
-    private final long[] evicted;
+    /** The grant of each entry ({@link #stamp}), {@link #NONE} where empty. */
+    private final long[] grants;
+    /** Per set: the newest grant ({@link #stamp}) it forgot. */
+    private final long[] forgotten;
 
-    /** A view with room for at least {@code users} users (rounded up to a power of two of sets). */
-    public GrantsView(int users) {
-        int sets = Integer.highestOneBit(Math.max(1, (users + WAYS - 1) / WAYS) * 2 - 1);
+    /** A view with room for at least {@code grants} grants (rounded up to a power of two of sets). */
+    public GrantsView(int grants) {
+        int sets = Integer.highestOneBit(Math.max(1, (grants + WAYS - 1) / WAYS) * 2 - 1);
         this.setMask = sets - 1;
         this.users = new long[sets * WAYS];
-        this.times = new long[sets * WAYS * PER_USER];
-        this.dropped = new long[sets * WAYS];
-        this.evicted = new long[sets];
-        Arrays.fill(times, NONE);
-        Arrays.fill(dropped, NONE);
-        Arrays.fill(evicted, NONE);
+        this.grants = new long[sets * WAYS];
+        this.forgotten = new long[sets];
+        clear();
     }
 
     /** Forgets every grant. */
     public synchronized void clear() {
         Arrays.fill(users, 0);
-        Arrays.fill(times, NONE);
-        Arrays.fill(dropped, NONE);
-        Arrays.fill(evicted, NONE);
+        Arrays.fill(grants, NONE);
+        Arrays.fill(forgotten, NONE);
     }
 
-    /** Users the view holds at most. */
+    /** Grants the view holds at most. */
     public int capacity() {
         return users.length;
-    }
-
-    /** Bytes the view's tables take. */
-    public long bytes() {
-        return 8L * (users.length + times.length + dropped.length + evicted.length);
     }
 
     /** The key a user of a city is held under (also what the grants stream carries). */
@@ -103,48 +92,26 @@ public final class GrantsView {
     public synchronized void add(long key, long millis, int tag) {
         long stamp = stamp(millis, tag);
         int first = (int) (key & setMask) * WAYS;
-        int way = -1;
-        int victim = first;
-        long victimLatest = Long.MAX_VALUE;
+        int oldest = first;
         for (int w = first; w < first + WAYS; w++) {
-            if (users[w] == key) {
-                way = w;
-                break;
-            }
-            long latest = users[w] == 0 ? NONE : latest(w);
-            if (latest < victimLatest) {
-                victim = w;
-                victimLatest = latest;
-            }
-        }
-        if (way < 0) {
-            if (users[victim] != 0) {
-                int set = first / WAYS;
-                evicted[set] = Math.max(evicted[set], victimLatest);
-            }
-            way = victim;
-            users[way] = key;
-            Arrays.fill(times, way * PER_USER, (way + 1) * PER_USER, NONE);
-            dropped[way] = NONE;
-        }
-        int oldest = way * PER_USER;
-        for (int i = way * PER_USER; i < (way + 1) * PER_USER; i++) {
-            if (times[i] == stamp) {
+            if (grants[w] == stamp && users[w] == key) {
                 return;
             }
-            if (times[i] < times[oldest]) {
-                oldest = i;
+            if (grants[w] < grants[oldest]) {
+                oldest = w;
             }
         }
-        if (times[oldest] == NONE) {
-            times[oldest] = stamp;
-        } else if (stamp < times[oldest]) {
-            // Older than every grant kept (the stream brought it after newer ones): it is the one dropped.
-            dropped[way] = Math.max(dropped[way], stamp);
-        } else {
-            dropped[way] = Math.max(dropped[way], times[oldest]);
-            times[oldest] = stamp;
+        int set = first / WAYS;
+        if (grants[oldest] != NONE) {
+            if (stamp < grants[oldest]) {
+                // Older than every grant the set holds (the stream brought it after newer ones): it is the one dropped.
+                forgotten[set] = Math.max(forgotten[set], stamp);
+                return;
+            }
+            forgotten[set] = Math.max(forgotten[set], grants[oldest]);
         }
+        users[oldest] = key;
+        grants[oldest] = stamp;
     }
 
     /**
@@ -154,40 +121,21 @@ public final class GrantsView {
     public synchronized long count(long key, long fromMillis) {
         long from = from(fromMillis);
         int first = (int) (key & setMask) * WAYS;
-        for (int w = first; w < first + WAYS; w++) {
-            if (users[w] == key) {
-                return dropped[w] >= from ? UNKNOWN : held(w, from);
-            }
-        }
-        return evicted[first / WAYS] >= from ? UNKNOWN : 0;
+        return forgotten[first / WAYS] >= from ? UNKNOWN : held(first, key, from);
     }
 
     /** The user's grants at or after {@code fromMillis} that the view holds: a lower bound, never unknown. */
     public synchronized long lowerBound(long key, long fromMillis) {
-        int first = (int) (key & setMask) * WAYS;
-        for (int w = first; w < first + WAYS; w++) {
-            if (users[w] == key) {
-                return held(w, from(fromMillis));
-            }
-        }
-        return 0;
+        return held((int) (key & setMask) * WAYS, key, from(fromMillis));
     }
 
-    private int held(int way, long from) {
+    private int held(int first, long key, long from) {
         int n = 0;
-        for (int i = way * PER_USER; i < (way + 1) * PER_USER; i++) {
-            if (times[i] != NONE && times[i] >= from) {
+        for (int w = first; w < first + WAYS; w++) {
+            if (users[w] == key && grants[w] >= from) {
                 n++;
             }
         }
         return n;
-    }
-
-    private long latest(int way) {
-        long latest = NONE;
-        for (int i = way * PER_USER; i < (way + 1) * PER_USER; i++) {
-            latest = Math.max(latest, times[i]);
-        }
-        return latest;
     }
 }

@@ -74,15 +74,15 @@ public final class AllotService {
      * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
      * @param journalRetainBytes journal kept once applied: what a Redis that lost its data gets back
      * @param streamRetentionDays days a city's decision stream keeps
-     * @param grantsViewUsers users whose week of coupons the replica keeps in memory (48 bytes each): past it, the
-     *                        users it forgot are counted by Redis
+     * @param grantsView   grants of the last week the replica keeps in memory (17 bytes each): past it, the users
+     *                     of the sets that forgot one are counted by Redis
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
                            long rulesPollMillis, Clock clock, RuleHealth.Policy rulePolicy,
                            Path identitiesFile, boolean fourEyes, int maxPendingWrites, Path dataDir,
                            long maxJournalBytes, long journalRetainBytes, int streamRetentionDays,
-                           int grantsViewUsers) {
+                           int grantsView) {
 
         public static Settings defaults(String redisUrl) {
             return new Settings("0.0.0.0", 8080, redisUrl, Path.of("config", "cities"), Path.of("rules", "guardrails"),
@@ -90,7 +90,7 @@ public final class AllotService {
                     Clock.systemUTC(), RuleHealth.Policy.DEFAULT, null, false,
                     WriteBehindLog.Settings.defaults().maxPending(), Path.of("data"),
                     Journal.Settings.defaults(Path.of("data")).maxUnappliedBytes(),
-                    Journal.Settings.defaults(Path.of("data")).retainBytes(), 8, DEFAULT_GRANTS_VIEW_USERS);
+                    Journal.Settings.defaults(Path.of("data")).retainBytes(), 8, DEFAULT_GRANTS_VIEW);
         }
 
         /** Bytes of writes that may wait for Redis in the journal before new decisions are refused (503). */
@@ -103,9 +103,9 @@ public final class AllotService {
             return with(b -> b.journalRetainBytes = bytes);
         }
 
-        /** Users whose coupons of the week this replica keeps in memory, to count them without asking Redis. */
-        public Settings withGrantsViewUsers(int users) {
-            return with(b -> b.grantsViewUsers = users);
+        /** Grants of the last week this replica keeps in memory, to count users' coupons without asking Redis. */
+        public Settings withGrantsView(int grants) {
+            return with(b -> b.grantsView = grants);
         }
 
         /** Days each city's decision stream keeps: what exports, training and rule dry-runs can read back. */
@@ -184,7 +184,7 @@ public final class AllotService {
             return new Settings(b.host, b.port, b.redisUrl, b.configDir, b.rulesDir, b.http, b.adminToken,
                     b.httpInstances, b.flushMillis, b.refreshMillis, b.rulesPollMillis, b.clock, b.rulePolicy,
                     b.identitiesFile, b.fourEyes, b.maxPendingWrites, b.dataDir, b.maxJournalBytes,
-                    b.journalRetainBytes, b.streamRetentionDays, b.grantsViewUsers);
+                    b.journalRetainBytes, b.streamRetentionDays, b.grantsView);
         }
 
         /** The fields of a settings being copied, open to change. */
@@ -209,7 +209,7 @@ public final class AllotService {
             long maxJournalBytes;
             long journalRetainBytes;
             int streamRetentionDays;
-            int grantsViewUsers;
+            int grantsView;
 
             Copy(Settings s) {
                 host = s.host;
@@ -232,13 +232,13 @@ public final class AllotService {
                 maxJournalBytes = s.maxJournalBytes;
                 journalRetainBytes = s.journalRetainBytes;
                 streamRetentionDays = s.streamRetentionDays;
-                grantsViewUsers = s.grantsViewUsers;
+                grantsView = s.grantsView;
             }
         }
     }
 
-    /** 2^19 users, 24 MB: a week of coupon receivers of a large city (raise it for several such cities). */
-    public static final int DEFAULT_GRANTS_VIEW_USERS = 1 << 19;
+    /** 2^21 grants, 36 MB: a week of a large city's coupons (raise it for several such cities). */
+    public static final int DEFAULT_GRANTS_VIEW = 1 << 21;
 
     /** How long a stopping replica waits for Redis to take what it owes; the rest stays in the journal. */
     static final Duration STOP_FLUSH_WAIT = Duration.ofSeconds(5);
@@ -396,7 +396,7 @@ public final class AllotService {
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.redis());
         WriteBehindLog log = loaded.log();
-        GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsViewUsers()),
+        GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsView()),
                 loaded.cities().keySet(), GrantsFeed.Settings.defaults()).start();
         metrics.functionCounter("allot.history.counts", "source", "view", grants, GrantsFeed::answeredFromView);
         metrics.functionCounter("allot.history.counts", "source", "redis", grants, GrantsFeed::leftToRedis);

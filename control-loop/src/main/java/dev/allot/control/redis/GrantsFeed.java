@@ -149,10 +149,6 @@ public final class GrantsFeed implements AutoCloseable {
         return notFromView.sum();
     }
 
-    public GrantsView view() {
-        return view;
-    }
-
     private void poll(City c) {
         if (closed) {
             return;

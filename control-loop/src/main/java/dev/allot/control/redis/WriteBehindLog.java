@@ -49,8 +49,11 @@ public final class WriteBehindLog implements DecisionSink {
     private static final int DISK_CHUNK = 200;
     /** Chunks of disk backlog one flush sends at most, so each flush tick journals what arrived since the last. */
     private static final int DISK_CHUNKS_PER_FLUSH = 5;
-    /** Batches sent before waiting for their replies. */
-    private static final int WINDOW = 8;
+    /**
+     * Batches sent before waiting for their replies: enough to keep a busy replica's writes up with its decisions,
+     * few enough that a request's command waits behind at most a few milliseconds of scripts.
+     */
+    private static final int WINDOW = 4;
     /** How long an outcome waits for its decision to reach Redis, and how often it looks again. */
     private static final long PARK_MILLIS = 3_600_000;
     private static final long PARK_RETRY_NANOS = 5_000_000_000L;

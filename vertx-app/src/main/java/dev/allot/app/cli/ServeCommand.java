@@ -64,11 +64,11 @@ public final class ServeCommand implements Callable<Integer> {
                     + " (about 1.7 KB a decision in Redis; default: ${DEFAULT-VALUE})")
     int streamRetentionDays;
 
-    @Option(names = "--grants-view-users", defaultValue = "524288",
-            description = "Users whose coupons of the last week this replica keeps in memory (48 bytes each), so a"
-                    + " decision needs no Redis round trip for the user's coupon count; users past it are counted"
-                    + " by Redis (default: ${DEFAULT-VALUE})")
-    int grantsViewUsers;
+    @Option(names = "--grants-view", defaultValue = "2097152",
+            description = "Coupons of the last week this replica keeps in memory (17 bytes each), so a decision"
+                    + " needs no Redis round trip for the user's coupon count; past it, Redis counts the users the"
+                    + " view forgot (default: ${DEFAULT-VALUE})")
+    int grantsView;
 
     @Option(names = "--four-eyes", description = "Rule sets need approval by someone other than their author"
             + " before activation; direct activation of files is then refused (409)")
@@ -106,9 +106,9 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--stream-retention-days must be at"
                     + " least 1, got " + streamRetentionDays);
         }
-        if (grantsViewUsers < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--grants-view-users must be at least 1,"
-                    + " got " + grantsViewUsers);
+        if (grantsView < 1) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--grants-view must be at least 1, got "
+                    + grantsView);
         }
         int httpPort = port != null ? port : Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         AllotService.Settings settings = AllotService.Settings.defaults(redisUrl).withPort(httpPort).withHost(host)
@@ -119,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
                 .withFourEyes(fourEyes).withMaxPendingWrites(maxPendingWrites)
                 .withDataDir(dataDir).withMaxJournalBytes(maxJournalMb << 20)
                 .withJournalRetainBytes(journalRetainMb << 20).withStreamRetentionDays(streamRetentionDays)
-                .withGrantsViewUsers(grantsViewUsers);
+                .withGrantsView(grantsView);
         Vertx vertx = Vertx.vertx();
         AllotService service;
         try {

@@ -65,6 +65,10 @@ public final class DecisionService {
         static final Claim OWED = new Claim(Optional.empty(), true);
     }
 
+    /** What is known when deciding: the decision's time and the user's coupons in the window before it. */
+    private record Known(Instant at, CouponHistory history) {
+    }
+
     private final Map<String, CityRuntime> cities;
     private final CityRules rules;
     private final GrantsFeed grants;
@@ -137,7 +141,6 @@ public final class DecisionService {
                 }
             }
         }
-        Instant now = clock.instant();
         if (log.full()) {
             // Redis has been unreachable for long enough that the writes still owed to it fill the buffer: a new
             // decision answered now could not be kept, so none is given and the client falls back. A retry of a
@@ -153,7 +156,13 @@ public final class DecisionService {
         CompletionStage<Void> room = log.whenBelow(BACKLOG_TO_WAIT);
         Future<Void> admitted = room.toCompletableFuture().isDone() ? Future.succeededFuture()
                 : held(room, context);
-        return admitted.compose(v -> history(request, now, context)).compose(history -> {
+        // The decision's time is taken once admitted: a decision held for the backlog is stamped when it is made.
+        return admitted.compose(v -> {
+            Instant at = clock.instant();
+            return history(request, at, context).map(history -> new Known(at, history));
+        }).compose(known -> {
+            Instant now = known.at();
+            CouponHistory history = known.history();
             CitySetup setup = city.setup();
             String day = setup.config().tradingDay().keyOf(now);
             String decisionId = DecisionIds.next(setup.city(), now.toEpochMilli());
