@@ -14,10 +14,13 @@ import java.util.Arrays;
  * city and user, so a user's grants share a set: allocated once, a grant allocates nothing (a map of strings to
  * arrays made every new user's entry an object graph that outlived the young generation, docs/benchmarks.md). One
  * entry per grant, not per user, because most users hold one: three times the users of a per-user row in the same
- * memory. Forgetting is tracked, not hidden: a full set forgets its oldest grant and remembers its time, so a later
- * question about any user of that set whose window reaches back to it is {@link #UNKNOWN}. Old grants go first,
- * and forgetting one older than every window asked about costs nothing. Two users sharing a 64-bit hash would share
- * counts (odds about two in a billion that any pair in a full table does).
+ * memory. Forgetting is tracked, not hidden: a full set forgets its oldest grant and remembers its time and, in a
+ * 64-bit filter, its user, so a later question about that user (or, one time in a few dozen, another user of the
+ * set whose bits it shares) whose window reaches back to it is {@link #UNKNOWN}; the set's other users are still
+ * answered. The memory of what was forgotten is kept per window-long span of time, two spans a set, so it empties as
+ * the window moves on instead of filling up. Old grants go first, and forgetting one older than every window asked
+ * about costs nothing. Two users sharing a 64-bit hash would share counts (odds about two in a billion that any
+ * pair in a full table does).
  */
 public final class GrantsView {
 
@@ -40,16 +43,30 @@ public final class GrantsView {
     private final long[] users;
     /** The grant of each entry ({@link #stamp}), {@link #NONE} where empty. */
     private final long[] grants;
-    /** Per set: the newest grant ({@link #stamp}) it forgot. */
-    private final long[] forgotten;
+    /** The longest window a question may ask about; what was forgotten is kept per span this long. */
+    private final long windowMillis;
+    /**
+     * Per set, two spans of what it forgot, by the parity of the span ({@code millis / windowMillis}): the span
+     * ({@link #NO_SPAN} for none), the newest grant forgotten in it, and a filter of the users forgotten in it.
+     */
+    private final long[] lostSpan;
+    private final long[] lostNewest;
+    private final long[] lostUsers;
+    private static final long NO_SPAN = -1;
 
-    /** A view with room for at least {@code grants} grants (rounded up to a power of two of sets). */
-    public GrantsView(int grants) {
+    /**
+     * A view with room for at least {@code grants} grants (rounded up to a power of two of sets), for questions
+     * about windows of at most {@code windowMillis}.
+     */
+    public GrantsView(int grants, long windowMillis) {
         int sets = Integer.highestOneBit(Math.max(1, (grants + WAYS - 1) / WAYS) * 2 - 1);
         this.setMask = sets - 1;
+        this.windowMillis = windowMillis;
         this.users = new long[sets * WAYS];
         this.grants = new long[sets * WAYS];
-        this.forgotten = new long[sets];
+        this.lostSpan = new long[sets * 2];
+        this.lostNewest = new long[sets * 2];
+        this.lostUsers = new long[sets * 2];
         clear();
     }
 
@@ -57,7 +74,9 @@ public final class GrantsView {
     public synchronized void clear() {
         Arrays.fill(users, 0);
         Arrays.fill(grants, NONE);
-        Arrays.fill(forgotten, NONE);
+        Arrays.fill(lostSpan, NO_SPAN);
+        Arrays.fill(lostNewest, NONE);
+        Arrays.fill(lostUsers, 0);
     }
 
     /** Grants the view holds at most. */
@@ -105,13 +124,49 @@ public final class GrantsView {
         if (grants[oldest] != NONE) {
             if (stamp < grants[oldest]) {
                 // Older than every grant the set holds (the stream brought it after newer ones): it is the one dropped.
-                forgotten[set] = Math.max(forgotten[set], stamp);
+                forget(set, key, stamp);
                 return;
             }
-            forgotten[set] = Math.max(forgotten[set], grants[oldest]);
+            forget(set, users[oldest], grants[oldest]);
         }
         users[oldest] = key;
         grants[oldest] = stamp;
+    }
+
+    private void forget(int set, long user, long stamp) {
+        long span = (stamp >>> TAG_BITS) / windowMillis;
+        int g = set * 2 + (int) (span & 1);
+        if (lostSpan[g] < span) {
+            // The span two before: every grant in it is older than any window that starts after the span before
+            // this one, which count() checks; it goes.
+            lostSpan[g] = span;
+            lostNewest[g] = NONE;
+            lostUsers[g] = 0;
+        }
+        // A grant from a span older than the one held here (brought late) joins it: kept, never dropped.
+        lostNewest[g] = Math.max(lostNewest[g], stamp);
+        lostUsers[g] |= bits(user);
+    }
+
+    /** The user's two bits in a set's filter: from hash bits the set's index does not use. */
+    private static long bits(long user) {
+        return 1L << ((user >>> 40) & 63) | 1L << ((user >>> 46) & 63);
+    }
+
+    /** Whether the set may have forgotten a grant of the user at or after {@code from}. */
+    private boolean mayHaveForgotten(int set, long user, long from) {
+        long newestSpan = Math.max(lostSpan[set * 2], lostSpan[set * 2 + 1]);
+        if (newestSpan != NO_SPAN && (from >>> TAG_BITS) < (newestSpan - 1) * windowMillis) {
+            // A window reaching back past the spans kept: what was forgotten there is no longer known.
+            return true;
+        }
+        long b = bits(user);
+        for (int g = set * 2; g < set * 2 + 2; g++) {
+            if (lostSpan[g] != NO_SPAN && lostNewest[g] >= from && (lostUsers[g] & b) == b) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -121,7 +176,7 @@ public final class GrantsView {
     public synchronized long count(long key, long fromMillis) {
         long from = from(fromMillis);
         int first = (int) (key & setMask) * WAYS;
-        return forgotten[first / WAYS] >= from ? UNKNOWN : held(first, key, from);
+        return mayHaveForgotten(first / WAYS, key, from) ? UNKNOWN : held(first, key, from);
     }
 
     /** The user's grants at or after {@code fromMillis} that the view holds: a lower bound, never unknown. */

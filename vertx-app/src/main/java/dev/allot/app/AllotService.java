@@ -74,8 +74,8 @@ public final class AllotService {
      * @param maxJournalBytes writes that may wait for Redis on disk; past it new decisions get 503
      * @param journalRetainBytes journal kept once applied: what a Redis that lost its data gets back
      * @param streamRetentionDays days a city's decision stream keeps
-     * @param grantsView   grants of the last week the replica keeps in memory (17 bytes each): past it, the users
-     *                     of the sets that forgot one are counted by Redis
+     * @param grantsView   grants of the last week the replica keeps in memory (21 bytes each): past it, the users
+     *                     whose grants it forgot are counted by Redis
      */
     public record Settings(String host, int port, String redisUrl, Path configDir, Path rulesDir, HttpLimits http,
                            String adminToken, int httpInstances, long flushMillis, long refreshMillis,
@@ -237,7 +237,7 @@ public final class AllotService {
         }
     }
 
-    /** 2^21 grants, 36 MB: a week of a large city's coupons (raise it for several such cities). */
+    /** 2^21 grants, 44 MB: a week of a large city's coupons (raise it for several such cities). */
     public static final int DEFAULT_GRANTS_VIEW = 1 << 21;
 
     /** How long a stopping replica waits for Redis to take what it owes; the rest stays in the journal. */
@@ -396,7 +396,8 @@ public final class AllotService {
         RedisHealth health = new RedisHealth();
         CityStore store = new CityStore(loaded.redis());
         WriteBehindLog log = loaded.log();
-        GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsView()),
+        GrantsFeed grants = new GrantsFeed(loaded.redis(), new GrantsView(settings.grantsView(),
+                DecisionService.HISTORY_WINDOW_MILLIS),
                 loaded.cities().keySet(), GrantsFeed.Settings.defaults()).start();
         metrics.functionCounter("allot.history.counts", "source", "view", grants, GrantsFeed::answeredFromView);
         metrics.functionCounter("allot.history.counts", "source", "redis", grants, GrantsFeed::leftToRedis);

@@ -55,7 +55,7 @@ class GrantsFeedTest {
 
     private GrantsFeed feed(GrantsFeed.Settings settings, String... cities) {
         RedisLink link = RedisLink.connect(REDIS.url(), Duration.ofMillis(250));
-        GrantsFeed feed = new GrantsFeed(link, new GrantsView(10_000), List.of(cities), settings).start();
+        GrantsFeed feed = new GrantsFeed(link, new GrantsView(10_000, 7 * DAY), List.of(cities), settings).start();
         open.add(feed);
         open.add(link);
         return feed;

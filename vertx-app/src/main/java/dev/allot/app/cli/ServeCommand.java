@@ -65,7 +65,7 @@ public final class ServeCommand implements Callable<Integer> {
     int streamRetentionDays;
 
     @Option(names = "--grants-view", defaultValue = "2097152",
-            description = "Coupons of the last week this replica keeps in memory (17 bytes each), so a decision"
+            description = "Coupons of the last week this replica keeps in memory (21 bytes each), so a decision"
                     + " needs no Redis round trip for the user's coupon count; past it, Redis counts the users the"
                     + " view forgot (default: ${DEFAULT-VALUE})")
     int grantsView;

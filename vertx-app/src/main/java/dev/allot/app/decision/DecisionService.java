@@ -25,6 +25,7 @@ import dev.allot.rules.RuleSet;
 import dev.allot.scoring.ConversionCurve;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,8 @@ import java.util.concurrent.CompletionStage;
 public final class DecisionService {
 
     private static final Logger LOG = LoggerFactory.getLogger(DecisionService.class);
-    private static final long HISTORY_WINDOW_MILLIS = 7L * 24 * 3600 * 1000;
+    /** The coupon history rules see: the user's coupons of the last seven days. */
+    public static final long HISTORY_WINDOW_MILLIS = 7L * 24 * 3600 * 1000;
     private static final int LOCAL_RESPONSES = 10_000;
     /**
      * Decisions waiting for Redis past which a new one waits for the backlog to shrink: about 0.2 s of a busy
@@ -55,6 +57,7 @@ public final class DecisionService {
      * decisions faster than Redis took their writes and filled its buffer within a minute of saturation.
      */
     static final long BACKLOG_TO_WAIT = 4_096;
+    static final long MAX_HOLD_MILLIS = 1_000;
 
     /**
      * What claiming a request id found: the response that claimed it first, if any; and whether the claim could
@@ -189,9 +192,19 @@ public final class DecisionService {
         });
     }
 
+    /**
+     * Admitted when the backlog shrinks, or after {@link #MAX_HOLD_MILLIS} whatever it does: a decision is never held
+     * for long (the buffer's own bound still refuses one it could not keep).
+     */
     private Future<Void> held(CompletionStage<Void> room, Context context) {
         metrics.held();
-        return Future.fromCompletionStage(room, context);
+        Promise<Void> admitted = Promise.promise();
+        long timer = context.owner().setTimer(MAX_HOLD_MILLIS, t -> admitted.tryComplete());
+        Future.fromCompletionStage(room, context).onComplete(done -> {
+            context.owner().cancelTimer(timer);
+            admitted.tryComplete();
+        });
+        return admitted.future();
     }
 
     /**
