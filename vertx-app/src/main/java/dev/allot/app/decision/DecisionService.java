@@ -64,7 +64,6 @@ public final class DecisionService {
      * not be made now (Redis unreachable), so the write-behind log makes it with the decision's batch.
      */
     private record Claim(Optional<String> earlier, boolean owed) {
-        static final Claim NONE = new Claim(Optional.empty(), false);
         static final Claim OWED = new Claim(Optional.empty(), true);
     }
 
