@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 
 /**
  * The service's one JSON mapper: strict on input (no NaN literals, no duplicate keys, no trailing tokens),
@@ -23,6 +24,7 @@ public final class Json {
             // Schubfach for doubles: every decision writes a few dozen, and JDK 17's Double.toString is slow.
             .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
             .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+            .addModule(new BlackbirdModule())
             .build();
 
     private Json() {

@@ -196,12 +196,42 @@ final class RecordJson {
     }
 
     private void number(long v) {
-        ascii(Long.toString(v));
+        integer(v);
+    }
+
+    /** A long's decimal digits, written in place (no string). */
+    private void integer(long v) {
+        if (v == Long.MIN_VALUE) {
+            ascii(Long.toString(v));
+            return;
+        }
+        room(20);
+        if (v < 0) {
+            buf[n++] = '-';
+            v = -v;
+        }
+        int digits = 1;
+        for (long t = v; t >= 10; t /= 10) {
+            digits++;
+        }
+        n += digits;
+        for (int i = n - 1; i >= n - digits; i--) {
+            buf[i] = (byte) ('0' + v % 10);
+            v /= 10;
+        }
     }
 
     /** Jackson's fast writer: Schubfach's shortest digits; a non-finite double as a quoted string. */
     private void number(double v) {
-        if (Double.isFinite(v)) {
+        long whole = (long) v;
+        if (whole == v && whole > -10_000_000L && whole < 10_000_000L && (whole != 0 || 1 / v > 0)) {
+            // Most doubles of a record are whole (prices, coupons, counts): below 10^7 their shortest digits are the
+            // integer and ".0" (Schubfach's, and Double.toString's, plain notation), no search needed.
+            integer(whole);
+            room(2);
+            buf[n++] = '.';
+            buf[n++] = '0';
+        } else if (Double.isFinite(v)) {
             ascii(DoubleToDecimal.toString(v));
         } else {
             raw('"');

@@ -65,6 +65,10 @@ class RecordJsonTest {
     private static final String[] TEXT = {"plain", "with \"quotes\"", "back\\slash", "tab\tnew\nline\r", "bell\u0007",
             "null\u0000", "del\u007f", "caf\u00e9", "\u4e0a\u6d77", "emoji \ud83d\ude00", "slash/ok", "\u2028line", ""};
 
+    /** Whole doubles at the edges of plain notation (10^7 is where Schubfach's scientific notation begins). */
+    private static final double[] WHOLE = {0.0, -0.0, -5.0, 9_999_999.0, -9_999_999.0, 10_000_000.0, -10_000_000.0,
+            123_456_789.0, 1e15, 1e300, -1e19, 4.5e15, Long.MAX_VALUE, (double) Long.MIN_VALUE, 1.0, 10.0};
+
     private static String text(SplittableRandom random) {
         return TEXT[random.nextInt(TEXT.length)] + (random.nextBoolean() ? "" : random.nextInt(1000));
     }
@@ -91,7 +95,12 @@ class RecordJsonTest {
         double[] worth = random.nextBoolean() ? null : values.clone();
         Map<String, Double> features = new LinkedHashMap<>();
         for (int f = 0; f < random.nextInt(6); f++) {
-            features.put(text(random) + f, random.nextBoolean() ? random.nextInt(100) : random.nextGaussian() * 1e5);
+            double v = switch (random.nextInt(4)) {
+                case 0 -> random.nextInt(100);
+                case 1 -> WHOLE[random.nextInt(WHOLE.length)];
+                default -> random.nextGaussian() * 1e5;
+            };
+            features.put(text(random) + f, v);
         }
         Map<String, Object> attributes = new LinkedHashMap<>();
         for (int a = 0; a < random.nextInt(5); a++) {

@@ -115,7 +115,10 @@ public final class WriteBehindLog implements DecisionSink {
     private long unappliedDecisions;
     private long unappliedOutcomes;
     private boolean journalFailing;
+    /** The last flush's journaling stage, which the next one's follows. */
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+    /** The last flush's sending stage, which the next one's follows. */
+    private CompletableFuture<?> sendTail = CompletableFuture.completedFuture(null);
     private CompletableFuture<?> restoreTail = CompletableFuture.completedFuture(null);
     /** Disk chunks the running flush may still send: a long backlog goes out over several flushes. */
     private int diskChunksLeft;
@@ -275,11 +278,23 @@ public final class WriteBehindLog implements DecisionSink {
     }
 
     /**
-     * Sends everything appended before this call. Flushes never overlap: a call made during a flush runs after
-     * it, so its report covers what it was asked to cover.
+     * Sends everything appended before this call: journals it, then sends it. Flushes run in the order asked, in
+     * two stages that overlap: a flush's journaling (encoding and a forced write) runs while the one before it
+     * still waits on Redis, so neither the disk nor Redis waits for the other (a flush that did both in turn held
+     * a busy replica's decisions, docs/benchmarks.md). Sends stay in journal order, one flush's after the other's,
+     * and the returned report covers what this flush was asked to send.
      */
     public CompletionStage<FlushReport> flush() {
-        return serially(this::flushNow);
+        synchronized (lock) {
+            CompletionStage<Void> journaled = serially(this::journalNow);
+            CompletableFuture<FlushReport> run = sendTail.handle((r, e) -> null)
+                    .thenCombine(journaled.handle((r, e) -> null), (a, b) -> null)
+                    .thenCompose(v -> sendNow())
+                    .toCompletableFuture();
+            sendTail = run;
+            return run.whenCompleteAsync((report, e) -> persistCursor(),
+                    journalThread == null ? Runnable::run : journalThread);
+        }
     }
 
     /**
@@ -365,7 +380,13 @@ public final class WriteBehindLog implements DecisionSink {
         if (journal == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return serially(() -> CompletableFuture.runAsync(journal::forgetApplied, journalThread));
+        synchronized (lock) {
+            // After the sends of the flushes already asked for, so what they send is forgotten too.
+            CompletableFuture<Void> forgotten = sendTail.handle((r, e) -> null)
+                    .thenCompose(v -> CompletableFuture.runAsync(journal::forgetApplied, journalThread));
+            sendTail = forgotten;
+            return forgotten;
+        }
     }
 
     /** Runs {@code task} on the journal thread; a journal already closed (shutdown) fails {@code done}. */
@@ -433,10 +454,10 @@ public final class WriteBehindLog implements DecisionSink {
         }
     }
 
-    private CompletionStage<FlushReport> flushNow() {
+    /** A flush's first stage: seals what was appended, journals it, and queues it for sending. */
+    private CompletionStage<Void> journalNow() {
         List<Journal.Entry> entries;
         synchronized (lock) {
-            diskChunksLeft = DISK_CHUNKS_PER_FLUSH;
             long now = System.nanoTime();
             parked.removeIf(p -> {
                 if (now - p.dueNanos() < 0) {
@@ -456,14 +477,22 @@ public final class WriteBehindLog implements DecisionSink {
             sealedBatches.clear();
             outcomes.clear();
         }
-        CompletableFuture<FlushReport> run = new CompletableFuture<>();
-        journaled(entries).whenComplete((ends, failure) -> {
+        return journaled(entries).handle((ends, failure) -> {
             synchronized (lock) {
                 enqueue(entries, ends);
             }
-            sendNext(0, 0, run);
+            return null;
         });
-        return run.whenCompleteAsync((report, e) -> persistCursor(), journalThread == null ? Runnable::run : journalThread);
+    }
+
+    /** A flush's second stage: sends the queue, in order, until it is empty or Redis fails. */
+    private CompletionStage<FlushReport> sendNow() {
+        synchronized (lock) {
+            diskChunksLeft = DISK_CHUNKS_PER_FLUSH;
+        }
+        CompletableFuture<FlushReport> run = new CompletableFuture<>();
+        sendNext(0, 0, run);
+        return run;
     }
 
     private CompletionStage<List<Journal.Position>> journaled(List<Journal.Entry> entries) {

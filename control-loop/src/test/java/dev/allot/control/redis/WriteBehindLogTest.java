@@ -1,7 +1,9 @@
 package dev.allot.control.redis;
 
+import dev.allot.control.CityStateStore;
 import dev.allot.control.CityTotals;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.DecisionIds;
 import dev.allot.control.journal.Journal;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
@@ -296,6 +298,45 @@ class WriteBehindLogTest {
         assertThat(totals.decisions()).isEqualTo(1);
         assertThat(totals.get(CityTotals.PURCHASES)).as("the outcome comes back with the restore").isEqualTo(1.0);
         log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aBatchSentAgainAfterItsMarkerExpiredLeavesOutcomeIndexesAsTheyAre() throws Exception {
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        long now = System.currentTimeMillis();
+        // Time-ordered ids: their indexes share the hash of their second.
+        DecisionEvent bought = timed(event("city-m", "u0", 0.5, true), DecisionIds.next("city-m", now));
+        DecisionEvent other = timed(event("city-m", "u1", 0.5, false), DecisionIds.next("city-m", now));
+        log.append(bought);
+        log.append(other);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        String second = RedisKeys.decisionSecond("city-m", bought.decisionId());
+        assertThat(connection.sync().hlen(second)).isEqualTo(2);
+        assertThat(connection.sync().ttl(second)).isPositive();
+        assertThat(store.recordOutcome("city-m", bought.decisionId(), "2026-11-23", true, 14.0, 4.0, 1L)
+                .toCompletableFuture().get()).isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        String counted = connection.sync().hget(second, bought.decisionId());
+        assertThat(counted).contains("\"outcome\":\"1\"");
+        log.close(java.time.Duration.ofSeconds(1));
+
+        // The journal sends the batch again (a stale cursor) after its marker has expired: the script applies it,
+        // but each outcome index is written once, so the counted outcome stays.
+        Files.delete(dir.resolve("cursor"));
+        connection.sync().keys(RedisKeys.flushMarker("city-m", "*")).forEach(k -> connection.sync().del(k));
+        log = new WriteBehindLog(RedisLink.of(connection), SETTINGS, journal());
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        assertThat(connection.sync().hget(second, bought.decisionId())).isEqualTo(counted);
+        assertThat(connection.sync().hlen(second)).isEqualTo(2);
+        assertThat(store.recordOutcome("city-m", bought.decisionId(), "2026-11-23", true, 14.0, 4.0, 1L)
+                .toCompletableFuture().get()).as("still counted once").isEqualTo(CityStateStore.OutcomeResult.DUPLICATE);
+        assertThat(store.recordOutcome("city-m", other.decisionId(), "2026-11-23", false, 0.0, 0.0, 1L)
+                .toCompletableFuture().get()).isEqualTo(CityStateStore.OutcomeResult.COUNTED);
+        log.close(java.time.Duration.ofSeconds(1));
+    }
+
+    private static DecisionEvent timed(DecisionEvent e, String id) {
+        return new DecisionEvent(e.city(), e.day(), id, e.userId(), e.timestampMillis(), e.couponGiven(),
+                Map.of("decisionId", id, "userId", e.userId()), e.record(), e.totals());
     }
 
     @Test
