@@ -209,6 +209,26 @@ public final class Journal implements AutoCloseable {
         void write(byte[] b) {
             write(b, 0, b.length);
         }
+
+        /**
+         * A string of ASCII characters as its length and bytes (its UTF-8), straight from its characters: every
+         * key and id of every decision goes through here. False, with nothing written, for any other string.
+         */
+        boolean writeAscii(String s) {
+            int len = s.length();
+            room(4 + len);
+            int at = size + 4;
+            for (int i = 0; i < len; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    return false;
+                }
+                buf[at + i] = (byte) c;
+            }
+            writeInt(len);
+            size += len;
+            return true;
+        }
     }
 
     private final Bytes buffer = new Bytes(64 * 1024);
@@ -656,9 +676,11 @@ public final class Journal implements AutoCloseable {
             out.writeInt(-1);
             return;
         }
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(bytes.length);
-        out.write(bytes);
+        if (!out.writeAscii(s)) {
+            byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(bytes.length);
+            out.write(bytes);
+        }
     }
 
     private static String readString(DataInputStream in) throws IOException {

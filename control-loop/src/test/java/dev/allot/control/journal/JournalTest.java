@@ -141,7 +141,13 @@ class JournalTest {
             Map<String, String> stream = new LinkedHashMap<>();
             stream.put("decisionId", "paris.d" + i);
             stream.put("note", "é – ünïcode");
-            events.add(new DecisionEvent("paris", "2026-11-25", "paris.d" + i, "u" + i, 1_000L + i, i % 2 == 0,
+            // ASCII, ASCII then not, empty: the journal writes ASCII without encoding and falls back for the rest.
+            String user = switch (i % 3) {
+                case 0 -> "u" + i;
+                case 1 -> "user-" + i + "-ü中";
+                default -> "";
+            };
+            events.add(new DecisionEvent("paris", "2026-11-25", "paris.d" + i, user, 1_000L + i, i % 2 == 0,
                     stream, Map.of("day", "2026-11-25", "coupon", "4.0"), Map.of("decisions", 1.0)));
             totals.merge("decisions", 1.0, Double::sum);
         }
