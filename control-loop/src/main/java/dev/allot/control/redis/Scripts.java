@@ -50,7 +50,7 @@ final class Scripts {
               redis.call('SET', KEYS[6], redis.call('EXISTS', KEYS[3]) == 0 and '0' or ARGV[#ARGV - 2])
             end
             local k = 7
-            local indexes, seconds = {}, {}
+            local second = false
             for d = 1, nd do
               -- The usual shape (one stream field) is called directly: a Lua table per call cost more than the
               -- command.
@@ -64,20 +64,12 @@ final class Scripts {
               end
               i = i + ns * 2
               -- Written once (NX), so a batch sent again cannot wipe an outcome counted since: in the hash of its
-              -- second ('s'), gathered here and written after the loop, or under its own key.
+              -- second ('s'), whose expiry is set once per batch, or under its own key.
               if ARGV[i] == 's' then
-                local into = indexes[KEYS[k]]
-                if not into then
-                  into = {n = 0, seen = {}}
-                  indexes[KEYS[k]] = into
-                  seconds[#seconds + 1] = KEYS[k]
-                end
-                local id = ARGV[i + 4]
-                if not into.seen[id] then
-                  into.seen[id] = true
-                  into.n = into.n + 1
-                  into[2 * into.n - 1] = id
-                  into[2 * into.n] = ARGV[i + 1]
+                redis.call('HSETNX', KEYS[k], ARGV[i + 4], ARGV[i + 1])
+                if KEYS[k] ~= second then
+                  redis.call('EXPIRE', KEYS[k], ARGV[3])
+                  second = KEYS[k]
                 end
               else
                 redis.call('SET', KEYS[k], ARGV[i + 1], 'NX', 'EX', ARGV[3])
@@ -95,26 +87,6 @@ final class Scripts {
               end
               i = i + 3
               k = k + 2
-            end
-            -- Each second's outcome indexes as HSETNX would write them, one field at a time, in two commands: the
-            -- fields already there are left as they are (a command per decision was a tenth of Redis's time).
-            for _, key in ipairs(seconds) do
-              local into = indexes[key]
-              for from = 1, into.n, 500 do
-                local to = math.min(into.n, from + 499)
-                local ids = {}
-                for j = from, to do ids[#ids + 1] = into[2 * j - 1] end
-                local have = redis.call('HMGET', key, unpack(ids))
-                local absent = {}
-                for j = from, to do
-                  if not have[j - from + 1] then
-                    absent[#absent + 1] = into[2 * j - 1]
-                    absent[#absent + 1] = into[2 * j]
-                  end
-                end
-                if #absent > 0 then redis.call('HSET', key, unpack(absent)) end
-              end
-              redis.call('EXPIRE', key, ARGV[3])
             end
             if nd > 0 then
               redis.call('XTRIM', KEYS[3], 'MINID', ARGV[4])
