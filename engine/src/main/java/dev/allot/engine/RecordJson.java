@@ -195,12 +195,8 @@ final class RecordJson {
         raw(':');
     }
 
-    private void number(long v) {
-        integer(v);
-    }
-
     /** A long's decimal digits, written in place (no string). */
-    private void integer(long v) {
+    private void number(long v) {
         if (v == Long.MIN_VALUE) {
             ascii(Long.toString(v));
             return;
@@ -227,7 +223,7 @@ final class RecordJson {
         if (whole == v && whole > -10_000_000L && whole < 10_000_000L && (whole != 0 || 1 / v > 0)) {
             // Most doubles of a record are whole (prices, coupons, counts): below 10^7 their shortest digits are the
             // integer and ".0" (Schubfach's, and Double.toString's, plain notation), no search needed.
-            integer(whole);
+            number(whole);
             room(2);
             buf[n++] = '.';
             buf[n++] = '0';
