@@ -29,9 +29,11 @@ sleep 4
 redis=$(pgrep -f "redis-server.*:$redis_port")
 generator=$(pgrep -x wrk)
 decisions() { curl -s localhost:$port/metrics | awk '/^allot_decisions_total/ {s += $2} END {printf "%d", s}'; }
+# utime and stime, counted after the command name's closing parenthesis: a thread's name may hold spaces.
+times() { sed 's/.*) //' "$1" | awk '{print $12, $13}'; }
 declare -A user system
 files=(/proc/$service/stat /proc/$redis/stat /proc/$generator/stat /proc/$service/task/*/stat)
-for f in "${files[@]}"; do read -r user[$f] system[$f] < <(awk '{print $14, $15}' "$f"); done
+for f in "${files[@]}"; do read -r user[$f] system[$f] < <(times "$f"); done
 before=$(decisions)
 vmstat 10 2 | tail -1 >"$work/vmstat.txt"
 after=$(decisions)
@@ -39,7 +41,7 @@ tick=$(getconf CLK_TCK)
 echo "== 10 s at saturation: $((after - before)) decisions; CPU in ms (user, system)"
 for f in "${files[@]}"; do
   [ -e "$f" ] || continue
-  read -r u s < <(awk '{print $14, $15}' "$f")
+  read -r u s < <(times "$f")
   du=$(( (u - ${user[$f]}) * 1000 / tick )); ds=$(( (s - ${system[$f]}) * 1000 / tick ))
   name=$(tr ' ' _ <"${f%stat}comm")
   [ $((du + ds)) -ge 50 ] && printf "%-18s %6d %6d\n" "$name" $du $ds
