@@ -6,6 +6,7 @@ import dev.allot.control.Objective;
 import dev.allot.control.PidGains;
 import dev.allot.control.TradingDay;
 import dev.allot.engine.CitySetup;
+import dev.allot.engine.Decision;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionContext;
 import dev.allot.engine.DecisionEngine;
@@ -167,6 +168,19 @@ public class DecisionBenchmark {
     @Benchmark
     public Object encode() {
         return DecisionCodec.toJsonBytes(records[next++ & (RECORDS - 1)]);
+    }
+
+    /** The response body of a decision, as the service writes it. */
+    @Benchmark
+    public byte[] respond() {
+        return Decision.of(records[next++ & (RECORDS - 1)], "CNY", false).toJsonBytes();
+    }
+
+    /** The same body through Jackson's generator, as the service wrote it before (the reference of the test). */
+    @Benchmark
+    public byte[] respondJackson() throws com.fasterxml.jackson.core.JsonProcessingException {
+        return dev.allot.engine.Json.MAPPER.writeValueAsBytes(Decision.of(records[next++ & (RECORDS - 1)], "CNY",
+                false));
     }
 
     /** Scoring 6 rows with the pure-Java evaluator (the per-arrival path). */

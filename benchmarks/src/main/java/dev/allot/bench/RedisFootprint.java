@@ -54,7 +54,7 @@ public final class RedisFootprint {
             DecisionRequest request = new DecisionRequest("req-" + i, "demo", "user-" + random.nextInt(n / 3),
                     segments[random.nextInt(3)], features, Map.of("fraud_risk", false), List.of(), null);
             String body = service.decisions().decide(request, false, context).toCompletionStage()
-                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS).toString();
             if (i % 3 == 0) {
                 String id = Json.MAPPER.readTree(body).get("decisionId").asText();
                 service.outcomes().record(new OutcomeRequest(id, random.nextBoolean(), null), context)

@@ -27,6 +27,11 @@ public record Decision(String decisionId, String city, String userId, Integer le
                 explain ? candidates(record) : null);
     }
 
+    /** This decision's JSON, the response body (UTF-8). */
+    public byte[] toJsonBytes() {
+        return DecisionJson.encode(this);
+    }
+
     private static List<Candidate> candidates(DecisionRecord record) {
         Levels l = record.levels();
         List<Candidate> candidates = new ArrayList<>(l.size());

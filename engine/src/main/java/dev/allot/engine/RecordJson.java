@@ -1,6 +1,5 @@
 package dev.allot.engine;
 
-import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import com.fasterxml.jackson.core.io.schubfach.FloatToDecimal;
 import dev.allot.rules.Reason;
 
@@ -14,22 +13,18 @@ import java.util.Map;
  * under load this was most of that thread's time (docs/benchmarks.md). {@code RecordJsonTest} holds it to
  * Jackson's output byte for byte.
  */
-final class RecordJson {
+final class RecordJson extends JsonBytes {
 
-    private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final ThreadLocal<RecordJson> LOCAL = ThreadLocal.withInitial(RecordJson::new);
-
-    private byte[] buf = new byte[2048];
-    private int n;
 
     private RecordJson() {
     }
 
     static byte[] encode(DecisionRecord r) {
         RecordJson w = LOCAL.get();
-        w.n = 0;
+        w.reset();
         w.record(r);
-        return Arrays.copyOf(w.buf, w.n);
+        return w.bytes();
     }
 
     private void record(DecisionRecord r) {
@@ -185,131 +180,5 @@ final class RecordJson {
         String[] keys = map.keySet().toArray(new String[0]);
         Arrays.sort(keys);
         return keys;
-    }
-
-    private void name(String field, boolean comma) {
-        if (comma) {
-            raw(',');
-        }
-        string(field);
-        raw(':');
-    }
-
-    /** A long's decimal digits, written in place (no string). */
-    private void number(long v) {
-        if (v == Long.MIN_VALUE) {
-            ascii(Long.toString(v));
-            return;
-        }
-        room(20);
-        if (v < 0) {
-            buf[n++] = '-';
-            v = -v;
-        }
-        int digits = 1;
-        for (long t = v; t >= 10; t /= 10) {
-            digits++;
-        }
-        n += digits;
-        for (int i = n - 1; i >= n - digits; i--) {
-            buf[i] = (byte) ('0' + v % 10);
-            v /= 10;
-        }
-    }
-
-    /** Jackson's fast writer: Schubfach's shortest digits; a non-finite double as a quoted string. */
-    private void number(double v) {
-        long whole = (long) v;
-        if (whole == v && whole > -10_000_000L && whole < 10_000_000L && (whole != 0 || 1 / v > 0)) {
-            // Most doubles of a record are whole (prices, coupons, counts): below 10^7 their shortest digits are the
-            // integer and ".0" (Schubfach's, and Double.toString's, plain notation), no search needed.
-            number(whole);
-            room(2);
-            buf[n++] = '.';
-            buf[n++] = '0';
-        } else if (Double.isFinite(v)) {
-            ascii(DoubleToDecimal.toString(v));
-        } else {
-            raw('"');
-            ascii(DoubleToDecimal.toString(v));
-            raw('"');
-        }
-    }
-
-    private void ascii(String s) {
-        int len = s.length();
-        room(len);
-        for (int i = 0; i < len; i++) {
-            buf[n++] = (byte) s.charAt(i);
-        }
-    }
-
-    /**
-     * A JSON string: Jackson's escapes (the five short ones; {@code \\uXXXX} for other controls and for surrogates),
-     * UTF-8 otherwise.
-     */
-    private void string(String s) {
-        int len = s.length();
-        room(len * 6 + 2);
-        buf[n++] = '"';
-        for (int i = 0; i < len; i++) {
-            char ch = s.charAt(i);
-            if (ch < 0x80) {
-                if (ch >= 0x20 && ch != '"' && ch != '\\') {
-                    buf[n++] = (byte) ch;
-                } else {
-                    escape(ch);
-                }
-            } else if (ch < 0x800) {
-                buf[n++] = (byte) (0xC0 | (ch >> 6));
-                buf[n++] = (byte) (0x80 | (ch & 0x3F));
-            } else if (Character.isSurrogate(ch)) {
-                // Jackson writes a character beyond the BMP as its two escaped surrogates; a lone surrogate (a
-                // request can send "\\uD800") the same way, which reads back as it was.
-                unicodeEscape(ch);
-            } else {
-                buf[n++] = (byte) (0xE0 | (ch >> 12));
-                buf[n++] = (byte) (0x80 | ((ch >> 6) & 0x3F));
-                buf[n++] = (byte) (0x80 | (ch & 0x3F));
-            }
-        }
-        buf[n++] = '"';
-    }
-
-    private void escape(char ch) {
-        buf[n++] = '\\';
-        switch (ch) {
-            case '"' -> buf[n++] = '"';
-            case '\\' -> buf[n++] = '\\';
-            case '\b' -> buf[n++] = 'b';
-            case '\t' -> buf[n++] = 't';
-            case '\f' -> buf[n++] = 'f';
-            case '\n' -> buf[n++] = 'n';
-            case '\r' -> buf[n++] = 'r';
-            default -> {
-                n--;
-                unicodeEscape(ch);
-            }
-        }
-    }
-
-    private void unicodeEscape(char ch) {
-        buf[n++] = '\\';
-        buf[n++] = 'u';
-        buf[n++] = HEX[(ch >> 12) & 0xF];
-        buf[n++] = HEX[(ch >> 8) & 0xF];
-        buf[n++] = HEX[(ch >> 4) & 0xF];
-        buf[n++] = HEX[ch & 0xF];
-    }
-
-    private void raw(char c) {
-        room(1);
-        buf[n++] = (byte) c;
-    }
-
-    private void room(int more) {
-        if (n + more > buf.length) {
-            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
-        }
     }
 }

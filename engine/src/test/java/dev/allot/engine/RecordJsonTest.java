@@ -49,7 +49,7 @@ class RecordJsonTest {
         assertThat(DecisionCodec.fromJson(DecisionCodec.toJson(lone)).userId()).isEqualTo("user\uD800x");
     }
 
-    private static String context(byte[] bytes, int at) {
+    static String context(byte[] bytes, int at) {
         if (at < 0) {
             return "";
         }
@@ -66,10 +66,10 @@ class RecordJsonTest {
             "null\u0000", "del\u007f", "caf\u00e9", "\u4e0a\u6d77", "emoji \ud83d\ude00", "slash/ok", "\u2028line", ""};
 
     /** Whole doubles at the edges of plain notation (10^7 is where Schubfach's scientific notation begins). */
-    private static final double[] WHOLE = {0.0, -0.0, -5.0, 9_999_999.0, -9_999_999.0, 10_000_000.0, -10_000_000.0,
+    static final double[] WHOLE = {0.0, -0.0, -5.0, 9_999_999.0, -9_999_999.0, 10_000_000.0, -10_000_000.0,
             123_456_789.0, 1e15, 1e300, -1e19, 4.5e15, Long.MAX_VALUE, (double) Long.MIN_VALUE, 1.0, 10.0};
 
-    private static String text(SplittableRandom random) {
+    static String text(SplittableRandom random) {
         return TEXT[random.nextInt(TEXT.length)] + (random.nextBoolean() ? "" : random.nextInt(1000));
     }
 

@@ -12,6 +12,7 @@ import dev.allot.scoring.ModelBundle;
 import dev.allot.scoring.training.SyntheticMarket;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +66,7 @@ class LearningLoopTest {
         int arrivals = 12_000;
         int purchases = 0;
         for (int batch = 0; batch < arrivals / 200; batch++) {
-            List<Future<String>> decided = new ArrayList<>();
+            List<Future<Buffer>> decided = new ArrayList<>();
             List<double[]> truths = new ArrayList<>();
             for (int a = 0; a < 200; a++) {
                 SyntheticMarket.Customer c = market.next();
@@ -82,7 +83,7 @@ class LearningLoopTest {
             List<Future<?>> reported = new ArrayList<>();
             for (int a = 0; a < decided.size(); a++) {
                 JsonNode d = Json.MAPPER.readTree(decided.get(a).toCompletionStage().toCompletableFuture()
-                        .get(5, TimeUnit.SECONDS));
+                        .get(5, TimeUnit.SECONDS).toString());
                 assertThat(d.get("group").asText()).isEqualTo("exploration");
                 boolean bought = outcomes.nextDouble() < truths.get(a)[d.get("level").asInt()];
                 purchases += bought ? 1 : 0;

@@ -1,6 +1,5 @@
 package dev.allot.app.decision;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.allot.app.control.RedisHealth;
 import dev.allot.app.http.ApiException;
 import dev.allot.app.metrics.Metrics;
@@ -17,7 +16,6 @@ import dev.allot.engine.DecisionContext;
 import dev.allot.engine.DecisionEngine;
 import dev.allot.engine.DecisionRecord;
 import dev.allot.engine.DecisionRequest;
-import dev.allot.engine.Json;
 import dev.allot.rules.CouponHistory;
 import dev.allot.rules.CityRules;
 import dev.allot.rules.GuardrailRules;
@@ -26,9 +24,11 @@ import dev.allot.scoring.ConversionCurve;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collections;
@@ -120,7 +120,7 @@ public final class DecisionService {
     }
 
     /** The response body (JSON) for {@code request}: the same body every time for the same request id. */
-    public Future<String> decide(DecisionRequest request, boolean explain, Context context) {
+    public Future<Buffer> decide(DecisionRequest request, boolean explain, Context context) {
         long started = System.nanoTime();
         CityRuntime city;
         RuleSet ruleSet;
@@ -137,7 +137,7 @@ public final class DecisionService {
             String local = localResponses.get(localKey);
             if (local != null) {
                 try {
-                    return Future.succeededFuture(Idempotency.responseFor(fingerprint, local));
+                    return Future.succeededFuture(Buffer.buffer(Idempotency.responseFor(fingerprint, local)));
                 } catch (ApiException e) {
                     return Future.failedFuture(e);
                 }
@@ -149,7 +149,7 @@ public final class DecisionService {
             // decision already answered is served, from memory above or from Redis here.
             return storedResponse(request, context).compose(stored -> {
                 if (stored.isPresent()) {
-                    return Future.succeededFuture(Idempotency.responseFor(fingerprint, stored.get()));
+                    return Future.succeededFuture(Buffer.buffer(Idempotency.responseFor(fingerprint, stored.get())));
                 }
                 metrics.shed("decision");
                 return Future.failedFuture(BUFFER_FULL);
@@ -171,11 +171,12 @@ public final class DecisionService {
             DecisionContext seen = DecisionContext.of(history, city.totals(), request);
             DecisionEngine.Result result = DecisionEngine.decide(setup, ruleSet, city.lambda(), request, seen,
                     decisionId, now.toEpochMilli(), day);
-            String body = toJson(Decision.of(result.record(), setup.config().currency(), explain));
+            byte[] json = Decision.of(result.record(), setup.config().currency(), explain).toJsonBytes();
             if (request.requestId() == null) {
                 record(result, started, null);
-                return Future.succeededFuture(body);
+                return Future.succeededFuture(Buffer.buffer(json));
             }
+            String body = new String(json, StandardCharsets.UTF_8);
             // A concurrent or earlier request with this id (possibly on another replica) may have claimed it first:
             // then its response is ours and this decision is neither counted nor logged. The claim is the one Redis
             // round trip a request id costs: it reads the earlier response and stores this one in one step.
@@ -186,7 +187,7 @@ public final class DecisionService {
                     record(result, started, claim.owed() ? bound : null);
                 }
                 localResponses.put(localKey, previous.orElse(bound));
-                return previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body);
+                return Buffer.buffer(previous.map(p -> Idempotency.responseFor(fingerprint, p)).orElse(body));
             });
         });
     }
@@ -285,13 +286,5 @@ public final class DecisionService {
         }
         health.failed(error);
         metrics.redisError(operation);
-    }
-
-    static String toJson(Decision decision) {
-        try {
-            return Json.MAPPER.writeValueAsString(decision);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise decision", e);
-        }
     }
 }

@@ -62,8 +62,10 @@ public final class HttpVerticle extends VerticleBase {
     public Future<?> start() {
         // No h2c upgrade: with it, Vert.x creates a connection only once the first request's headers are complete,
         // which leaves a connection that never completes them (slowloris) out of the header deadline's reach.
+        // No WebSocket extensions: the API has no WebSocket, and their handler looked at every request's headers.
         server = vertx.createHttpServer(new HttpServerOptions().setHost(services.host()).setPort(services.port())
-                .setCompressionSupported(false).setHttp2ClearTextEnabled(false));
+                .setCompressionSupported(false).setHttp2ClearTextEnabled(false)
+                .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false));
         ConnectionGuard guard = new ConnectionGuard(vertx, services.limits().headerTimeoutMillis(), services.metrics());
         return ContractValidator.load(vertx).compose(validator -> {
             contract = validator;
@@ -145,7 +147,7 @@ public final class HttpVerticle extends VerticleBase {
         DecisionRequest request = RequestParser.decision(RequestParser.parse(ctx.body().buffer()));
         boolean explain = "true".equalsIgnoreCase(ctx.queryParams().get("explain"));
         services.decisions().decide(request, explain, context)
-                .onSuccess(response -> raw(ctx, 200, response))
+                .onSuccess(response -> Responses.raw(ctx, 200, response))
                 .onFailure(ctx::fail);
     }
 
@@ -254,9 +256,5 @@ public final class HttpVerticle extends VerticleBase {
 
     private static void json(RoutingContext ctx, int status, Object body) {
         Responses.json(ctx, status, body);
-    }
-
-    private static void raw(RoutingContext ctx, int status, String body) {
-        Responses.raw(ctx, status, body);
     }
 }

@@ -3,6 +3,8 @@ package dev.allot.app.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.allot.app.metrics.Metrics;
 import dev.allot.engine.Json;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -11,6 +13,8 @@ import java.util.Map;
 
 /** How every handler answers: JSON bodies, and errors in the one shape of {@link ApiException}. */
 final class Responses {
+
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json; charset=utf-8");
 
     private Responses() {
     }
@@ -38,9 +42,13 @@ final class Responses {
     }
 
     static void raw(RoutingContext ctx, int status, String body) {
+        raw(ctx, status, Buffer.buffer(body));
+    }
+
+    static void raw(RoutingContext ctx, int status, Buffer body) {
         if (ctx.response().ended()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json; charset=utf-8").end(body);
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body);
     }
 }
