@@ -14,12 +14,13 @@
 #   SOAK_MINUTES=10 benchmarks/http/run.sh # and a ten-minute soak
 #
 # Needs java, wrk, redis-server, curl and bc; installs what is missing from Debian when run as root, else says how.
-# Knobs: SAT_SECONDS (15), WARMUP_SECONDS (the service's, 30), OPEN_SECONDS (30), CONNECTIONS (64), WRK_THREADS
-# (2), SERVICE_JAVA_OPTS (the service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
+# Knobs: SAT_SECONDS (15), SAT_ROUNDS (2), WARMUP_SECONDS (the service's, 30), OPEN_SECONDS (30), CONNECTIONS (64),
+# WRK_THREADS (2), SERVICE_JAVA_OPTS (the service's JVM flags, e.g. a collector to compare); ports 6390, 8090 and 8091.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 SAT_SECONDS=${SAT_SECONDS:-15}
+SAT_ROUNDS=${SAT_ROUNDS:-2}
 WARMUP_SECONDS=${WARMUP_SECONDS:-30}
 OPEN_SECONDS=${OPEN_SECONDS:-30}
 SOAK_MINUTES=${SOAK_MINUTES:-0}
@@ -60,7 +61,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$work" --daemonize yes --logfile "$work/redis.log"
+# Redis records every command or event of 20 ms or more (LATENCY LATEST): a stall there holds every request that
+# needs Redis, and the write-behind's batches.
+redis-server --port $REDIS_PORT --save '' --appendonly no --dir "$work" --daemonize yes --logfile "$work/redis.log" \
+  --latency-monitor-threshold 20
 ALLOT_ADMIN_TOKEN=$TOKEN REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
   java -XX:+ExitOnOutOfMemoryError ${SERVICE_JAVA_OPTS:-} -Xlog:gc:file="$work/gc.log" -jar vertx-app/target/allot.jar serve --port $SERVICE_PORT \
   --data-dir "$work/data" >"$work/service.log" 2>&1 &
@@ -99,6 +103,21 @@ settled_decisions() {
 answered_total() {
   curl -sf localhost:$SERVICE_PORT/metrics | awk '/^allot_decisions_total\{/ {s += $NF} END {printf "%d", s}'
 }
+# Coupon counts the grants view could not give (not current, or the user possibly forgotten): asked of Redis.
+counts_from_redis() {
+  curl -sf localhost:$SERVICE_PORT/metrics | awk '/^allot_history_counts_total\{.*source="redis"/ {s += $NF} END {printf "%d", s}'
+}
+# Redis's stalls of 20 ms or more since the last call: by event, the seconds that had one and the worst (ms).
+redis_stalls() {
+  local out="" event worst seconds
+  while read -r event _ _ worst; do
+    [ -n "$event" ] || continue
+    seconds=$(( $(redis-cli -p $REDIS_PORT latency history "$event" | wc -l) / 2 ))
+    out="$out$event: $seconds s with one, worst $worst ms; "
+  done < <(redis-cli -p $REDIS_PORT latency latest | paste -d' ' - - - -)
+  redis-cli -p $REDIS_PORT latency reset >/dev/null
+  echo "${out:-none}"
+}
 redis_cpu() {
   redis-cli -p $REDIS_PORT info cpu | awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.3f", s}'
 }
@@ -119,7 +138,9 @@ wrk_run() {
 }
 
 # The service has far more code for the JIT to compile (rules, model, Redis client) than the echo, on two cores
-# shared with everything else: measured from cold, its rate kept rising for about half a minute.
+# shared with everything else: measured from cold, its rate kept rising for about half a minute. A longer warm-up
+# lets the compiler finish (it still took 4-8 us of CPU a decision 35-45 s in) but grows Redis before the measured
+# rounds, which costs as much (docs/benchmarks.md).
 echo "== warm-up (service ${WARMUP_SECONDS}s, echo 10 s, not recorded)"
 wrk_run $SERVICE_PORT "$WARMUP_SECONDS" >/dev/null
 wrk_run $ECHO_PORT 10 >/dev/null
@@ -130,8 +151,10 @@ service_rates=()
 echo_rates=()
 before=$(settled_decisions)
 answered_before=$(answered_total)
+from_redis_before=$(counts_from_redis)
+redis-cli -p $REDIS_PORT latency reset >/dev/null
 cpu_before=$(redis_cpu)
-for round in 1 2; do
+for round in $(seq 1 "$SAT_ROUNDS"); do
   for target in service echo; do
     port=$SERVICE_PORT
     [ $target = echo ] && port=$ECHO_PORT
@@ -150,12 +173,14 @@ cpu_after=$(redis_cpu)
 answered=$(( $(answered_total) - answered_before ))
 service_rate=$(printf '%s\n' "${service_rates[@]}" | sort -g | tail -1)
 echo_rate=$(printf '%s\n' "${echo_rates[@]}" | sort -g | tail -1)
-printf 'best of two: service %.0f/s, echo %.0f/s: the service does %.1f%% of the echo\n' "$service_rate" \
+printf 'best of %d: service %.0f/s, echo %.0f/s: the service does %.1f%% of the echo\n' "$SAT_ROUNDS" "$service_rate" \
   "$echo_rate" "$(bc -l <<<"100*$service_rate/$echo_rate")"
 counted=$((after - before))
 echo "counted once: the service answered $answered decisions, the day's total in Redis rose by $counted"
 printf 'Redis CPU per decision: %.1f us (used_cpu_sys+user over the service runs)\n' \
   "$(bc -l <<<"($cpu_after-$cpu_before)*1000000/$counted")"
+echo "coupon counts asked of Redis (the grants view could not tell): $(( $(counts_from_redis) - from_redis_before ))"
+echo "Redis stalls of 20 ms or more: $(redis_stalls)"
 redis-cli -p $REDIS_PORT info commandstats | grep -E 'cmdstat_(evalsha|eval|hset|xadd|zadd|zcount|get|set|hgetall|hincrbyfloat|expire|zremrangebyscore):' \
   | sed 's/^/  /' || true
 if [ "$counted" != "$answered" ]; then
@@ -177,6 +202,7 @@ for share in 25 50 75; do
     java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
       "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 30 | tee -a "$work/open.log" | grep RESULT \
       | sed "s/^/$share% $target /"
+    [ $target = service ] && echo "   Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
   done
 done
 
@@ -200,5 +226,6 @@ if [ "$SOAK_MINUTES" -gt 0 ]; then
   done
   wait "$soak" || true
   grep RESULT "$work/soak.log" | sed 's/^/soak /'
+  echo "Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
 fi
 echo "logs in $work"
