@@ -1,7 +1,6 @@
 package dev.allot.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.allot.rules.Reason;
 
 /**
  * A {@link Decision}'s JSON, the body every arrival is answered with, written straight into UTF-8 bytes: what
@@ -58,20 +57,7 @@ final class DecisionJson extends JsonBytes {
         text("rulesVersion", d.rulesVersion(), true);
         if (d.reasons() != null) {
             name("reasons", true);
-            raw('[');
-            for (int i = 0; i < d.reasons().size(); i++) {
-                Reason reason = d.reasons().get(i);
-                if (i > 0) {
-                    raw(',');
-                }
-                raw('{');
-                name("rule", false);
-                stringOrNull(reason.rule());
-                name("effect", true);
-                stringOrNull(reason.effect());
-                raw('}');
-            }
-            raw(']');
+            reasons(d.reasons());
         }
         raw('}');
     }
@@ -84,13 +70,5 @@ final class DecisionJson extends JsonBytes {
         name(field, comma);
         string(value);
         return true;
-    }
-
-    private void stringOrNull(String value) {
-        if (value == null) {
-            ascii("null");
-        } else {
-            string(value);
-        }
     }
 }

@@ -1,8 +1,10 @@
 package dev.allot.engine;
 
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
+import dev.allot.rules.Reason;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * JSON written straight into UTF-8 bytes with the service mapper's conventions (Jackson's escapes, Schubfach's
@@ -33,6 +35,32 @@ abstract class JsonBytes {
         }
         string(field);
         raw(':');
+    }
+
+    /** The rules' reasons, as both documents carry them: {@code [{"rule":…,"effect":…},…]}. */
+    protected final void reasons(List<Reason> reasons) {
+        raw('[');
+        for (int i = 0; i < reasons.size(); i++) {
+            Reason reason = reasons.get(i);
+            if (i > 0) {
+                raw(',');
+            }
+            raw('{');
+            name("rule", false);
+            stringOrNull(reason.rule());
+            name("effect", true);
+            stringOrNull(reason.effect());
+            raw('}');
+        }
+        raw(']');
+    }
+
+    protected final void stringOrNull(String value) {
+        if (value == null) {
+            ascii("null");
+        } else {
+            string(value);
+        }
     }
 
     /** A long's decimal digits, written in place (no string). */

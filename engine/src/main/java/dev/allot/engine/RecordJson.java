@@ -1,7 +1,6 @@
 package dev.allot.engine;
 
 import com.fasterxml.jackson.core.io.schubfach.FloatToDecimal;
-import dev.allot.rules.Reason;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -122,20 +121,7 @@ final class RecordJson extends JsonBytes {
         name("price", true);
         number(r.price());
         name("reasons", true);
-        raw('[');
-        for (int i = 0; i < r.reasons().size(); i++) {
-            Reason reason = r.reasons().get(i);
-            if (i > 0) {
-                raw(',');
-            }
-            raw('{');
-            name("rule", false);
-            string(reason.rule());
-            name("effect", true);
-            string(reason.effect());
-            raw('}');
-        }
-        raw(']');
+        reasons(r.reasons());
         name("modelVersion", true);
         string(r.modelVersion());
         name("rulesVersion", true);
