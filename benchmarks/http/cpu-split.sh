@@ -19,7 +19,7 @@ redis-server --port $redis_port --save '' --appendonly no --dir "$work" --daemon
 REDIS_URL=redis://127.0.0.1:$redis_port java "$@" -jar "$jar" serve --port $port --data-dir "$work/data" \
   >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null || true; redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true' EXIT
+trap 'kill $service 2>/dev/null || true; redis-cli -p $redis_port shutdown nosave >/dev/null 2>&1 || true; wait $service 2>/dev/null || true; rm -rf "$work/data"' EXIT
 until curl -sf -o /dev/null localhost:$port/health/ready; do sleep 0.2; done
 url=http://127.0.0.1:$port
 wrk -t2 -c64 -d30s -s benchmarks/wrk/decisions.lua $url >/dev/null

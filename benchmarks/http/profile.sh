@@ -25,7 +25,7 @@ REDIS_URL=redis://127.0.0.1:6394 java -XX:FlightRecorderOptions=stackdepth=256 \
   -XX:StartFlightRecording=delay=20s,duration=30s,filename="$work/service.jfr",settings="$work/sampling.jfc" \
   -jar vertx-app/target/allot.jar serve --port 8094 --data-dir "$work/data" >"$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null || true; redis-cli -p 6394 shutdown nosave >/dev/null 2>&1 || true' EXIT
+trap 'kill $service 2>/dev/null || true; redis-cli -p 6394 shutdown nosave >/dev/null 2>&1 || true; wait $service 2>/dev/null || true; rm -rf "$work/data"' EXIT
 sleep 8
 wrk -t2 -c64 -d55s -s benchmarks/wrk/decisions.lua http://127.0.0.1:8094 >"$work/wrk.txt" &
 sleep 30
