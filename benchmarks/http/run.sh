@@ -204,7 +204,11 @@ for share in 25 50 75; do
     java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
       "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 30 | tee -a "$work/open.log" | grep RESULT \
       | sed "s/^/$share% $target /"
-    [ $target = service ] && echo "   Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
+    if [ $target = service ]; then
+      echo "   Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
+    else
+      redis-cli -p $REDIS_PORT latency reset >/dev/null
+    fi
   done
 done
 
