@@ -57,7 +57,7 @@ public final class RedisWriteCost {
             log.flush().toCompletableFuture().get(30, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - started) / 1e9;
             double used = cpu(r) - before;
-            System.out.printf(Locale.ROOT, "%d decisions in %.1f s: Redis CPU %.1f us per decision; stream length %d%n",
+            System.out.printf(Locale.ROOT, "%d decisions in %.1f s: Redis CPU %.1f us per decision; stream entries %d%n",
                     n, seconds, used * 1e6 / n, r.xlen("allot:{bench}:decisions"));
             for (String line : r.info("commandstats").split("\r\n")) {
                 if (line.startsWith("cmdstat_")) {

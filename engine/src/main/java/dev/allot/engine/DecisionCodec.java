@@ -3,6 +3,7 @@ package dev.allot.engine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.Utf8Fields;
+import dev.allot.control.redis.DecisionStream;
 import dev.allot.rules.Reason;
 import dev.allot.scoring.CsvTable;
 
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
 
 /**
  * The one writer and reader of {@link DecisionRecord}s: a JSON document carrying its format version, stored as
- * the {@value #FIELD} field of a decision-stream entry and as the {@value #FIELD} column of the CSV export.
+ * a line of a decision-stream entry ({@link DecisionStream}) and as the {@value #FIELD} column of the CSV export.
  * Records written before the format was versioned (flat stream fields, format 0) still read; a format newer
  * than this code is refused rather than half-read. Map keys are written in sorted order, so a record has one
  * encoding.
@@ -32,7 +33,7 @@ public final class DecisionCodec {
     /** The format this code writes. */
     public static final int FORMAT = 1;
     /** The stream field and CSV column that hold the record. */
-    public static final String FIELD = "record";
+    public static final String FIELD = DecisionStream.RECORD;
 
     private DecisionCodec() {
     }

@@ -1,9 +1,9 @@
 package dev.allot.app;
 
+import dev.allot.control.redis.CityStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.CityTotals;
 import dev.allot.control.redis.EmbeddedRedisExtension;
-import dev.allot.control.redis.RedisKeys;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.DecisionRecord;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -286,11 +286,12 @@ class DecisionApiTest {
         assertThat(totals.get(CityTotals.REVENUE)).isCloseTo(revenue, within(1e-6));
         assertThat(totals.get(CityTotals.SPEND)).isCloseTo(spend, within(1e-6));
         try (StatefulRedisConnection<String, String> c = REDIS.connect()) {
-            assertThat(c.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(n);
-            var entries = c.sync().xrange(RedisKeys.decisions("demo"), io.lettuce.core.Range.create("-", "+"));
+            assertThat(StreamedDecisions.count(new CityStore(c), "demo")).isEqualTo(n);
+            var entries = new CityStore(c).decisionsBackward("demo", n, e -> false).toCompletableFuture().get()
+                    .entries();
             Set<String> logged = new HashSet<>();
             for (var entry : entries) {
-                DecisionRecord r = DecisionCodec.fromStream(entry.getBody());
+                DecisionRecord r = DecisionCodec.fromStream(entry);
                 assertThat(r.format()).isEqualTo(DecisionCodec.FORMAT);
                 assertThat(r.levels().calibrated()).hasSize(6);
                 assertThat(r.modelVersion()).isNotBlank();

@@ -1,5 +1,6 @@
 package dev.allot.app;
 
+import dev.allot.control.redis.CityStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.allot.control.redis.EmbeddedRedisExtension;
 import dev.allot.control.redis.RedisKeys;
@@ -59,9 +60,9 @@ class FaultInjectionTest {
         int post(String body) throws Exception;
     }
 
-    private static long streamLength(EmbeddedRedisExtension redis) {
+    private static long streamLength(EmbeddedRedisExtension redis) throws Exception {
         try (StatefulRedisConnection<String, String> c = redis.connect()) {
-            return c.sync().xlen(RedisKeys.decisions("demo"));
+            return StreamedDecisions.count(new CityStore(c), "demo");
         }
     }
 

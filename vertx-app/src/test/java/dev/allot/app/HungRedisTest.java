@@ -1,7 +1,7 @@
 package dev.allot.app;
 
+import dev.allot.control.redis.CityStore;
 import dev.allot.control.redis.EmbeddedRedisExtension;
-import dev.allot.control.redis.RedisKeys;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,7 +77,7 @@ class HungRedisTest {
             service.drainAfterOutage();
             assertThat(service.service().decisions().city("demo").totals().decisions()).isEqualTo(answered);
             try (StatefulRedisConnection<String, String> redis = REDIS.connect()) {
-                assertThat(redis.sync().xlen(RedisKeys.decisions("demo"))).isEqualTo(answered);
+                assertThat(StreamedDecisions.count(new CityStore(redis), "demo")).isEqualTo(answered);
             }
         }
     }

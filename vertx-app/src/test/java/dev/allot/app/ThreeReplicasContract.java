@@ -1,5 +1,6 @@
 package dev.allot.app;
 
+import dev.allot.control.redis.CityStore;
 import dev.allot.app.decision.CityRuntime;
 import dev.allot.control.CityTotals;
 import dev.allot.control.PidState;
@@ -116,7 +117,7 @@ abstract class ThreeReplicasContract {
             assertThat(totals.get(CityTotals.CONVERSIONS)).isCloseTo(conversions, within(1e-6));
             assertThat(totals.get(CityTotals.SPEND)).isCloseTo(spend, within(1e-6));
         }
-        long streamed = get(redis.<Long>call(r -> r.xlen(RedisKeys.decisions("demo"))));
+        long streamed = StreamedDecisions.count(new CityStore(redis), "demo");
         assertThat(streamed).isEqualTo(n);
     }
 
@@ -177,7 +178,7 @@ abstract class ThreeReplicasContract {
         }
         assertThat(replicas.get(0).service().decisions().city("demo").totals().decisions())
                 .isEqualTo((long) users * arrivals);
-        assertThat(get(redis.<Long>call(r -> r.xlen(RedisKeys.decisions("demo"))))).isEqualTo((long) users * arrivals);
+        assertThat(StreamedDecisions.count(new CityStore(redis), "demo")).isEqualTo((long) users * arrivals);
     }
 
     @Test

@@ -115,22 +115,28 @@ public final class CityStore implements CityStateStore {
     }
 
     /**
-     * Entries of a stretch of the decision stream, oldest first, whether more were left out, and the id of the
-     * newest entry read (null when none was): where a later read forward carries on.
+     * The decisions of a stretch of the decision stream ({@link DecisionStream#decisions}), oldest first, whether more
+     * were left out, and the id of the newest entry read (null when none was): where a later read forward carries
+     * on.
      */
     public record StreamSlice(List<Map<String, String>> entries, boolean truncated, String newestId) {
     }
 
+    /**
+     * Decisions a page of the stream holds at most: entries are read in pages of about this many decisions (no
+     * single reply holds Redis or the heap for long), sized by the decisions an entry of the page before held.
+     */
     private static final int PAGE = 2_000;
+    /** Decisions an entry is taken to hold until a page tells: a busy replica's batch. */
+    private static final int FIRST_GUESS = 64;
 
     /**
-     * The decision stream read backwards from its newest entry, in pages of a few thousand (no single reply holds
-     * Redis or the heap for long), until {@code stop} says an entry is older than wanted or {@code max} were read;
-     * returned oldest first, without the stopping entry.
+     * The decision stream read backwards from its newest entry, a page at a time, until {@code stop} says a decision
+     * is older than wanted or {@code max} were read; returned oldest first, without the stopping decision.
      */
     public CompletionStage<StreamSlice> decisionsBackward(String city, int max,
                                                           java.util.function.Predicate<Map<String, String>> stop) {
-        return pageBack(city, "+", max, stop, new ArrayList<>(), null);
+        return pageBack(city, "+", max, stop, new ArrayList<>(), null, FIRST_GUESS);
     }
 
     /**
@@ -140,31 +146,39 @@ public final class CityStore implements CityStateStore {
      */
     public CompletionStage<StreamSlice> decisionsBackward(String city, long upToMillis, int max,
                                                           java.util.function.Predicate<Map<String, String>> stop) {
-        return pageBack(city, Long.toString(upToMillis), max, stop, new ArrayList<>(), null);
+        return pageBack(city, Long.toString(upToMillis), max, stop, new ArrayList<>(), null, FIRST_GUESS);
     }
 
     private CompletionStage<StreamSlice> pageBack(String city, String upper, int max,
                                                   java.util.function.Predicate<Map<String, String>> stop,
-                                                  List<Map<String, String>> newestFirst, String newestId) {
-        int want = Math.min(PAGE, max - newestFirst.size() + 1);
+                                                  List<Map<String, String>> newestFirst, String newestId,
+                                                  int perEntry) {
+        int remaining = max - newestFirst.size();
+        // One decision more than wanted, to tell whether the slice is truncated.
+        int want = Math.max(1, (remaining >= PAGE ? PAGE : remaining + 1) / perEntry);
         return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", upper), Limit.from(want)))
                 .thenCompose(messages -> {
                     String newest = newestId == null && !messages.isEmpty() ? messages.get(0).getId() : newestId;
+                    int read = 0;
                     for (var m : messages) {
-                        if (stop.test(m.getBody())) {
-                            return done(newestFirst, false, newest);
+                        List<Map<String, String>> decisions = DecisionStream.decisions(m.getBody());
+                        read += decisions.size();
+                        for (int i = decisions.size() - 1; i >= 0; i--) {
+                            if (stop.test(decisions.get(i))) {
+                                return done(newestFirst, false, newest);
+                            }
+                            if (newestFirst.size() == max) {
+                                return done(newestFirst, true, newest);
+                            }
+                            newestFirst.add(decisions.get(i));
                         }
-                        if (newestFirst.size() == max) {
-                            return done(newestFirst, true, newest);
-                        }
-                        newestFirst.add(m.getBody());
                     }
                     if (messages.size() < want) {
                         return done(newestFirst, false, newest);
                     }
                     // The next page ends just before the last id read: "(" makes the bound exclusive.
                     return pageBack(city, "(" + messages.get(messages.size() - 1).getId(), max, stop, newestFirst,
-                            newest);
+                            newest, Math.max(1, read / messages.size()));
                 });
     }
 
@@ -177,32 +191,27 @@ public final class CityStore implements CityStateStore {
     }
 
     /**
-     * Up to {@code max} entries of the decision stream after the id {@code afterId} (exclusive), oldest first:
-     * what a reader that has seen the stream up to {@code afterId} has not. {@code truncated} when more remain.
+     * The decisions of the stream's entries after the id {@code afterId} (exclusive), oldest first: what a reader
+     * that has seen the stream up to {@code afterId} has not. Whole entries, until {@code max} decisions or more
+     * were read (an entry holds at most a batch); {@code truncated} when more remain.
      */
     public CompletionStage<StreamSlice> decisionsAfter(String city, String afterId, int max) {
         return link.call(r -> r.xrange(RedisKeys.decisions(city), Range.create("(" + afterId, "+"),
                         Limit.from(max + 1)))
                 .thenApply(messages -> {
-                    int n = Math.min(max, messages.size());
-                    List<Map<String, String>> out = new ArrayList<>(n);
-                    for (int i = 0; i < n; i++) {
-                        out.add(messages.get(i).getBody());
+                    List<Map<String, String>> out = new ArrayList<>();
+                    int n = 0;
+                    while (n < messages.size() && out.size() < max) {
+                        out.addAll(DecisionStream.decisions(messages.get(n).getBody()));
+                        n++;
                     }
-                    return new StreamSlice(out, messages.size() > max, n == 0 ? afterId : messages.get(n - 1).getId());
+                    return new StreamSlice(out, n < messages.size(), n == 0 ? afterId : messages.get(n - 1).getId());
                 });
     }
 
-    /** The newest {@code count} entries of the city's decision stream, oldest first (what a dry-run replays). */
+    /** The newest {@code count} decisions of the city's stream, oldest first (what a dry-run replays). */
     public CompletionStage<List<Map<String, String>>> recentDecisions(String city, int count) {
-        return link.call(r -> r.xrevrange(RedisKeys.decisions(city), Range.create("-", "+"), Limit.from(count)))
-                .thenApply(messages -> {
-                    List<Map<String, String>> out = new ArrayList<>(messages.size());
-                    for (int i = messages.size() - 1; i >= 0; i--) {
-                        out.add(messages.get(i).getBody());
-                    }
-                    return out;
-                });
+        return decisionsBackward(city, count, entry -> false).thenApply(StreamSlice::entries);
     }
 
     @Override

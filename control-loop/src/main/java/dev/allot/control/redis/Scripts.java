@@ -26,11 +26,13 @@ final class Scripts {
      * (as {@link #GRANTS_SINCE} does). KEYS: marker, totals hash, decision stream, high-water hash, grants stream,
      * grants-since, then per decision its record and its user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
      * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
-     * field count, field/delta pairs, decision count, then per decision: stream pair count, stream pairs,
+     * field count, field/delta pairs, decision count, then per decision: stream pair count (0 for a record in the
+     * batch's entry), stream pairs,
      * where its outcome index goes ('s': a field of its key, the hash of its second; 'k': the key itself), the
      * outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms, decision id; then the
-     * claims' ttl and one response per claim (set only where no other response claimed the id first); last, now
-     * (ms), the oldest grants stream id to keep (ms) and the batch's grants ('' for none).
+     * claims' ttl and one response per claim (set only where no other response claimed the id first); last, the
+     * batch's records, one per line, for its one stream entry ({@link DecisionStream}, '' for none), now (ms), the
+     * oldest grants stream id to keep (ms) and the batch's grants ('' for none).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if ARGV[7] ~= '' then
@@ -51,13 +53,16 @@ final class Scripts {
             end
             local k = 7
             local second = false
+            if ARGV[#ARGV - 3] ~= '' then
+              redis.call('XADD', KEYS[3], '*', 'records', ARGV[#ARGV - 3])
+            end
             for d = 1, nd do
-              -- The usual shape (one stream field) is called directly: a Lua table per call cost more than the
-              -- command.
+              -- Records are in the batch's entry (0 fields of their own); one field is called directly: a Lua
+              -- table per call cost more than the command.
               local ns = tonumber(ARGV[i]); i = i + 1
               if ns == 1 then
                 redis.call('XADD', KEYS[3], '*', ARGV[i], ARGV[i + 1])
-              else
+              elseif ns > 1 then
                 local entry = {}
                 for s = 1, ns * 2 do entry[s] = ARGV[i + s - 1] end
                 redis.call('XADD', KEYS[3], '*', unpack(entry))

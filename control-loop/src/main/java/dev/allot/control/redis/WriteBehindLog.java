@@ -60,7 +60,8 @@ public final class WriteBehindLog implements DecisionSink {
 
     /**
      * Settings: how long markers, totals and decision records live; how long the decision stream keeps an entry
-     * (entries older are trimmed as new ones arrive) and the most entries it may hold whatever their age; batch
+     * (entries older are trimmed as new ones arrive) and the most entries it may hold whatever their age (an entry
+     * holds a batch's decisions, {@link DecisionStream}: the age is what bounds the stream); batch
      * size; and how many decisions and outcomes may wait for Redis in memory (about 4 KB of heap each) before new
      * ones are refused.
      */
@@ -863,11 +864,17 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(Double.toString(delta));
         });
         args.add(Integer.toString(batch.events().size()));
+        List<byte[]> records = new ArrayList<>(batch.events().size());
         for (DecisionEvent e : batch.events()) {
             String second = indexSecond(e);
             keys.add(second != null ? second : RedisKeys.decision(e.city(), e.decisionId()));
             keys.add(RedisKeys.couponHistory(e.city(), e.userId()));
-            if (e.streamFields() instanceof Utf8Fields encoded) {
+            byte[] record = DecisionStream.record(e);
+            if (record != null) {
+                // In the batch's one entry (DecisionStream): no stream fields of its own.
+                records.add(record);
+                args.add("0");
+            } else if (e.streamFields() instanceof Utf8Fields encoded) {
                 Map<String, byte[]> utf8 = encoded.utf8();
                 args.add(Integer.toString(utf8.size()));
                 utf8.forEach((k, v) -> {
@@ -891,6 +898,8 @@ public final class WriteBehindLog implements DecisionSink {
             keys.add(RedisKeys.request(batch.city(), requestId));
             args.add(response);
         });
+        byte[] joined = DecisionStream.join(records);
+        args.add(joined == null ? "" : joined);
         long now = System.currentTimeMillis();
         args.add(Long.toString(now));
         args.add(Long.toString(now - GrantsFeed.RETENTION_MILLIS));

@@ -1,5 +1,6 @@
 package dev.allot.app.cli;
 
+import dev.allot.control.redis.DecisionStream;
 import dev.allot.control.redis.RedisClients;
 import dev.allot.control.redis.RedisKeys;
 import dev.allot.engine.DecisionCodec;
@@ -82,11 +83,10 @@ public final class ExportCommand implements Callable<Integer> {
     public static long export(RedisCommands<String, String> redis, String city, Path out, Set<String> groups,
                               boolean requireOutcome) throws IOException {
         Map<String, String[]> outcomes = new HashMap<>();
-        scan(redis, RedisKeys.outcomes(city), m -> outcomes.putIfAbsent(m.getBody().get("decisionId"),
+        scan(redis, RedisKeys.outcomes(city), 10_000, m -> outcomes.putIfAbsent(m.getBody().get("decisionId"),
                 new String[]{m.getBody().get("converted"), m.getBody().get("revenue")}));
         Set<String> features = new TreeSet<>();
-        scan(redis, RedisKeys.decisions(city), m -> {
-            DecisionRecord d = DecisionCodec.fromStream(m.getBody());
+        scanDecisions(redis, city, d -> {
             if (wanted(d, groups)) {
                 features.addAll(d.features().keySet());
             }
@@ -99,8 +99,7 @@ public final class ExportCommand implements Callable<Integer> {
         try (CSVPrinter csv = CSVFormat.DEFAULT.builder().setHeader(header.toArray(String[]::new))
                 .setRecordSeparator('\n').get().print(Files.newBufferedWriter(out, StandardCharsets.UTF_8))) {
             List<Object> line = new ArrayList<>(header.size());
-            scan(redis, RedisKeys.decisions(city), m -> {
-                DecisionRecord d = DecisionCodec.fromStream(m.getBody());
+            scanDecisions(redis, city, d -> {
                 String[] outcome = outcomes.get(d.decisionId());
                 if (!wanted(d, groups) || !d.offered() || (requireOutcome && outcome == null)) {
                     return;
@@ -125,17 +124,29 @@ public final class ExportCommand implements Callable<Integer> {
         return groups == null || groups.isEmpty() || groups.contains(decision.group());
     }
 
-    interface Visitor {
-        void visit(StreamMessage<String, String> message) throws IOException;
+    interface Visitor<T> {
+        void visit(T item) throws IOException;
     }
 
-    /** Reads a stream in pages, oldest first. */
-    static void scan(RedisCommands<String, String> redis, String stream, Visitor visitor) throws IOException {
+    /** The city's recorded decisions, oldest first. */
+    static void scanDecisions(RedisCommands<String, String> redis, String city, Visitor<DecisionRecord> visitor)
+            throws IOException {
+        // An entry holds a write-behind batch, up to 64 decisions: pages of 200 entries are ~10 MB at most.
+        scan(redis, RedisKeys.decisions(city), 200, m -> {
+            for (Map<String, String> decision : DecisionStream.decisions(m.getBody())) {
+                visitor.visit(DecisionCodec.fromStream(decision));
+            }
+        });
+    }
+
+    /** Reads a stream in pages of {@code page} entries, oldest first. */
+    static void scan(RedisCommands<String, String> redis, String stream, int page,
+                     Visitor<StreamMessage<String, String>> visitor) throws IOException {
         String from = "-";
         while (true) {
-            List<StreamMessage<String, String>> page = redis.xrange(stream, Range.create(from, "+"),
-                    Limit.from(10_000));
-            Iterator<StreamMessage<String, String>> it = page.iterator();
+            List<StreamMessage<String, String>> entries = redis.xrange(stream, Range.create(from, "+"),
+                    Limit.from(page));
+            Iterator<StreamMessage<String, String>> it = entries.iterator();
             if (!it.hasNext()) {
                 return;
             }
@@ -144,7 +155,7 @@ public final class ExportCommand implements Callable<Integer> {
                 last = it.next();
                 visitor.visit(last);
             }
-            if (page.size() < 10_000) {
+            if (entries.size() < page) {
                 return;
             }
             from = "(" + last.getId();

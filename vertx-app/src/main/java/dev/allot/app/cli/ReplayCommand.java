@@ -1,7 +1,6 @@
 package dev.allot.app.cli;
 
 import dev.allot.control.redis.RedisClients;
-import dev.allot.control.redis.RedisKeys;
 import dev.allot.engine.CitySetup;
 import dev.allot.engine.DecisionCodec;
 import dev.allot.engine.Json;
@@ -85,8 +84,7 @@ public final class ReplayCommand implements Callable<Integer> {
         } else {
             RedisClient client = RedisClients.create(source.redisUrl, Duration.ofSeconds(30));
             try (StatefulRedisConnection<String, String> connection = client.connect()) {
-                ExportCommand.scan(connection.sync(), RedisKeys.decisions(config.city()),
-                        m -> replay.add(DecisionCodec.fromStream(m.getBody())));
+                ExportCommand.scanDecisions(connection.sync(), config.city(), replay::add);
             } finally {
                 client.shutdown();
             }
