@@ -30,9 +30,84 @@ class JournalTest {
         }
         try (Journal journal = Journal.open(Journal.Settings.defaults(dir))) {
             List<Journal.Stored> read = journal.read(journal.cursor(), 10);
-            assertThat(read).extracting(Journal.Stored::entry).containsExactly(batch, outcome);
+            // A decision's own increments are not journaled: the batch carries their sum, which is what Redis gets.
+            assertThat(read).extracting(Journal.Stored::entry).containsExactly(withoutOwnTotals(batch), outcome);
             assertThat(journal.unapplied()).isEqualTo(new Journal.Counts(3, 1));
         }
+    }
+
+    @Test
+    void readsABatchJournaledBeforeDecisionsLostTheirOwnTotals() throws IOException {
+        try (Journal journal = Journal.open(Journal.Settings.defaults(dir))) {
+            journal.append(List.of(batch("placeholder", 1)));
+        }
+        // The layout of type 1, whose decisions carried city, day and totals, framed as the journal frames a record.
+        Journal.Batch batch = batch("b-old", 2);
+        var payload = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(payload)) {
+            out.writeByte(1);
+            oldString(out, batch.id());
+            oldString(out, batch.city());
+            oldString(out, batch.day());
+            oldDoubles(out, batch.totals());
+            out.writeInt(batch.events().size());
+            for (DecisionEvent e : batch.events()) {
+                oldString(out, e.city());
+                oldString(out, e.day());
+                oldString(out, e.decisionId());
+                oldString(out, e.userId());
+                out.writeLong(e.timestampMillis());
+                out.writeBoolean(e.couponGiven());
+                oldStrings(out, e.streamFields());
+                oldStrings(out, e.record());
+                oldDoubles(out, e.totals());
+            }
+            oldStrings(out, batch.claims());
+        }
+        byte[] body = payload.toByteArray();
+        var crc = new java.util.zip.CRC32C();
+        crc.update(body);
+        var framed = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.DataOutputStream(framed)) {
+            out.writeInt(0x414C4A31);
+            out.writeInt(body.length);
+            out.writeInt((int) crc.getValue());
+            out.write(body);
+        }
+        Files.write(onlySegment(), framed.toByteArray());
+
+        try (Journal journal = Journal.open(Journal.Settings.defaults(dir))) {
+            assertThat(journal.read(journal.cursor(), 10)).extracting(Journal.Stored::entry).containsExactly(batch);
+        }
+    }
+
+    private static void oldString(java.io.DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    private static void oldStrings(java.io.DataOutputStream out, Map<String, String> map) throws IOException {
+        out.writeInt(map.size());
+        for (var e : map.entrySet()) {
+            oldString(out, e.getKey());
+            oldString(out, e.getValue());
+        }
+    }
+
+    private static void oldDoubles(java.io.DataOutputStream out, Map<String, Double> map) throws IOException {
+        out.writeInt(map.size());
+        for (var e : map.entrySet()) {
+            oldString(out, e.getKey());
+            out.writeDouble(e.getValue());
+        }
+    }
+
+    private static Journal.Batch withoutOwnTotals(Journal.Batch b) {
+        return new Journal.Batch(b.id(), b.city(), b.day(), b.totals(), b.events().stream()
+                .map(e -> new DecisionEvent(e.city(), e.day(), e.decisionId(), e.userId(), e.timestampMillis(),
+                        e.couponGiven(), e.streamFields(), e.record(), Map.of()))
+                .toList(), b.claims());
     }
 
     @Test
