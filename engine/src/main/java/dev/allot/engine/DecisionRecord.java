@@ -2,12 +2,14 @@ package dev.allot.engine;
 
 import dev.allot.control.CityTotals;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.Increments;
 import dev.allot.rules.Reason;
 
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything one decision saw and did, enough to replay it: the request, what the rules saw besides it, every
@@ -51,26 +53,24 @@ public record DecisionRecord(int format, String decisionId, String requestId, St
     }
 
     /** What this decision adds to the city's running totals of its day. */
-    public Map<String, Double> totalsDelta() {
-        List<Map.Entry<String, Double>> totals = new ArrayList<>(10);
-        totals.add(Map.entry(CityTotals.DECISIONS, 1.0));
-        totals.add(Map.entry(CityTotals.segmentDecisions(segment), 1.0));
-        totals.add(Map.entry(CityTotals.groupDecisions(group), 1.0));
+    public Increments totalsDelta() {
+        Increments totals = new Increments();
+        totals.add(CityTotals.DECISIONS, 1.0);
+        totals.add(CityTotals.segmentDecisions(segment), 1.0);
+        totals.add(CityTotals.groupDecisions(group), 1.0);
         if (level != null) {
             double r = expectedConversion();
-            totals.add(Map.entry(CityTotals.CONVERSIONS, r));
-            totals.add(Map.entry(CityTotals.REVENUE, r * price));
-            totals.add(Map.entry(CityTotals.SPEND, r * coupon));
-            totals.add(Map.entry(CityTotals.segmentSpend(segment), r * coupon));
-            totals.add(Map.entry(CityTotals.levelDecisions(level), 1.0));
-            totals.add(Map.entry(CityTotals.OFFERED, coupon));
+            totals.add(CityTotals.CONVERSIONS, r);
+            totals.add(CityTotals.REVENUE, r * price);
+            totals.add(CityTotals.SPEND, r * coupon);
+            totals.add(CityTotals.segmentSpend(segment), r * coupon);
+            totals.add(CityTotals.levelDecisions(level), 1.0);
+            totals.add(CityTotals.OFFERED, coupon);
             if (coupon > 0) {
-                totals.add(Map.entry(CityTotals.COUPONS, 1.0));
+                totals.add(CityTotals.COUPONS, 1.0);
             }
         }
-        @SuppressWarnings("unchecked")
-        Map.Entry<String, Double>[] entries = totals.toArray(Map.Entry[]::new);
-        return Map.ofEntries(entries);
+        return totals;
     }
 
     /**
@@ -80,7 +80,36 @@ public record DecisionRecord(int format, String decisionId, String requestId, St
      */
     public DecisionEvent event(Map<String, String> streamFields) {
         return new DecisionEvent(city, day, decisionId, userId, timestampMillis, coupon > 0, streamFields,
-                outcomeIndex(), totalsDelta());
+                new DeferredIndex(this), totalsDelta());
+    }
+
+    /**
+     * The outcome index, built when first read: by the write-behind log's journal thread, with the record's JSON,
+     * not by the request's event loop.
+     */
+    private static final class DeferredIndex extends AbstractMap<String, String> {
+        private DecisionRecord record;
+        private volatile Map<String, String> fields;
+
+        DeferredIndex(DecisionRecord record) {
+            this.record = record;
+        }
+
+        @Override
+        public Set<Entry<String, String>> entrySet() {
+            Map<String, String> built = fields;
+            if (built == null) {
+                synchronized (this) {
+                    built = fields;
+                    if (built == null) {
+                        built = record.outcomeIndex();
+                        fields = built;
+                        record = null;
+                    }
+                }
+            }
+            return built.entrySet();
+        }
     }
 
     /** The short index an outcome is matched against: its day, offer and segment. */

@@ -88,7 +88,7 @@ public final class InMemoryCityStore implements CityStateStore, DecisionSink {
         City c = city(e.city());
         Map<String, double[]> day = c.totals.computeIfAbsent(e.day(), k -> new HashMap<>());
         e.totals().forEach((field, delta) -> day.computeIfAbsent(field, f -> new double[1])[0] += delta);
-        c.index.put(e.decisionId(), new Indexed(e.record()));
+        c.index.put(e.decisionId(), new Indexed(Map.copyOf(e.record())));
         if (e.couponGiven()) {
             Deque<Long> history = c.histories.computeIfAbsent(e.userId(), k -> new ArrayDeque<>());
             history.addLast(e.timestampMillis());

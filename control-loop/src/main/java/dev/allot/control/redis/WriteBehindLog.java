@@ -2,6 +2,7 @@ package dev.allot.control.redis;
 
 import dev.allot.control.CityStateStore;
 import dev.allot.control.DecisionEvent;
+import dev.allot.control.Increments;
 import dev.allot.control.DecisionIds;
 import dev.allot.control.DecisionSink;
 import dev.allot.control.Utf8Fields;
@@ -205,13 +206,18 @@ public final class WriteBehindLog implements DecisionSink {
                 current = null;
             }
             if (current == null) {
-                current = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new HashMap<>(),
+                current = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new Increments(),
                         new ArrayList<>(), new LinkedHashMap<>());
                 open.put(key, current);
             }
             Journal.Batch batch = current;
             batch.events().add(event);
-            event.totals().forEach((field, delta) -> batch.totals().merge(field, delta, Double::sum));
+            Increments sums = (Increments) batch.totals();
+            if (event.totals() instanceof Increments increments) {
+                sums.addAll(increments);
+            } else {
+                event.totals().forEach(sums::add);
+            }
             if (requestId != null) {
                 batch.claims().put(requestId, response);
             }
