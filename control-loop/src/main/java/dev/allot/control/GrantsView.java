@@ -53,6 +53,13 @@ public final class GrantsView {
     private final long[] lostNewest;
     private final long[] lostUsers;
     private static final long NO_SPAN = -1;
+    /**
+     * Locks by set: everything a grant or a question touches is in its user's set, so sets are guarded apart. Both
+     * event loops and the feed's thread use the view for every decision; with one lock they waited on each other,
+     * up to a scheduler's quantum when the holder was preempted (docs/benchmarks.md).
+     */
+    private static final int STRIPES = 256;
+    private final Object[] locks;
 
     /**
      * A view with room for at least {@code grants} grants (rounded up to a power of two of sets), for questions
@@ -67,16 +74,32 @@ public final class GrantsView {
         this.lostSpan = new long[sets * 2];
         this.lostNewest = new long[sets * 2];
         this.lostUsers = new long[sets * 2];
+        this.locks = new Object[Math.min(STRIPES, sets)];
+        Arrays.setAll(locks, i -> new Object());
         clear();
     }
 
+    private Object lockOf(int set) {
+        return locks[set & (locks.length - 1)];
+    }
+
     /** Forgets every grant. */
-    public synchronized void clear() {
-        Arrays.fill(users, 0);
-        Arrays.fill(grants, NONE);
-        Arrays.fill(lostSpan, NO_SPAN);
-        Arrays.fill(lostNewest, NONE);
-        Arrays.fill(lostUsers, 0);
+    public void clear() {
+        clear(0);
+    }
+
+    private void clear(int stripe) {
+        if (stripe == locks.length) {
+            Arrays.fill(users, 0);
+            Arrays.fill(grants, NONE);
+            Arrays.fill(lostSpan, NO_SPAN);
+            Arrays.fill(lostNewest, NONE);
+            Arrays.fill(lostUsers, 0);
+            return;
+        }
+        synchronized (locks[stripe]) {
+            clear(stripe + 1);
+        }
     }
 
     /** Grants the view holds at most. */
@@ -108,9 +131,15 @@ public final class GrantsView {
      * Records a grant made at {@code millis} by the decision tagged {@code tag} ({@link #tag}). Idempotent: the
      * same grant recorded twice, once when granted here and again when the stream brings it back, counts once.
      */
-    public synchronized void add(long key, long millis, int tag) {
-        long stamp = stamp(millis, tag);
-        int first = (int) (key & setMask) * WAYS;
+    public void add(long key, long millis, int tag) {
+        int set = (int) (key & setMask);
+        synchronized (lockOf(set)) {
+            add(set, key, stamp(millis, tag));
+        }
+    }
+
+    private void add(int set, long key, long stamp) {
+        int first = set * WAYS;
         int oldest = first;
         for (int w = first; w < first + WAYS; w++) {
             if (grants[w] == stamp && users[w] == key) {
@@ -120,7 +149,6 @@ public final class GrantsView {
                 oldest = w;
             }
         }
-        int set = first / WAYS;
         if (grants[oldest] != NONE) {
             if (stamp < grants[oldest]) {
                 // Older than every grant the set holds (the stream brought it after newer ones): it is the one dropped.
@@ -173,15 +201,20 @@ public final class GrantsView {
      * The user's grants at or after {@code fromMillis}, exactly as far as the view was fed, or {@link #UNKNOWN} when
      * it forgot a grant that may be in that window.
      */
-    public synchronized long count(long key, long fromMillis) {
+    public long count(long key, long fromMillis) {
         long from = from(fromMillis);
-        int first = (int) (key & setMask) * WAYS;
-        return mayHaveForgotten(first / WAYS, key, from) ? UNKNOWN : held(first, key, from);
+        int set = (int) (key & setMask);
+        synchronized (lockOf(set)) {
+            return mayHaveForgotten(set, key, from) ? UNKNOWN : held(set * WAYS, key, from);
+        }
     }
 
     /** The user's grants at or after {@code fromMillis} that the view holds: a lower bound, never unknown. */
-    public synchronized long lowerBound(long key, long fromMillis) {
-        return held((int) (key & setMask) * WAYS, key, from(fromMillis));
+    public long lowerBound(long key, long fromMillis) {
+        int set = (int) (key & setMask);
+        synchronized (lockOf(set)) {
+            return held(set * WAYS, key, from(fromMillis));
+        }
     }
 
     private int held(int first, long key, long from) {

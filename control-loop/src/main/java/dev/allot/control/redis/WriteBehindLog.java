@@ -27,9 +27,11 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Takes a decision's Redis writes off the request path. Requests {@link #append} in memory (microseconds);
@@ -112,9 +114,19 @@ public final class WriteBehindLog implements DecisionSink {
     private final CityStore store;
     /** When not null: journaled entries up to here are not in {@link #queue} and are read back from disk. */
     private Journal.Position diskUntil;
-    /** Decisions and outcomes held in the heap (open, sealed, queued). */
-    private long inMemory;
-    private long unappliedDecisions;
+    /**
+     * Decisions and outcomes held in the heap (appended, open, sealed, queued). This and {@link #unappliedDecisions}
+     * are read without {@link #lock} by the checks every decision makes ({@link #full}, {@link #whenBelow}), and a
+     * decision is appended without it: on two cores a lock holder is often preempted, and every decision used to
+     * wait behind it (docs/benchmarks.md).
+     */
+    private final AtomicLong inMemory = new AtomicLong();
+    private final AtomicLong unappliedDecisions = new AtomicLong();
+    /**
+     * Decisions appended since the last flush took them: added without the lock, which the request's event loops
+     * would otherwise take for every decision, and batched by city-day when a flush takes them.
+     */
+    private final ConcurrentLinkedQueue<Appended> incoming = new ConcurrentLinkedQueue<>();
     private long unappliedOutcomes;
     private boolean journalFailing;
     /** The last flush's journaling stage, which the next one's follows. */
@@ -137,7 +149,7 @@ public final class WriteBehindLog implements DecisionSink {
     /** Requests waiting for the backlog to shrink ({@link #whenBelow}). Guarded by {@link #lock}. */
     private final List<Waiter> waiters = new ArrayList<>();
     /** Whether the latest send to Redis failed. Guarded by {@link #lock}. */
-    private boolean redisFailing;
+    private volatile boolean redisFailing;
 
     /** A log that keeps its backlog in memory only (tests and tools; the service journals). */
     public WriteBehindLog(RedisLink redis, Settings settings) {
@@ -161,7 +173,7 @@ public final class WriteBehindLog implements DecisionSink {
         if (journal != null) {
             try {
                 Journal.Counts owed = journal.unapplied();
-                unappliedDecisions = owed.decisions();
+                unappliedDecisions.set(owed.decisions());
                 unappliedOutcomes = owed.outcomes();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the journal in " + journal.settings().dir(), e);
@@ -169,7 +181,7 @@ public final class WriteBehindLog implements DecisionSink {
             if (journal.cursor().compareTo(journal.end()) < 0) {
                 diskUntil = journal.end();
                 LOG.info("Journal {} holds {} decisions and {} outcomes not yet confirmed by Redis: sending them"
-                        + " first", journal.settings().dir(), unappliedDecisions, unappliedOutcomes);
+                        + " first", journal.settings().dir(), unappliedDecisions.get(), unappliedOutcomes);
             }
         }
     }
@@ -177,7 +189,7 @@ public final class WriteBehindLog implements DecisionSink {
     public void appendOutcome(Journal.Outcome outcome) {
         synchronized (lock) {
             outcomes.add(outcome);
-            inMemory++;
+            inMemory.incrementAndGet();
             unappliedOutcomes++;
         }
     }
@@ -198,19 +210,30 @@ public final class WriteBehindLog implements DecisionSink {
      * {@code requestId} for {@code response}, is made with the decision's batch unless another claimed it since.
      */
     public void append(DecisionEvent event, String requestId, String response) {
-        synchronized (lock) {
+        // Counted first: a flush that takes the decision before the counts move cannot take them below zero.
+        inMemory.incrementAndGet();
+        unappliedDecisions.incrementAndGet();
+        incoming.add(new Appended(event, requestId, response));
+    }
+
+    private record Appended(DecisionEvent event, String requestId, String response) {
+    }
+
+    /** Moves what was appended into the open batches of its city-day. Holds {@link #lock}. */
+    private void takeAppended() {
+        for (Appended a; (a = incoming.poll()) != null; ) {
+            DecisionEvent event = a.event();
             String key = event.city() + '\u0000' + event.day();
-            Journal.Batch current = open.get(key);
-            if (current != null && current.events().size() >= settings.maxBatch()) {
-                sealedBatches.add(current);
-                current = null;
+            Journal.Batch batch = open.get(key);
+            if (batch != null && batch.events().size() >= settings.maxBatch()) {
+                sealedBatches.add(batch);
+                batch = null;
             }
-            if (current == null) {
-                current = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new Increments(),
+            if (batch == null) {
+                batch = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new Increments(),
                         new ArrayList<>(), new LinkedHashMap<>());
-                open.put(key, current);
+                open.put(key, batch);
             }
-            Journal.Batch batch = current;
             batch.events().add(event);
             Increments sums = (Increments) batch.totals();
             if (event.totals() instanceof Increments increments) {
@@ -218,11 +241,9 @@ public final class WriteBehindLog implements DecisionSink {
             } else {
                 event.totals().forEach(sums::add);
             }
-            if (requestId != null) {
-                batch.claims().put(requestId, response);
+            if (a.requestId() != null) {
+                batch.claims().put(a.requestId(), a.response());
             }
-            inMemory++;
-            unappliedDecisions++;
         }
     }
 
@@ -231,9 +252,7 @@ public final class WriteBehindLog implements DecisionSink {
      * may. The service then refuses new decisions (503) rather than answering ones it could not keep.
      */
     public boolean full() {
-        synchronized (lock) {
-            return inMemory >= settings.maxPending() || journal != null && !journal.hasRoom();
-        }
+        return inMemory.get() >= settings.maxPending() || journal != null && !journal.hasRoom();
     }
 
     /**
@@ -243,8 +262,12 @@ public final class WriteBehindLog implements DecisionSink {
      * refusing decisions (docs/benchmarks.md).
      */
     public CompletionStage<Void> whenBelow(long pending) {
+        if (unappliedDecisions.get() < pending || redisFailing) {
+            return DONE;
+        }
+        // Checked again under the lock, where the waiter is added: a release in between cannot be missed.
         synchronized (lock) {
-            if (unappliedDecisions < pending || redisFailing) {
+            if (unappliedDecisions.get() < pending || redisFailing) {
                 return DONE;
             }
             CompletableFuture<Void> wait = new CompletableFuture<>();
@@ -267,7 +290,7 @@ public final class WriteBehindLog implements DecisionSink {
             }
             released = new ArrayList<>();
             waiters.removeIf(w -> {
-                boolean go = redisFailing || unappliedDecisions < w.pending();
+                boolean go = redisFailing || unappliedDecisions.get() < w.pending();
                 if (go) {
                     released.add(w);
                 }
@@ -279,9 +302,7 @@ public final class WriteBehindLog implements DecisionSink {
 
     /** Decisions not yet confirmed by Redis, in memory or in the journal. */
     public long pendingDecisions() {
-        synchronized (lock) {
-            return unappliedDecisions;
-        }
+        return unappliedDecisions.get();
     }
 
     /**
@@ -471,10 +492,11 @@ public final class WriteBehindLog implements DecisionSink {
                     return false;
                 }
                 outcomes.add(p.outcome());
-                inMemory++;
+                inMemory.incrementAndGet();
                 unappliedOutcomes++;
                 return true;
             });
+            takeAppended();
             sealedBatches.addAll(open.values());
             open.clear();
             entries = new ArrayList<>(sealedBatches.size() + outcomes.size());
@@ -532,7 +554,7 @@ public final class WriteBehindLog implements DecisionSink {
             Journal.Position end = ends == null ? null : ends.get(i);
             if (end != null && diskUntil != null) {
                 diskUntil = end;
-                inMemory -= weight(e);
+                inMemory.addAndGet(-weight(e));
             } else {
                 queue.add(new Pending(e, end));
             }
@@ -550,7 +572,7 @@ public final class WriteBehindLog implements DecisionSink {
                     return;
                 } else {
                     // The rest of the backlog goes with the next flushes, after they journal what is new.
-                    finish(run, new FlushReport(batches, decisions, unappliedDecisions, null));
+                    finish(run, new FlushReport(batches, decisions, unappliedDecisions.get(), null));
                     return;
                 }
             }
@@ -568,7 +590,7 @@ public final class WriteBehindLog implements DecisionSink {
                 }
             }
             if (window.isEmpty()) {
-                finish(run, new FlushReport(batches, decisions, unappliedDecisions, null));
+                finish(run, new FlushReport(batches, decisions, unappliedDecisions.get(), null));
                 return;
             }
         }
@@ -590,7 +612,7 @@ public final class WriteBehindLog implements DecisionSink {
                 }
                 synchronized (lock) {
                     queue.poll();
-                    inMemory -= weight(p.entry());
+                    inMemory.addAndGet(-weight(p.entry()));
                     applied(p.entry(), p.end());
                 }
                 b += p.entry() instanceof Journal.Batch ? 1 : 0;
@@ -665,7 +687,7 @@ public final class WriteBehindLog implements DecisionSink {
         if (entry instanceof Journal.Outcome) {
             unappliedOutcomes--;
         } else {
-            unappliedDecisions -= entry.decisions();
+            unappliedDecisions.addAndGet(-entry.decisions());
         }
         if (end != null) {
             confirmed.merge(cityOf(entry), end, (a, b) -> a.compareTo(b) >= 0 ? a : b);
@@ -679,11 +701,11 @@ public final class WriteBehindLog implements DecisionSink {
         synchronized (lock) {
             redisFailing = true;
             LOG.warn("Redis write-behind failed, {} decisions and {} outcomes kept for retry{}: {}",
-                    unappliedDecisions, unappliedOutcomes, journal == null ? "" : " in the journal",
+                    unappliedDecisions.get(), unappliedOutcomes, journal == null ? "" : " in the journal",
                     failure.toString());
             // The backlog waits on disk, not in the heap: what is journaled leaves memory.
             dropJournaledFromMemory();
-            finish(run, new FlushReport(batches, decisions, unappliedDecisions, failure));
+            finish(run, new FlushReport(batches, decisions, unappliedDecisions.get(), failure));
         }
         releaseWaiters();
     }
@@ -697,7 +719,7 @@ public final class WriteBehindLog implements DecisionSink {
             if (p.end() == null) {
                 kept.add(p);
             } else {
-                inMemory -= weight(p.entry());
+                inMemory.addAndGet(-weight(p.entry()));
                 if (diskUntil == null || p.end().compareTo(diskUntil) > 0) {
                     diskUntil = p.end();
                 }
@@ -765,6 +787,7 @@ public final class WriteBehindLog implements DecisionSink {
     private void journalRemainder() {
         List<Journal.Entry> rest = new ArrayList<>();
         synchronized (lock) {
+            takeAppended();
             rest.addAll(sealedBatches);
             rest.addAll(open.values());
             for (Pending p : queue) {
