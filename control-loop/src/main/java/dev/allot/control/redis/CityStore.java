@@ -196,16 +196,31 @@ public final class CityStore implements CityStateStore {
      * were read (an entry holds at most a batch); {@code truncated} when more remain.
      */
     public CompletionStage<StreamSlice> decisionsAfter(String city, String afterId, int max) {
+        return pageForward(city, afterId, max, new ArrayList<>(), FIRST_GUESS);
+    }
+
+    private CompletionStage<StreamSlice> pageForward(String city, String afterId, int max,
+                                                     List<Map<String, String>> out, int perEntry) {
+        int remaining = max - out.size();
+        int want = Math.max(1, (remaining >= PAGE ? PAGE : remaining + 1) / perEntry);
         return link.call(r -> r.xrange(RedisKeys.decisions(city), Range.create("(" + afterId, "+"),
-                        Limit.from(max + 1)))
-                .thenApply(messages -> {
-                    List<Map<String, String>> out = new ArrayList<>();
+                        Limit.from(want)))
+                .thenCompose(messages -> {
                     int n = 0;
+                    int read = 0;
                     while (n < messages.size() && out.size() < max) {
-                        out.addAll(DecisionStream.decisions(messages.get(n).getBody()));
+                        List<Map<String, String>> decisions = DecisionStream.decisions(messages.get(n).getBody());
+                        out.addAll(decisions);
+                        read += decisions.size();
                         n++;
                     }
-                    return new StreamSlice(out, n < messages.size(), n == 0 ? afterId : messages.get(n - 1).getId());
+                    String last = n == 0 ? afterId : messages.get(n - 1).getId();
+                    if (out.size() >= max || messages.size() < want) {
+                        // Full: truncated when an entry is left, in this page or after it (a full page may have more).
+                        boolean truncated = n < messages.size() || messages.size() == want && out.size() >= max;
+                        return CompletableFuture.completedFuture(new StreamSlice(out, truncated, last));
+                    }
+                    return pageForward(city, last, max, out, Math.max(1, read / n));
                 });
     }
 

@@ -414,6 +414,11 @@ class WriteBehindLogTest {
         assertThat(all.newestId()).isEqualTo(entries.get(entries.size() - 1).getId());
         assertThat(records(store.recentDecisions("c", 10).toCompletableFuture().get()))
                 .isEqualTo(written.subList(20, 30));
+        // Read forward from the start: the first page is sized for full batches, the next ones by what it found.
+        CityStore.StreamSlice forward = store.decisionsAfter("c", "0", 1_000).toCompletableFuture().get();
+        assertThat(records(forward.entries())).isEqualTo(written);
+        assertThat(forward.truncated()).isFalse();
+        assertThat(forward.newestId()).isEqualTo(all.newestId());
     }
 
     @Test
