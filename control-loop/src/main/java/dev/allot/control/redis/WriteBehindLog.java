@@ -476,7 +476,11 @@ public final class WriteBehindLog implements DecisionSink {
 
     private <T> CompletionStage<T> serially(java.util.function.Supplier<CompletionStage<T>> step) {
         synchronized (lock) {
-            CompletableFuture<T> next = tail.handle((r, e) -> null).thenCompose(v -> step.get()).toCompletableFuture();
+            // On the journal thread: taking what was appended batches it, work that is not the caller's (a flush
+            // is asked from an event loop).
+            CompletableFuture<T> next = (journalThread == null
+                    ? tail.handle((r, e) -> null).thenCompose(v -> step.get())
+                    : tail.handle((r, e) -> null).thenComposeAsync(v -> step.get(), journalThread)).toCompletableFuture();
             tail = next;
             return next;
         }
