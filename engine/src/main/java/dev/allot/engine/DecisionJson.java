@@ -10,6 +10,21 @@ import com.fasterxml.jackson.core.JsonProcessingException;
  */
 final class DecisionJson extends JsonBytes {
 
+    private static final Name CITY = Name.of("city");
+    private static final Name COUPON = Name.of("coupon");
+    private static final Name CURRENCY = Name.of("currency");
+    private static final Name DECISION_ID = Name.of("decisionId");
+    private static final Name EXPECTED_CONVERSION = Name.of("expectedConversion");
+    private static final Name GROUP = Name.of("group");
+    private static final Name LAMBDA = Name.of("lambda");
+    private static final Name LEVEL = Name.of("level");
+    private static final Name MODEL_VERSION = Name.of("modelVersion");
+    private static final Name PRICE = Name.of("price");
+    private static final Name PROPENSITY = Name.of("propensity");
+    private static final Name REASONS = Name.of("reasons");
+    private static final Name RULES_VERSION = Name.of("rulesVersion");
+    private static final Name USER_ID = Name.of("userId");
+
     private static final ThreadLocal<DecisionJson> LOCAL = ThreadLocal.withInitial(DecisionJson::new);
 
     private DecisionJson() {
@@ -31,39 +46,39 @@ final class DecisionJson extends JsonBytes {
 
     private void decision(Decision d) {
         raw('{');
-        boolean comma = text("decisionId", d.decisionId(), false);
-        comma = text("city", d.city(), comma);
-        comma = text("userId", d.userId(), comma);
+        boolean comma = text(DECISION_ID, d.decisionId(), false);
+        comma = text(CITY, d.city(), comma);
+        comma = text(USER_ID, d.userId(), comma);
         if (d.level() != null) {
-            name("level", comma);
+            name(LEVEL, comma);
             number(d.level().longValue());
             comma = true;
         }
-        name("coupon", comma);
+        name(COUPON, comma);
         number(d.coupon());
-        name("price", true);
+        name(PRICE, true);
         number(d.price());
-        text("currency", d.currency(), true);
+        text(CURRENCY, d.currency(), true);
         if (d.expectedConversion() != null) {
-            name("expectedConversion", true);
+            name(EXPECTED_CONVERSION, true);
             number(d.expectedConversion().doubleValue());
         }
-        text("group", d.group(), true);
-        name("propensity", true);
+        text(GROUP, d.group(), true);
+        name(PROPENSITY, true);
         number(d.propensity());
-        name("lambda", true);
+        name(LAMBDA, true);
         number(d.lambda());
-        text("modelVersion", d.modelVersion(), true);
-        text("rulesVersion", d.rulesVersion(), true);
+        text(MODEL_VERSION, d.modelVersion(), true);
+        text(RULES_VERSION, d.rulesVersion(), true);
         if (d.reasons() != null) {
-            name("reasons", true);
+            name(REASONS, true);
             reasons(d.reasons());
         }
         raw('}');
     }
 
     /** A string field, left out when null (the response's {@code NON_NULL}); whether anything was written. */
-    private boolean text(String field, String value, boolean comma) {
+    private boolean text(Name field, String value, boolean comma) {
         if (value == null) {
             return comma;
         }

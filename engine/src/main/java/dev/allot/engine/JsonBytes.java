@@ -3,6 +3,7 @@ package dev.allot.engine;
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
 import dev.allot.rules.Reason;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,7 +15,10 @@ import java.util.List;
  */
 abstract class JsonBytes {
 
-    private static final byte[] HEX = "0123456789ABCDEF".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+    private static final Name RULE = Name.of("rule");
+    private static final Name EFFECT = Name.of("effect");
 
     private byte[] buf = new byte[2048];
     private int n;
@@ -37,6 +41,37 @@ abstract class JsonBytes {
         raw(':');
     }
 
+    /**
+     * A field name known in advance, kept as the bytes it is written as ({@code "name":}, and with the comma before
+     * it): a record has some forty of them, each escaped character by character when written from its string.
+     */
+    protected static final class Name {
+        private final byte[] first;
+        private final byte[] next;
+
+        private Name(String field) {
+            for (int i = 0; i < field.length(); i++) {
+                char ch = field.charAt(i);
+                if (ch < 0x20 || ch >= 0x7F || ch == '"' || ch == '\\') {
+                    throw new IllegalArgumentException("a constant field name is plain ASCII: " + field);
+                }
+            }
+            first = ('"' + field + "\":").getBytes(StandardCharsets.US_ASCII);
+            next = (",\"" + field + "\":").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        static Name of(String field) {
+            return new Name(field);
+        }
+    }
+
+    protected final void name(Name field, boolean comma) {
+        byte[] b = comma ? field.next : field.first;
+        room(b.length);
+        System.arraycopy(b, 0, buf, n, b.length);
+        n += b.length;
+    }
+
     /** The rules' reasons, as both documents carry them: {@code [{"rule":…,"effect":…},…]}. */
     protected final void reasons(List<Reason> reasons) {
         raw('[');
@@ -46,9 +81,9 @@ abstract class JsonBytes {
                 raw(',');
             }
             raw('{');
-            name("rule", false);
+            name(RULE, false);
             stringOrNull(reason.rule());
-            name("effect", true);
+            name(EFFECT, true);
             stringOrNull(reason.effect());
             raw('}');
         }
@@ -104,12 +139,13 @@ abstract class JsonBytes {
         }
     }
 
+    /** Characters below 0x80 only (digits, literals), copied as a block: their bytes are their characters. */
+    @SuppressWarnings("deprecation")
     protected final void ascii(String s) {
         int len = s.length();
         room(len);
-        for (int i = 0; i < len; i++) {
-            buf[n++] = (byte) s.charAt(i);
-        }
+        s.getBytes(0, len, buf, n);
+        n += len;
     }
 
     /**

@@ -14,6 +14,41 @@ import java.util.Map;
  */
 final class RecordJson extends JsonBytes {
 
+    private static final Name ALLOWED = Name.of("allowed");
+    private static final Name ATTRIBUTES = Name.of("attributes");
+    private static final Name CALIBRATED = Name.of("calibrated");
+    private static final Name CAMPAIGNS = Name.of("campaigns");
+    private static final Name CITY = Name.of("city");
+    private static final Name CLIENT_TS = Name.of("clientTs");
+    private static final Name CONTEXT = Name.of("context");
+    private static final Name COST = Name.of("cost");
+    private static final Name COUPON = Name.of("coupon");
+    private static final Name COUPONS7D = Name.of("coupons7d");
+    private static final Name DAY = Name.of("day");
+    private static final Name DAY_DECISIONS = Name.of("dayDecisions");
+    private static final Name DAY_SPEND = Name.of("daySpend");
+    private static final Name DECISION_ID = Name.of("decisionId");
+    private static final Name FEATURES = Name.of("features");
+    private static final Name GROUP = Name.of("group");
+    private static final Name HISTORY_KNOWN = Name.of("historyKnown");
+    private static final Name LAMBDA = Name.of("lambda");
+    private static final Name LEVEL = Name.of("level");
+    private static final Name LEVELS = Name.of("levels");
+    private static final Name MODEL_VERSION = Name.of("modelVersion");
+    private static final Name PRICE = Name.of("price");
+    private static final Name PROPENSITY = Name.of("propensity");
+    private static final Name RAW = Name.of("raw");
+    private static final Name REASONS = Name.of("reasons");
+    private static final Name REQUEST_ID = Name.of("requestId");
+    private static final Name RULES_VERSION = Name.of("rulesVersion");
+    private static final Name SEGMENT = Name.of("segment");
+    private static final Name SEGMENT_SPEND = Name.of("segmentSpend");
+    private static final Name TS = Name.of("ts");
+    private static final Name USER_ID = Name.of("userId");
+    private static final Name V = Name.of("v");
+    private static final Name VALUE = Name.of("value");
+    private static final Name WORTH = Name.of("worth");
+
     private static final ThreadLocal<RecordJson> LOCAL = ThreadLocal.withInitial(RecordJson::new);
 
     private RecordJson() {
@@ -28,29 +63,29 @@ final class RecordJson extends JsonBytes {
 
     private void record(DecisionRecord r) {
         raw('{');
-        name("v", false);
+        name(V, false);
         number(r.format());
-        name("decisionId", true);
+        name(DECISION_ID, true);
         string(r.decisionId());
         if (r.requestId() != null) {
-            name("requestId", true);
+            name(REQUEST_ID, true);
             string(r.requestId());
         }
-        name("city", true);
+        name(CITY, true);
         string(r.city());
-        name("day", true);
+        name(DAY, true);
         string(r.day());
-        name("ts", true);
+        name(TS, true);
         number(r.timestampMillis());
         if (r.clientTimestamp() != null) {
-            name("clientTs", true);
+            name(CLIENT_TS, true);
             string(r.clientTimestamp().toString());
         }
-        name("userId", true);
+        name(USER_ID, true);
         string(r.userId());
-        name("segment", true);
+        name(SEGMENT, true);
         string(r.segment());
-        name("features", true);
+        name(FEATURES, true);
         raw('{');
         String[] keys = sortedKeys(r.features());
         for (int i = 0; i < keys.length; i++) {
@@ -58,7 +93,7 @@ final class RecordJson extends JsonBytes {
             number(r.features().get(keys[i]));
         }
         raw('}');
-        name("attributes", true);
+        name(ATTRIBUTES, true);
         raw('{');
         keys = sortedKeys(r.attributes());
         for (int i = 0; i < keys.length; i++) {
@@ -66,7 +101,7 @@ final class RecordJson extends JsonBytes {
             attribute(r.attributes().get(keys[i]));
         }
         raw('}');
-        name("campaigns", true);
+        name(CAMPAIGNS, true);
         raw('[');
         for (int i = 0; i < r.campaigns().size(); i++) {
             if (i > 0) {
@@ -76,61 +111,61 @@ final class RecordJson extends JsonBytes {
         }
         raw(']');
         DecisionContext c = r.context();
-        name("context", true);
+        name(CONTEXT, true);
         raw('{');
-        name("coupons7d", false);
+        name(COUPONS7D, false);
         number(c.couponsLast7Days());
-        name("historyKnown", true);
+        name(HISTORY_KNOWN, true);
         ascii(c.historyKnown() ? "true" : "false");
-        name("dayDecisions", true);
+        name(DAY_DECISIONS, true);
         number(c.dayDecisions());
-        name("daySpend", true);
+        name(DAY_SPEND, true);
         number(c.daySpend());
-        name("segmentSpend", true);
+        name(SEGMENT_SPEND, true);
         number(c.segmentSpend());
         raw('}');
         Levels l = r.levels();
-        name("levels", true);
+        name(LEVELS, true);
         raw('{');
-        array("coupon", l.coupons(), false, false);
-        array("price", l.prices(), false, true);
-        array("raw", l.raw(), true, true);
-        array("calibrated", l.calibrated(), true, true);
-        array("value", l.values(), true, true);
-        array("cost", l.costs(), true, true);
+        array(COUPON, l.coupons(), false, false);
+        array(PRICE, l.prices(), false, true);
+        array(RAW, l.raw(), true, true);
+        array(CALIBRATED, l.calibrated(), true, true);
+        array(VALUE, l.values(), true, true);
+        array(COST, l.costs(), true, true);
         if (l.worth() != null) {
-            array("worth", l.worth(), true, true);
+            array(WORTH, l.worth(), true, true);
         }
-        name("allowed", true);
+        name(ALLOWED, true);
         string(l.allowedMask());
         raw('}');
-        name("group", true);
+        name(GROUP, true);
         string(r.group());
-        name("propensity", true);
+        name(PROPENSITY, true);
         number(r.propensity());
-        name("lambda", true);
+        name(LAMBDA, true);
         number(r.lambda());
-        name("level", true);
+        name(LEVEL, true);
         if (r.level() == null) {
             ascii("null");
         } else {
             number(r.level());
         }
-        name("coupon", true);
+        name(COUPON, true);
         number(r.coupon());
-        name("price", true);
+        name(PRICE, true);
         number(r.price());
-        name("reasons", true);
+        name(REASONS, true);
         reasons(r.reasons());
-        name("modelVersion", true);
+        name(MODEL_VERSION, true);
         string(r.modelVersion());
-        name("rulesVersion", true);
+        name(RULES_VERSION, true);
         string(r.rulesVersion());
         raw('}');
     }
 
     /** As {@code DecisionCodec}'s arrays: floats to seven digits where asked, a non-finite value as null. */
-    private void array(String field, double[] values, boolean asFloat, boolean comma) {
+    private void array(Name field, double[] values, boolean asFloat, boolean comma) {
         name(field, comma);
         raw('[');
         for (int i = 0; i < values.length; i++) {
@@ -141,7 +176,14 @@ final class RecordJson extends JsonBytes {
             if (!Double.isFinite(v)) {
                 ascii("null");
             } else if (asFloat) {
-                ascii(FloatToDecimal.toString((float) v));
+                float f = (float) v;
+                if (f == (long) f && Math.abs(f) < 1e7f || Float.isInfinite(f)) {
+                    // A whole float (a level without a coupon costs 0) has the digits its double has; a double
+                    // beyond a float's range is written as the mapper writes an infinity, quoted.
+                    number((double) f);
+                } else {
+                    ascii(FloatToDecimal.toString(f));
+                }
             } else {
                 number(v);
             }
@@ -162,8 +204,13 @@ final class RecordJson extends JsonBytes {
         }
     }
 
+    private static final String[] NO_KEYS = new String[0];
+
     private static String[] sortedKeys(Map<String, ?> map) {
-        String[] keys = map.keySet().toArray(new String[0]);
+        if (map.isEmpty()) {
+            return NO_KEYS;
+        }
+        String[] keys = map.keySet().toArray(NO_KEYS);
         Arrays.sort(keys);
         return keys;
     }

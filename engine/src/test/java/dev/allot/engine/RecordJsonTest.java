@@ -89,7 +89,9 @@ class RecordJsonTest {
             raw[j] = random.nextDouble() * (random.nextBoolean() ? 1 : 1e-6);
             calibrated[j] = random.nextInt(20) == 0 ? -0.0 : random.nextDouble();
             values[j] = format0 ? Double.NaN : random.nextGaussian() * 1e3;
-            costs[j] = format0 ? Double.NaN : random.nextDouble() - 0.5;
+            // Whole floats (a level without a coupon costs 0) take a shorter way than the others.
+            costs[j] = format0 ? Double.NaN : random.nextInt(4) == 0 ? WHOLE[random.nextInt(WHOLE.length)]
+                    : random.nextDouble() - 0.5;
             allowed[j] = random.nextBoolean();
         }
         double[] worth = random.nextBoolean() ? null : values.clone();

@@ -221,10 +221,18 @@ public final class WriteBehindLog implements DecisionSink {
 
     /** Moves what was appended into the open batches of its city-day. Holds {@link #lock}. */
     private void takeAppended() {
+        Journal.Batch last = null;
         for (Appended a; (a = incoming.poll()) != null; ) {
             DecisionEvent event = a.event();
-            String key = event.city() + '\u0000' + event.day();
-            Journal.Batch batch = open.get(key);
+            Journal.Batch batch;
+            String key = null;
+            if (last != null && last.city().equals(event.city()) && last.day().equals(event.day())) {
+                // Arrivals come in runs of one city-day (most replicas serve one city): no key built or hashed.
+                batch = last;
+            } else {
+                key = event.city() + '\u0000' + event.day();
+                batch = open.get(key);
+            }
             if (batch != null && batch.events().size() >= settings.maxBatch()) {
                 sealedBatches.add(batch);
                 batch = null;
@@ -232,8 +240,9 @@ public final class WriteBehindLog implements DecisionSink {
             if (batch == null) {
                 batch = new Journal.Batch(UUID.randomUUID().toString(), event.city(), event.day(), new Increments(),
                         new ArrayList<>(), new LinkedHashMap<>());
-                open.put(key, batch);
+                open.put(key != null ? key : event.city() + '\u0000' + event.day(), batch);
             }
+            last = batch;
             batch.events().add(event);
             Increments sums = (Increments) batch.totals();
             if (event.totals() instanceof Increments increments) {
