@@ -1,10 +1,13 @@
 package dev.allot.rules;
 
 import org.kie.api.KieBase;
+import org.kie.api.KieServices;
 import org.kie.api.event.rule.BeforeMatchFiredEvent;
 import org.kie.api.event.rule.DefaultAgendaEventListener;
 import org.kie.api.runtime.KieSession;
+import org.kie.api.runtime.KieSessionConfiguration;
 import org.kie.api.runtime.StatelessKieSession;
+import org.kie.api.runtime.conf.ThreadSafeOption;
 import org.kie.api.runtime.rule.ConsequenceException;
 
 import org.slf4j.Logger;
@@ -50,8 +53,12 @@ public record RuleSet(String version, Map<String, String> sources, Instant compi
 
     static RuleSet of(String version, Map<String, String> sources, KieBase kieBase, RuleHealth.Policy policy) {
         // From a pool: each execution resets a pooled session instead of building a new one (a third of the cost).
+        // The pool hands a session to one thread at a time, and a rule halts only its own thread's execution: no
+        // session needs Drools' locks and queued propagations for other threads (docs/benchmarks.md).
+        KieSessionConfiguration configuration = KieServices.get().newKieSessionConfiguration();
+        configuration.setOption(ThreadSafeOption.NO);
         StatelessKieSession session = kieBase.newKieSessionsPool(Runtime.getRuntime().availableProcessors())
-                .newStatelessKieSession();
+                .newStatelessKieSession(configuration);
         session.addEventListener(new DefaultAgendaEventListener() {
             @Override
             public void beforeMatchFired(BeforeMatchFiredEvent event) {

@@ -8,9 +8,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -87,6 +93,41 @@ class GuardrailRulesTest {
         Verdict exclusive = evaluate(arrival("low_frequency", Map.of(), Set.of("vip-exclusive")), history(0),
                 totals(0, 0));
         assertThat(exclusive.isDenied()).isTrue();
+    }
+
+    @Test
+    void givesEachOfManyThreadsEvaluatingAtOnceTheVerdictItGetsAlone() throws Exception {
+        // The set's sessions are single-threaded (Drools' locks off): the pool must never hand one to two threads.
+        String[] segments = {"new", "low_frequency", "high_frequency", "churned"};
+        List<Callable<String>> arrivals = new ArrayList<>();
+        for (int i = 0; i < 4_000; i++) {
+            Arrival arrival = arrival(segments[i % segments.length], Map.of("fraud_risk", i % 7 == 0),
+                    i % 5 == 0 ? Set.of("spring-promo") : Set.of());
+            CouponHistory history = history(i % 4);
+            DayTotals totals = totals(100, i % 9 * 10);
+            arrivals.add(() -> describe(evaluate(arrival, history, totals)));
+        }
+        List<String> alone = new ArrayList<>();
+        for (Callable<String> arrival : arrivals) {
+            alone.add(arrival.call());
+        }
+
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<String> together = new ArrayList<>();
+            for (Future<String> verdict : threads.invokeAll(arrivals)) {
+                together.add(verdict.get());
+            }
+            assertThat(together).isEqualTo(alone);
+            // Arrivals whose verdicts differ, so a session carrying one arrival's facts into another's shows.
+            assertThat(new HashSet<>(alone)).hasSizeGreaterThan(3);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static String describe(Verdict v) {
+        return Arrays.toString(v.allowed(0)) + v.isDenied() + v.reasons();
     }
 
     @Test
