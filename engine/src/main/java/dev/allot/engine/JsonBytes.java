@@ -206,6 +206,18 @@ abstract class JsonBytes {
         buf[n++] = HEX[ch & 0xF];
     }
 
+    /** Where the document is: what {@link #copy} takes to repeat bytes written earlier. */
+    protected final int position() {
+        return n;
+    }
+
+    /** Writes again the {@code length} bytes written at {@code from}. */
+    protected final void copy(int from, int length) {
+        room(length);
+        System.arraycopy(buf, from, buf, n, length);
+        n += length;
+    }
+
     protected final void raw(char c) {
         room(1);
         buf[n++] = (byte) c;

@@ -130,7 +130,8 @@ final class RecordJson extends JsonBytes {
         array(COUPON, l.coupons(), false, false);
         array(PRICE, l.prices(), false, true);
         array(RAW, l.raw(), true, true);
-        array(CALIBRATED, l.calibrated(), true, true);
+        // Calibration leaves a monotone curve as it was: most calibrated levels are the raw ones, digits and all.
+        repeating(CALIBRATED, l.calibrated(), l.raw());
         array(VALUE, l.values(), true, true);
         array(COST, l.costs(), true, true);
         if (l.worth() != null) {
@@ -164,31 +165,64 @@ final class RecordJson extends JsonBytes {
         raw('}');
     }
 
-    /** As {@code DecisionCodec}'s arrays: floats to seven digits where asked, a non-finite value as null. */
-    private void array(Name field, double[] values, boolean asFloat, boolean comma) {
-        name(field, comma);
+    /** Where each element of the last array was written, and its length: what {@link #repeating} copies. */
+    private int[] elementAt = new int[8];
+    private int[] elementLength = new int[8];
+
+    /** A float array written as {@link #array} does, each element equal to {@code earlier}'s copied from it. */
+    private void repeating(Name field, double[] values, double[] earlier) {
+        name(field, true);
         raw('[');
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 raw(',');
             }
-            double v = values[i];
-            if (!Double.isFinite(v)) {
-                ascii("null");
-            } else if (asFloat) {
-                float f = (float) v;
-                if (f == (long) f && Math.abs(f) < 1e7f || Float.isInfinite(f)) {
-                    // A whole float (a level without a coupon costs 0) has the digits its double has; a double
-                    // beyond a float's range is written as the mapper writes an infinity, quoted.
-                    number((double) f);
-                } else {
-                    ascii(FloatToDecimal.toString(f));
-                }
+            // Equal as written: the same float, and both finite or both not (a double beyond a float's range is
+            // an infinite float but a finite double).
+            if (i < earlier.length && Double.isFinite(values[i]) == Double.isFinite(earlier[i])
+                    && Float.floatToIntBits((float) values[i]) == Float.floatToIntBits((float) earlier[i])) {
+                copy(elementAt[i], elementLength[i]);
             } else {
-                number(v);
+                element(values[i], true);
             }
         }
         raw(']');
+    }
+
+    /** As {@code DecisionCodec}'s arrays: floats to seven digits where asked, a non-finite value as null. */
+    private void array(Name field, double[] values, boolean asFloat, boolean comma) {
+        name(field, comma);
+        raw('[');
+        if (elementAt.length < values.length) {
+            elementAt = new int[values.length];
+            elementLength = new int[values.length];
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                raw(',');
+            }
+            elementAt[i] = position();
+            element(values[i], asFloat);
+            elementLength[i] = position() - elementAt[i];
+        }
+        raw(']');
+    }
+
+    private void element(double v, boolean asFloat) {
+        if (!Double.isFinite(v)) {
+            ascii("null");
+        } else if (asFloat) {
+            float f = (float) v;
+            if (f == (long) f && Math.abs(f) < 1e7f || Float.isInfinite(f)) {
+                // A whole float (a level without a coupon costs 0) has the digits its double has; a double beyond
+                // a float's range is written as the mapper writes an infinity, quoted.
+                number((double) f);
+            } else {
+                ascii(FloatToDecimal.toString(f));
+            }
+        } else {
+            number(v);
+        }
     }
 
     private void attribute(Object value) {

@@ -86,8 +86,10 @@ class RecordJsonTest {
         for (int j = 0; j < k; j++) {
             coupons[j] = format0 ? Double.NaN : 2 * j;
             prices[j] = format0 ? Double.NaN : 18 - 2 * j + random.nextDouble();
-            raw[j] = random.nextDouble() * (random.nextBoolean() ? 1 : 1e-6);
-            calibrated[j] = random.nextInt(20) == 0 ? -0.0 : random.nextDouble();
+            raw[j] = random.nextInt(10) == 0 ? WHOLE[random.nextInt(WHOLE.length)]
+                    : random.nextDouble() * (random.nextBoolean() ? 1 : 1e-6);
+            // Mostly the raw level, as calibration leaves a monotone curve (its digits are then copied).
+            calibrated[j] = random.nextInt(20) == 0 ? -0.0 : random.nextInt(3) > 0 ? raw[j] : random.nextDouble();
             values[j] = format0 ? Double.NaN : random.nextGaussian() * 1e3;
             // Whole floats (a level without a coupon costs 0) take a shorter way than the others.
             costs[j] = format0 ? Double.NaN : random.nextInt(4) == 0 ? WHOLE[random.nextInt(WHOLE.length)]

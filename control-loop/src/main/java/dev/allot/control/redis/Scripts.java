@@ -24,13 +24,13 @@ final class Scripts {
      * confirmed. The batch's grants go to the grants stream in the same step, so the stream holds exactly the grants
      * the coupon histories do ({@link GrantsFeed}); the first batch to write there says since when it is complete
      * (as {@link #GRANTS_SINCE} does). KEYS: marker, totals hash, decision stream, high-water hash, grants stream,
-     * grants-since, then per decision its record and its user's coupon history, then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
+     * grants-since, then per decision its record and its user's coupon history (any key of the city when no coupon
+     * was given), then the request keys of claims owed. ARGV: marker ttl, totals ttl, record ttl, oldest
      * stream id to keep (ms), stream max length, the replica's journal id, the batch's position ('' for none),
      * field count, field/delta pairs, decision count, then per decision: stream pair count (0 for a record in the
-     * batch's entry), stream pairs,
-     * where its outcome index goes ('s': a field of its key, the hash of its second; 'k': the key itself), the
-     * outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms, decision id; then the
-     * claims' ttl and one response per claim (set only where no other response claimed the id first); last, the
+     * batch's entry), stream pairs, where its outcome index goes ('s': a field of its key, the hash of its second;
+     * 'k': the key itself), the outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms
+     * (read for a grant only), decision id; then the claims' ttl and one response per claim (set only where no other response claimed the id first); last, the
      * batch's records, one per line, for its one stream entry ({@link DecisionStream}, '' for none), now (ms), the
      * oldest grants stream id to keep (ms) and the batch's grants ('' for none).
      */

@@ -907,10 +907,26 @@ public final class WriteBehindLog implements DecisionSink {
         });
         args.add(Integer.toString(batch.events().size()));
         List<byte[]> records = new ArrayList<>(batch.events().size());
+        long lastSecond = Long.MIN_VALUE;
+        String lastSecondKey = null;
         for (DecisionEvent e : batch.events()) {
-            String second = indexSecond(e);
+            // The outcome index goes to the hash of its second; under its own key for an id without a time, or
+            // (a random id from before version 7 that only looks like one) with a time a day from the decision's.
+            String second = null;
+            long millis = DecisionIds.millis(e.decisionId());
+            if (millis >= 0 && Math.abs(millis - e.timestampMillis()) < 86_400_000L) {
+                // The decisions of a batch share a second or two: one key string for each.
+                long at = Math.floorDiv(millis, 1000);
+                if (at != lastSecond) {
+                    lastSecond = at;
+                    lastSecondKey = RedisKeys.decisionSecond(e.city(), e.decisionId());
+                }
+                second = lastSecondKey;
+            }
             keys.add(second != null ? second : RedisKeys.decision(e.city(), e.decisionId()));
-            keys.add(RedisKeys.couponHistory(e.city(), e.userId()));
+            // The script reads the user's coupon history only for a grant; otherwise a key of the city stands in
+            // (the same slot, nothing built or sent per decision).
+            keys.add(e.couponGiven() ? RedisKeys.couponHistory(e.city(), e.userId()) : keys.get(4));
             byte[] record = DecisionStream.record(e);
             if (record != null) {
                 // In the batch's one entry (DecisionStream): no stream fields of its own.
@@ -929,7 +945,8 @@ public final class WriteBehindLog implements DecisionSink {
             args.add(second != null ? "s" : "k");
             args.add(OutcomeIndex.encode(e.record()));
             args.add(e.couponGiven() ? "1" : "0");
-            args.add(Long.toString(e.timestampMillis()));
+            // The time is the grant's score in the history; no grant, no time.
+            args.add(e.couponGiven() ? Long.toString(e.timestampMillis()) : "0");
             args.add(e.decisionId());
             if (e.couponGiven()) {
                 GrantsFeed.appendGrant(grants, e.city(), e.userId(), e.timestampMillis(), e.decisionId());
@@ -949,15 +966,6 @@ public final class WriteBehindLog implements DecisionSink {
         return Scripts.FLUSH.run(redis, () -> new IntegerOutput<>(StringCodec.UTF8), keys, args);
     }
 
-    /**
-     * The hash of the second a decision's outcome index goes to, or null to give it its own key: an id without a
-     * time, or (a random id from before version 7 that only looks like one) a time a day away from the decision's.
-     */
-    private static String indexSecond(DecisionEvent e) {
-        long millis = DecisionIds.millis(e.decisionId());
-        return millis >= 0 && Math.abs(millis - e.timestampMillis()) < 86_400_000L
-                ? RedisKeys.decisionSecond(e.city(), e.decisionId()) : null;
-    }
 
     private static void addPairs(List<Object> args, Map<String, String> pairs) {
         args.add(Integer.toString(pairs.size()));
