@@ -150,6 +150,25 @@ class HttpHardeningTest {
     }
 
     @Test
+    void anAdminCallsBodyIsWaitedForPastTheDecisionsDeadline() throws Exception {
+        byte[] body = "{\"kp\":1.0}".getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("PUT /v1/admin/cities/demo/pid HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(head);
+            socket.getOutputStream().write(body, 0, 2);
+            socket.getOutputStream().flush();
+            // Nothing by 1.5 s, past a decision's deadline (800 ms): admin calls have their own (5 s here).
+            socket.setSoTimeout(1_500);
+            assertThat(status(socket.getInputStream())).isEqualTo(-1);
+            socket.setSoTimeout(3_000);
+            socket.getOutputStream().write(body, 2, body.length - 2);
+            socket.getOutputStream().flush();
+            assertThat(status(socket.getInputStream())).isPositive().isNotEqualTo(408);
+        }
+    }
+
+    @Test
     void anUnknownHttpVersionIsABadRequest() throws Exception {
         String request = "GET /health/live HTTP/9.9\r\nHost: x\r\n\r\n";
         assertThat(exchange(request.getBytes(StandardCharsets.US_ASCII), false)).isEqualTo(400);
