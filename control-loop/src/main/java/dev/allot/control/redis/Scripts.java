@@ -30,9 +30,10 @@ final class Scripts {
      * field count, field/delta pairs, decision count, then per decision: stream pair count (0 for a record in the
      * batch's entry), stream pairs, where its outcome index goes ('s': a field of its key, the hash of its second;
      * 'k': the key itself), the outcome index (one value, {@link OutcomeIndex}), coupon-given (0/1), timestamp ms
-     * (read for a grant only), decision id; then the claims' ttl and one response per claim (set only where no other response claimed the id first); last, the
-     * batch's records, one per line, for its one stream entry ({@link DecisionStream}, '' for none), now (ms), the
-     * oldest grants stream id to keep (ms) and the batch's grants ('' for none).
+     * (read for a grant only), decision id; then the claims' ttl and one response per claim (set only where no other
+     * response claimed the id first); last, the batch's records, one per line, for its one stream entry
+     * ({@link DecisionStream}, '' for none), now (ms), the oldest grants stream id to keep (ms) and the batch's grants
+     * ('' for none).
      */
     static final LuaScript FLUSH = new LuaScript("""
             if ARGV[7] ~= '' then

@@ -966,7 +966,6 @@ public final class WriteBehindLog implements DecisionSink {
         return Scripts.FLUSH.run(redis, () -> new IntegerOutput<>(StringCodec.UTF8), keys, args);
     }
 
-
     private static void addPairs(List<Object> args, Map<String, String> pairs) {
         args.add(Integer.toString(pairs.size()));
         pairs.forEach((k, v) -> {
