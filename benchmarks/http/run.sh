@@ -85,9 +85,15 @@ for port in $SERVICE_PORT $ECHO_PORT; do
   done
 done
 
+# Decisions counted in Redis, every day of the city summed: a run may cross the city's day boundary (04:00 in
+# Shanghai, 20:00 UTC), where the state's count of the day starts again from zero.
 decisions() {
-  curl -sf -H "Authorization: Bearer $TOKEN" localhost:$SERVICE_PORT/v1/cities/demo/state \
-    | sed -E 's/.*"counts":\{"decisions":([0-9]+).*/\1/'
+  local key total=0
+  while read -r key; do
+    [ -n "$key" ] || continue
+    total=$(redis-cli -p $REDIS_PORT hget "$key" decisions | awk -v t="$total" '{printf "%d", t + $1}')
+  done < <(redis-cli -p $REDIS_PORT --scan --pattern 'allot:{demo}:totals:*')
+  echo "$total"
 }
 pending() {
   curl -sf -H "Authorization: Bearer $TOKEN" localhost:$SERVICE_PORT/v1/cities/demo/state \
