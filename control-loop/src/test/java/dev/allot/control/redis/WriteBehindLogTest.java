@@ -78,6 +78,17 @@ class WriteBehindLogTest {
     }
 
     @Test
+    void keepsAGrantInTheUsersHistoryAtItsTimeForEightDays() throws Exception {
+        DecisionEvent granted = event("city-h", "u1", 0.5, true);
+        log.append(granted);
+        assertThat(log.flush().toCompletableFuture().get(5, TimeUnit.SECONDS).succeeded()).isTrue();
+        String history = RedisKeys.couponHistory("city-h", "u1");
+        assertThat(connection.sync().zscore(history, granted.decisionId()))
+                .isEqualTo((double) granted.timestampMillis());
+        assertThat(connection.sync().ttl(history)).isBetween(8 * 86_400L - 60, 8 * 86_400L);
+    }
+
+    @Test
     void aDecisionWaitsForTheBacklogToShrinkWhileRedisTakesWritesButNotDuringAnOutage() throws Exception {
         for (int i = 0; i < 100; i++) {
             log.append(event("city-w", "u" + i, 0.1, false));
