@@ -23,7 +23,7 @@ class JsonBytesTest {
     void writesEveryLongAsItsDecimalDigits() {
         List<Long> values = new ArrayList<>(List.of(0L, Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1,
                 (long) Integer.MAX_VALUE, Integer.MAX_VALUE + 1L, (long) Integer.MIN_VALUE, 1_795_727_604_871L));
-        // Each power of ten and its neighbours, where the digit count and the two-digit steps change.
+        // Each power of ten and its neighbours, where the digit count changes.
         for (long p = 1; ; p *= 10) {
             values.addAll(List.of(p - 1, p, p + 1, -p, -(p - 1), -(p + 1)));
             if (p > Long.MAX_VALUE / 10) {
