@@ -227,8 +227,9 @@ for share in 25 50 75; do
       | sed "s/^/$share% $target /"
     if [ $target = service ]; then
       echo "   Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
-      echo "   coupon counts asked of Redis (warm-up included): $(( $(counts_from_redis) - from_redis_before ))"
-      from_redis_before=$(counts_from_redis)
+      from_redis=$(counts_from_redis)
+      echo "   coupon counts asked of Redis (warm-up included): $((from_redis - from_redis_before))"
+      from_redis_before=$from_redis
     else
       redis-cli -p $REDIS_PORT latency reset >/dev/null
     fi
