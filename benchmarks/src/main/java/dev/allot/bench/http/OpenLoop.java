@@ -1,19 +1,21 @@
 package dev.allot.bench.http;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.http.RequestOptions;
 import org.HdrHistogram.Histogram;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * An open-loop load generator: decision requests sent at a fixed rate whatever the service's answers do, each
@@ -23,32 +25,93 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>java -cp benchmarks.jar dev.allot.bench.http.OpenLoop URL RATE SECONDS [CONNECTIONS] [WARMUP_SECONDS]</pre>
  * prints a summary and one {@code RESULT} line for scripts.
+ *
+ * <p>It runs on the server's two cores, so what it spends a request is taken from the server it measures. It is
+ * plain NIO, HTTP/1.1 keep-alive with one request at a time per connection, as lean as {@code wrk}: the sending
+ * thread writes each request's bytes, built in place, straight to an idle connection; one I/O thread reads the
+ * answers, finds the status and {@code Content-Length}, records the latency and, when requests are waiting for a
+ * connection, writes the oldest on the one just freed. The Vert.x client it replaces spent about as much CPU a
+ * request as the service's own event loops (docs/benchmarks.md).
  */
-public final class OpenLoop {
+public final class OpenLoop implements AutoCloseable {
 
     private static final String[] SEGMENTS = {"new", "low_frequency", "medium_frequency", "high_frequency", "churned"};
+    private static final byte[] USER_PREFIX = "{\"city\":\"demo\",\"userId\":\"open-".getBytes(StandardCharsets.US_ASCII);
+    /** Feature parts of the bodies, made once. */
+    private static final byte[][] FEATURES = new byte[4_096][];
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
 
-    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    private final HttpClientAgent client;
-    private final String host;
-    private final int port;
+    static {
+        for (int i = 0; i < FEATURES.length; i++) {
+            FEATURES[i] = String.format(Locale.ROOT, "\",\"segment\":\"%s\",\"features\":{\"rides_30d\":%d,"
+                            + "\"days_since_first_ride\":%d,\"avg_fare\":%.1f,\"hour\":%d}}",
+                    SEGMENTS[i % 5], i % 30, (i * 37) % 2000, 10.0 + i % 13, i % 24).getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    /**
+     * At most one wake-up of the sending thread in this time: above 10,000 requests a second, the requests that fell
+     * due meanwhile go together. A wake-up per request costs the generator CPU the server then lacks; sending up to
+     * this late is charged to the server (latency counts from each request's intended time), never hidden.
+     */
+    private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+
+    /** What one measured run saw. */
+    public record Result(double rate, int seconds, long sent, long ok, long non200, long failed, Histogram latency) {
+        double ms(double percentile) {
+            return latency.getValueAtPercentile(percentile) / 1000.0;
+        }
+    }
+
+    private final InetSocketAddress address;
+    private final byte[] requestHead;
+    private final Selector selector;
+    private final Connection[] connections;
+    private final Thread io;
+    private final boolean perSecond;
+
+    /** Guards the matching of due requests to idle connections, shared by the sending and the I/O threads. */
+    private final Object matching = new Object();
+    private final Connection[] idle;
+    private int idleCount;
+    /** Intended send times of requests waiting for a connection, oldest first (a ring that grows). */
+    private long[] waiting = new long[1_024];
+    private int waitingHead;
+    private int waitingCount;
+
+    /** The run being measured; an answer to a request of an earlier run (the warm-up) is not counted. */
+    private volatile int run;
+    /** Numbers the users: each request is a new one, as in the wrk script. */
+    private final AtomicLong users = new AtomicLong();
+    private volatile boolean closed;
+
+    // Owned by the I/O thread; read by the sending thread only once a run's answers are all in (volatile completed).
+    private int recordedRun;
     private final Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
     /** This second's latencies, printed each second with {@code -Dopenloop.seconds=true}: is the tail periodic? */
     private final Histogram second = new Histogram(TimeUnit.SECONDS.toMicros(60), 2);
-    private static final boolean PER_SECOND = Boolean.getBoolean("openloop.seconds");
-    private long sent;
-    private long completed;
-    private long failed;
+    private long secondStarted = System.nanoTime();
+    private long ok;
     private long non200;
-    private long counter;
-    /** Which run a request belongs to: a warm-up answer arriving late is not counted in the measured run. */
-    private int run;
+    private long failed;
+    private volatile long completed;
+    private volatile IOException ioFailure;
 
-    private OpenLoop(URI url, int connections) {
-        this.host = url.getHost();
-        this.port = url.getPort();
-        client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
-                new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
+    public OpenLoop(URI url, int connections, boolean perSecond) throws IOException {
+        this.address = new InetSocketAddress(url.getHost(), url.getPort());
+        this.perSecond = perSecond;
+        this.requestHead = ("POST /v1/decisions HTTP/1.1\r\nhost: " + url.getHost() + ":" + url.getPort()
+                + "\r\ncontent-type: application/json\r\ncontent-length: ").getBytes(StandardCharsets.US_ASCII);
+        this.selector = Selector.open();
+        this.connections = new Connection[connections];
+        this.idle = new Connection[connections];
+        for (int i = 0; i < connections; i++) {
+            this.connections[i] = connect();
+            idle[idleCount++] = this.connections[i];
+        }
+        this.io = new Thread(this::readLoop, "openloop-io");
+        io.setDaemon(true);
+        io.start();
     }
 
     public static void main(String[] args) throws Exception {
@@ -61,132 +124,343 @@ public final class OpenLoop {
         int seconds = Integer.parseInt(args[2]);
         int connections = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int warmup = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-        OpenLoop load = new OpenLoop(url, connections);
-        try {
-            load.run(rate, warmup, false);
-            load.run(rate, seconds, true);
-            load.report(rate, seconds);
-        } finally {
-            load.vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try (OpenLoop load = new OpenLoop(url, connections, Boolean.getBoolean("openloop.seconds"))) {
+            // The warm-up records too, into what the measured run then clears, so the generator's own code is
+            // compiled before the measured run rather than during its first seconds.
+            load.run(rate, warmup);
+            report(load.run(rate, seconds));
         }
     }
 
-    /**
-     * At most one hand-off from the sender thread to the client's event loop in this time: above 4,000 requests a
-     * second, the requests that fell due meanwhile go together. A wake-up and a hand-off per request cost the
-     * generator more CPU than the server it measures spends on a request, on the same two cores; sending up to
-     * this late is charged to the server (latency counts from each request's intended time), never hidden.
-     */
-    private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
-
-    /**
-     * Sends at {@code rate} for {@code seconds}, then waits for the answers (at most 30 s). A sender thread parks
-     * until the next request's intended time, or {@link #BATCH_NANOS} at higher rates, and hands what is due to the
-     * client's event loop, where everything is counted.
-     */
-    private void run(double rate, int seconds, boolean record) throws Exception {
-        io.vertx.core.Context context = vertx.getOrCreateContext();
-        CompletableFuture<Void> reset = new CompletableFuture<>();
-        context.runOnContext(v -> {
-            run++;
-            sent = 0;
-            completed = 0;
-            // The warm-up records too, into what is cleared here, so the generator's own recording code is
-            // compiled before the measured run rather than during its first seconds.
-            failed = 0;
-            non200 = 0;
-            latency.reset();
-            second.reset();
-            reset.complete(null);
-        });
-        reset.get(10, TimeUnit.SECONDS);
-        long timer = !PER_SECOND ? -1 : vertx.setPeriodic(1_000, id -> {
-            System.out.printf(Locale.ROOT, "  %s: %d answered, p50 %.1f  p99 %.1f  max %.1f ms%n",
-                    record ? "second" : "warm-up second", second.getTotalCount(), second.getValueAtPercentile(50) / 1000.0,
-                    second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
-            second.reset();
-        });
+    /** Sends at {@code rate} for {@code seconds}, then waits for the answers (at most 30 s) and returns them. */
+    public Result run(double rate, int seconds) throws InterruptedException {
+        int current = run + 1;
+        long done = completed;
+        run = current;
         long period = Math.round(1e9 / rate);
         long total = Math.round(rate * seconds);
         long start = System.nanoTime();
-        for (long i = 0; i < total; ) {
+        long sent = 0;
+        while (sent < total) {
             long now = System.nanoTime();
             long due = Math.min(total, (now - start) / period + 1);
-            if (due > i) {
-                long from = i;
-                context.runOnContext(v -> {
-                    for (long k = from; k < due; k++) {
-                        sent++;
-                        send(start + k * period);
+            for (; sent < due; sent++) {
+                long intended = start + sent * period;
+                Connection free;
+                synchronized (matching) {
+                    free = idleCount > 0 ? idle[--idleCount] : null;
+                    if (free == null) {
+                        enqueue(intended);
                     }
-                });
-                i = due;
+                }
+                if (free != null) {
+                    send(free, intended, current);
+                }
             }
-            long wakeAt = Math.max(start + i * period, now + BATCH_NANOS);
-            for (long wait = wakeAt - System.nanoTime(); wait > 0; wait = wakeAt - System.nanoTime()) {
-                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            long wakeAt = Math.max(start + sent * period, now + BATCH_NANOS);
+            for (long wait = wakeAt - System.nanoTime(); wait > 0 && sent < total; wait = wakeAt - System.nanoTime()) {
+                LockSupport.parkNanos(wait);
             }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            CompletableFuture<Boolean> finished = new CompletableFuture<>();
-            context.runOnContext(v -> finished.complete(completed == total));
-            if (finished.get(10, TimeUnit.SECONDS)) {
-                vertx.cancelTimer(timer);
-                return;
-            }
+        while (recordedRun(current) < total && System.nanoTime() < deadline && ioFailure == null) {
             Thread.sleep(10);
         }
-    }
-
-    /** Feature parts of the bodies, made once: the generator's own CPU is taken from the server it measures. */
-    private static final String[] FEATURES = new String[4_096];
-
-    static {
-        for (int i = 0; i < FEATURES.length; i++) {
-            FEATURES[i] = String.format(Locale.ROOT, "\",\"segment\":\"%s\",\"features\":{\"rides_30d\":%d,"
-                            + "\"days_since_first_ride\":%d,\"avg_fare\":%.1f,\"hour\":%d}}",
-                    SEGMENTS[i % 5], i % 30, (i * 37) % 2000, 10.0 + i % 13, i % 24);
+        if (ioFailure != null) {
+            throw new UncheckedIOException(ioFailure);
+        }
+        synchronized (this) {
+            return new Result(rate, seconds, sent, ok, non200, failed, latency.copy());
         }
     }
 
-    private void send(long intended) {
-        counter++;
-        // A distinct user each time, as in the wrk script.
-        String body = "{\"city\":\"demo\",\"userId\":\"open-" + counter + FEATURES[(int) (counter % FEATURES.length)];
-        int of = run;
-        client.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port)
-                        .setURI("/v1/decisions").putHeader("content-type", "application/json"))
-                .compose(request -> request.send(Buffer.buffer(body)))
-                .compose(response -> response.body().map(b -> response.statusCode()))
-                .onComplete(ar -> {
-                    if (of != run) {
-                        return;
-                    }
-                    completed++;
-                    if (ar.failed()) {
-                        failed++;
-                    } else if (ar.result() != 200) {
-                        non200++;
-                    }
-                    long micros = Math.max(1, (System.nanoTime() - intended) / 1_000);
-                    latency.recordValue(micros);
-                    second.recordValue(micros);
-                });
+    /** Answers counted for {@code of}, 0 until the I/O thread has started counting it. */
+    private long recordedRun(int of) {
+        synchronized (this) {
+            return recordedRun == of ? ok + non200 + failed : 0;
+        }
     }
 
-    private void report(double rate, int seconds) {
-        long ok = latency.getTotalCount() - failed - non200;
+    private void enqueue(long intended) {
+        if (waitingCount == waiting.length) {
+            long[] grown = new long[waiting.length * 2];
+            for (int i = 0; i < waitingCount; i++) {
+                grown[i] = waiting[(waitingHead + i) % waiting.length];
+            }
+            waiting = grown;
+            waitingHead = 0;
+        }
+        waiting[(waitingHead + waitingCount++) % waiting.length] = intended;
+    }
+
+    private Connection connect() throws IOException {
+        SocketChannel channel = SocketChannel.open(address);
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        channel.configureBlocking(false);
+        Connection c = new Connection(channel);
+        channel.register(selector, SelectionKey.OP_READ, c);
+        return c;
+    }
+
+    /** Writes a request on a connection this thread owns (taken from the idle ones, or just freed). */
+    private void send(Connection c, long intended, int ofRun) {
+        c.intended = intended;
+        c.run = ofRun;
+        ByteBuffer out = c.out;
+        out.clear();
+        long user = users.incrementAndGet();
+        byte[] features = FEATURES[(int) (user % FEATURES.length)];
+        int bodyLength = USER_PREFIX.length + digits(user) + features.length;
+        out.put(requestHead);
+        putDecimal(out, bodyLength);
+        out.put((byte) '\r').put((byte) '\n').put((byte) '\r').put((byte) '\n');
+        out.put(USER_PREFIX);
+        putDecimal(out, user);
+        out.put(features);
+        out.flip();
+        try {
+            // One request of a few hundred bytes on a connection with nothing else outstanding: the socket's buffer
+            // takes it whole.
+            while (out.hasRemaining()) {
+                if (c.channel.write(out) == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+        } catch (IOException e) {
+            // The I/O thread sees the connection fail on its side and counts the request as failed.
+            c.writeFailed = true;
+            selector.wakeup();
+        }
+    }
+
+    private static int digits(long v) {
+        int n = 1;
+        for (long x = v; x >= 10; x /= 10) {
+            n++;
+        }
+        return n;
+    }
+
+    private static void putDecimal(ByteBuffer out, long v) {
+        int n = digits(v);
+        int at = out.position();
+        long x = v;
+        for (int i = n - 1; i >= 0; i--, x /= 10) {
+            out.put(at + i, (byte) ('0' + x % 10));
+        }
+        out.position(at + n);
+    }
+
+    private void readLoop() {
+        try {
+            while (!closed) {
+                selector.select(100);
+                for (SelectionKey key : selector.selectedKeys()) {
+                    read((Connection) key.attachment());
+                }
+                selector.selectedKeys().clear();
+                for (Connection c : connections) {
+                    if (c.writeFailed) {
+                        c.writeFailed = false;
+                        fail(c);
+                    }
+                }
+                tick();
+            }
+        } catch (IOException e) {
+            if (!closed) {
+                ioFailure = e;
+            }
+        }
+    }
+
+    private void read(Connection c) throws IOException {
+        int n;
+        try {
+            n = c.channel.read(c.in);
+        } catch (IOException e) {
+            n = -1;
+        }
+        if (n < 0) {
+            fail(c);
+            return;
+        }
+        int status = answer(c.in);
+        if (status == 0) {
+            return;
+        }
+        c.in.clear();
+        answered(c, status);
+    }
+
+    /** The status of the answer in {@code in} once it is whole, 0 while it is not. */
+    static int answer(ByteBuffer in) {
+        int end = in.position();
+        int headEnd = -1;
+        for (int i = 12; i + 3 < end; i++) {
+            if (in.get(i) == '\r' && in.get(i + 1) == '\n' && in.get(i + 2) == '\r' && in.get(i + 3) == '\n') {
+                headEnd = i + 4;
+                break;
+            }
+        }
+        if (headEnd < 0) {
+            return 0;
+        }
+        int length = contentLength(in, headEnd);
+        if (end < headEnd + length) {
+            return 0;
+        }
+        if (end > headEnd + length) {
+            throw new IllegalStateException("bytes after an answer on a connection with one request outstanding");
+        }
+        return (in.get(9) - '0') * 100 + (in.get(10) - '0') * 10 + (in.get(11) - '0');
+    }
+
+    private static int contentLength(ByteBuffer in, int headEnd) {
+        for (int line = 0; line < headEnd; ) {
+            int next = line;
+            while (next < headEnd && in.get(next) != '\n') {
+                next++;
+            }
+            if (next - line > CONTENT_LENGTH.length && startsWithIgnoringCase(in, line, CONTENT_LENGTH)) {
+                int v = 0;
+                for (int i = line + CONTENT_LENGTH.length; i < next; i++) {
+                    byte b = in.get(i);
+                    if (b >= '0' && b <= '9') {
+                        v = v * 10 + (b - '0');
+                    }
+                }
+                return v;
+            }
+            line = next + 1;
+        }
+        throw new IllegalStateException("an answer without content-length (chunked answers are not read)");
+    }
+
+    private static boolean startsWithIgnoringCase(ByteBuffer in, int at, byte[] prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if (Character.toLowerCase(in.get(at + i)) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Replaces a connection that failed (the server closed it, a write or read failed): its request, if it had one,
+     * counts as failed.
+     */
+    private void fail(Connection c) throws IOException {
+        c.channel.close();
+        Connection fresh = connect();
+        for (int i = 0; i < connections.length; i++) {
+            if (connections[i] == c) {
+                connections[i] = fresh;
+            }
+        }
+        synchronized (matching) {
+            for (int i = 0; i < idleCount; i++) {
+                if (idle[i] == c) {
+                    // Idle: no request lost, the fresh connection takes its place.
+                    idle[i] = fresh;
+                    return;
+                }
+            }
+        }
+        fresh.intended = c.intended;
+        fresh.run = c.run;
+        answered(fresh, -1);
+    }
+
+    /** Counts an answer (status -1: the request failed) and gives the connection the oldest waiting request. */
+    private void answered(Connection c, int status) {
+        long micros = Math.max(1, (System.nanoTime() - c.intended) / 1_000);
+        int of = c.run;
+        synchronized (this) {
+            if (of != recordedRun && of == run) {
+                recordedRun = of;
+                latency.reset();
+                second.reset();
+                ok = 0;
+                non200 = 0;
+                failed = 0;
+            }
+            if (of == recordedRun) {
+                latency.recordValue(micros);
+                second.recordValue(micros);
+                if (status == 200) {
+                    ok++;
+                } else if (status < 0) {
+                    failed++;
+                } else {
+                    non200++;
+                }
+            }
+        }
+        long next;
+        synchronized (matching) {
+            if (waitingCount == 0) {
+                idle[idleCount++] = c;
+                return;
+            }
+            next = waiting[waitingHead];
+            waitingHead = (waitingHead + 1) % waiting.length;
+            waitingCount--;
+        }
+        send(c, next, run);
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        if (!perSecond || now - secondStarted < TimeUnit.SECONDS.toNanos(1)) {
+            return;
+        }
+        secondStarted = now;
+        synchronized (this) {
+            System.out.printf(Locale.ROOT, "  second: %d answered, p50 %.1f  p99 %.1f  max %.1f ms%n",
+                    second.getTotalCount(), second.getValueAtPercentile(50) / 1000.0,
+                    second.getValueAtPercentile(99) / 1000.0, second.getMaxValue() / 1000.0);
+            second.reset();
+        }
+    }
+
+    static void report(Result r) {
         System.out.printf(Locale.ROOT, "open loop at %.0f/s for %d s: %d sent, %d answered 200, %d other status,"
-                        + " %d failed%n", rate, seconds, sent, ok, non200, failed);
+                + " %d failed%n", r.rate(), r.seconds(), r.sent(), r.ok(), r.non200(), r.failed());
         System.out.printf(Locale.ROOT, "latency from intended send (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f"
-                        + "  max %.3f%n", ms(50), ms(90), ms(99), ms(99.9), latency.getMaxValue() / 1000.0);
+                        + "  max %.3f%n", r.ms(50), r.ms(90), r.ms(99), r.ms(99.9),
+                r.latency().getMaxValue() / 1000.0);
         System.out.printf(Locale.ROOT, "RESULT rate=%.0f sent=%d ok=%d non200=%d failed=%d p50=%.3f p90=%.3f"
-                        + " p99=%.3f p999=%.3f max=%.3f%n", rate, sent, ok, non200, failed, ms(50), ms(90), ms(99),
-                ms(99.9), latency.getMaxValue() / 1000.0);
+                        + " p99=%.3f p999=%.3f max=%.3f%n", r.rate(), r.sent(), r.ok(), r.non200(), r.failed(),
+                r.ms(50), r.ms(90), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0);
     }
 
-    private double ms(double percentile) {
-        return latency.getValueAtPercentile(percentile) / 1000.0;
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        selector.wakeup();
+        try {
+            io.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Connection c : connections) {
+            c.channel.close();
+        }
+        selector.close();
+    }
+
+    private static final class Connection {
+        final SocketChannel channel;
+        final ByteBuffer out = ByteBuffer.allocateDirect(1_024);
+        final ByteBuffer in = ByteBuffer.allocateDirect(16_384);
+        /** Written by whichever thread sends on the connection, read by the I/O thread once the answer is in. */
+        volatile long intended;
+        volatile int run;
+        volatile boolean writeFailed;
+
+        Connection(SocketChannel channel) {
+            this.channel = channel;
+        }
     }
 }
