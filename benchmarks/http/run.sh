@@ -7,6 +7,7 @@
 #       the same rates (the generator's own floor on these cores);
 #   (c) with SOAK_MINUTES > 0, a soak at 50% (or the rate this machine's memory holds for Redis) recording heap
 #       after GC (from the service's GC log), RSS, threads and Redis memory every 30 s.
+# First it prints how late this machine wakes a sleeping thread while idle: the floor under every latency after.
 # It checks that every decision the service answered was counted once (the days' totals in Redis against its own
 # counter) and reports Redis CPU per decision.
 #
@@ -61,6 +62,10 @@ if [ ! -f vertx-app/target/allot.jar ] || [ ! -f benchmarks/target/benchmarks.ja
   command -v mvn >/dev/null 2>&1 || need mvn maven
   mvn -B -q -ntp -DskipTests package
 fi
+
+# The machine's own floor, before anything of the harness runs: how late a 200 us sleep wakes. A virtual machine's
+# cores are scheduled by its host too, and no server's tail on it reads below this.
+echo "== this machine, idle: $(java -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.WakeUpJitter 10)"
 
 work=$(mktemp -d /tmp/allot-http.XXXXXX)
 : >"$work/days"
@@ -128,6 +133,22 @@ answered_total() {
 # Coupon counts the grants view could not give (not current, or the user possibly forgotten): asked of Redis.
 counts_from_redis() {
   curl -sf localhost:$SERVICE_PORT/metrics | awk '/^allot_history_counts_total\{.*source="redis"/ {s += $NF} END {printf "%d", s}'
+}
+# The service's own histogram of a decision's time inside it (from the handler's start to the answer's bytes:
+# allot_decision_latency_seconds), saved to a file; latency_inside FILE prints the percentiles since (bucket bounds).
+latency_buckets() {
+  curl -sf localhost:$SERVICE_PORT/metrics | grep -E '^allot_decision_latency_seconds_bucket' \
+    | sed -E 's/.*le="([^"]*)"\} /\1 /' >"$1"
+}
+latency_inside() {
+  latency_buckets "$1.after"
+  paste "$1" "$1.after" | awk '$1 != "+Inf" {le[++n] = $1; c[n] = $4 - $2} $1 == "+Inf" {total = $4 - $2}
+    END {
+      split("50 90 99 99.9", ps, " ")
+      for (i = 1; i <= 4; i++) for (k = 1; k <= n; k++) if (c[k] >= total * ps[i] / 100) {
+        printf "p%s <= %.0f us  ", ps[i], le[k] * 1e6; break
+      }
+    }'
 }
 # Redis's stalls of 20 ms or more since the last call: by event, the seconds that had one and the worst (ms).
 redis_stalls() {
@@ -222,10 +243,14 @@ for share in 25 50 75; do
     # Each second's percentiles go to open.log: they show whether a tail is spread out or one stall. The warm-up
     # is 30 s: the generator is a fresh JVM each time, and beside a busy service its own JIT took 10–15 s to
     # catch up with the rate (the first seconds' latencies climbed to seconds, then drained).
+    latency_buckets "$work/inside"
     java -Dopenloop.seconds=true -cp benchmarks/target/benchmarks.jar dev.allot.bench.http.OpenLoop \
       "http://127.0.0.1:$port" "$rate" "$OPEN_SECONDS" "$CONNECTIONS" 30 | tee -a "$work/open.log" | grep RESULT \
       | sed "s/^/$share% $target /"
     if [ $target = service ]; then
+      # What of that latency the decision spent inside the service; the rest is the network stack and waiting for
+      # a core.
+      echo "   inside the service (warm-up included): $(latency_inside "$work/inside")"
       echo "   Redis stalls of 20 ms or more (warm-up included): $(redis_stalls)"
       from_redis=$(counts_from_redis)
       echo "   coupon counts asked of Redis (warm-up included): $((from_redis - from_redis_before))"
