@@ -3,7 +3,6 @@ package dev.allot.bench.http;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.URI;
@@ -56,12 +55,18 @@ public final class OpenLoop implements AutoCloseable {
      */
     private static final long BATCH_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
-    /** What one measured run saw. */
-    public record Result(double rate, int seconds, long sent, long ok, long non200, long failed, Histogram latency) {
+    /**
+     * What one measured run saw. {@code unanswered}: requests of the run neither answered nor failed 30 s after the
+     * last was due (the slowest of all, so a run with any is overload, whatever its percentiles say).
+     */
+    public record Result(double rate, int seconds, long sent, long ok, long non200, long failed, long unanswered,
+                         Histogram latency) {
         double ms(double percentile) {
             return latency.getValueAtPercentile(percentile) / 1000.0;
         }
     }
+
+    private static final long HIGHEST_MICROS = TimeUnit.SECONDS.toMicros(60);
 
     private final InetSocketAddress address;
     private final byte[] requestHead;
@@ -69,13 +74,20 @@ public final class OpenLoop implements AutoCloseable {
     private final Connection[] connections;
     private final Thread io;
     private final boolean perSecond;
+    /** Each thread that sends builds requests in its own buffer (the sending thread, and the I/O thread). */
+    private final ByteBuffer senderOut = ByteBuffer.allocateDirect(1_024);
+    private final ByteBuffer ioOut = ByteBuffer.allocateDirect(1_024);
 
-    /** Guards the matching of due requests to idle connections, shared by the sending and the I/O threads. */
+    /**
+     * Guards which connections are idle, the requests waiting for one, and each connection's request: shared by the
+     * sending and the I/O threads. There is never an idle connection and a waiting request at once.
+     */
     private final Object matching = new Object();
     private final Connection[] idle;
     private int idleCount;
-    /** Intended send times of requests waiting for a connection, oldest first (a ring that grows). */
-    private long[] waiting = new long[1_024];
+    /** Requests waiting for a connection, oldest first (a ring that grows): intended send times and runs. */
+    private long[] waitingTimes = new long[1_024];
+    private int[] waitingRuns = new int[1_024];
     private int waitingHead;
     private int waitingCount;
 
@@ -85,19 +97,26 @@ public final class OpenLoop implements AutoCloseable {
     private final AtomicLong users = new AtomicLong();
     private volatile boolean closed;
 
-    // Owned by the I/O thread; read by the sending thread only once a run's answers are all in (volatile completed).
+    // Written by the I/O thread under this object's monitor, read by the sending thread under it.
     private int recordedRun;
-    private final Histogram latency = new Histogram(TimeUnit.SECONDS.toMicros(60), 3);
+    private final Histogram latency = new Histogram(HIGHEST_MICROS, 3);
     /** This second's latencies, printed each second with {@code -Dopenloop.seconds=true}: is the tail periodic? */
-    private final Histogram second = new Histogram(TimeUnit.SECONDS.toMicros(60), 2);
+    private final Histogram second = new Histogram(HIGHEST_MICROS, 2);
     private long secondStarted = System.nanoTime();
     private long ok;
     private long non200;
     private long failed;
-    private volatile long completed;
-    private volatile IOException ioFailure;
+    private volatile Throwable ioFailure;
+
+    /** How long a run waits for its answers after its last request was due. */
+    private final long answerWaitNanos;
 
     public OpenLoop(URI url, int connections, boolean perSecond) throws IOException {
+        this(url, connections, perSecond, TimeUnit.SECONDS.toNanos(30));
+    }
+
+    OpenLoop(URI url, int connections, boolean perSecond, long answerWaitNanos) throws IOException {
+        this.answerWaitNanos = answerWaitNanos;
         this.address = new InetSocketAddress(url.getHost(), url.getPort());
         this.perSecond = perSecond;
         this.requestHead = ("POST /v1/decisions HTTP/1.1\r\nhost: " + url.getHost() + ":" + url.getPort()
@@ -135,26 +154,19 @@ public final class OpenLoop implements AutoCloseable {
     /** Sends at {@code rate} for {@code seconds}, then waits for the answers (at most 30 s) and returns them. */
     public Result run(double rate, int seconds) throws InterruptedException {
         int current = run + 1;
-        long done = completed;
         run = current;
         long period = Math.round(1e9 / rate);
         long total = Math.round(rate * seconds);
         long start = System.nanoTime();
         long sent = 0;
         while (sent < total) {
+            failIfIoFailed();
             long now = System.nanoTime();
             long due = Math.min(total, (now - start) / period + 1);
             for (; sent < due; sent++) {
-                long intended = start + sent * period;
-                Connection free;
-                synchronized (matching) {
-                    free = idleCount > 0 ? idle[--idleCount] : null;
-                    if (free == null) {
-                        enqueue(intended);
-                    }
-                }
+                Connection free = take(start + sent * period, current);
                 if (free != null) {
-                    send(free, intended, current);
+                    send(free, senderOut);
                 }
             }
             long wakeAt = Math.max(start + sent * period, now + BATCH_NANOS);
@@ -162,35 +174,80 @@ public final class OpenLoop implements AutoCloseable {
                 LockSupport.parkNanos(wait);
             }
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (recordedRun(current) < total && System.nanoTime() < deadline && ioFailure == null) {
+        long deadline = System.nanoTime() + answerWaitNanos;
+        while (counted(current) < total && System.nanoTime() < deadline) {
+            failIfIoFailed();
             Thread.sleep(10);
         }
+        synchronized (this) {
+            long counted = recordedRun == current ? ok + non200 + failed : 0;
+            return recordedRun == current
+                    ? new Result(rate, seconds, sent, ok, non200, failed, total - counted, latency.copy())
+                    : new Result(rate, seconds, sent, 0, 0, 0, total, new Histogram(HIGHEST_MICROS, 3));
+        }
+    }
+
+    private void failIfIoFailed() {
         if (ioFailure != null) {
-            throw new UncheckedIOException(ioFailure);
-        }
-        synchronized (this) {
-            return new Result(rate, seconds, sent, ok, non200, failed, latency.copy());
+            throw new IllegalStateException("the generator's I/O thread failed", ioFailure);
         }
     }
 
-    /** Answers counted for {@code of}, 0 until the I/O thread has started counting it. */
-    private long recordedRun(int of) {
-        synchronized (this) {
-            return recordedRun == of ? ok + non200 + failed : 0;
-        }
+    /** Answers (and failures) counted for {@code of}, 0 until the I/O thread has started counting it. */
+    private synchronized long counted(int of) {
+        return recordedRun == of ? ok + non200 + failed : 0;
     }
 
-    private void enqueue(long intended) {
-        if (waitingCount == waiting.length) {
-            long[] grown = new long[waiting.length * 2];
-            for (int i = 0; i < waitingCount; i++) {
-                grown[i] = waiting[(waitingHead + i) % waiting.length];
+    /** An idle connection given the request, or null when all are busy and the request waits for one. */
+    private Connection take(long intended, int ofRun) {
+        synchronized (matching) {
+            if (idleCount == 0) {
+                enqueue(intended, ofRun);
+                return null;
             }
-            waiting = grown;
+            Connection c = idle[--idleCount];
+            c.assign(intended, ofRun);
+            return c;
+        }
+    }
+
+    /**
+     * A connection whose request is done: given the oldest waiting request of the current run (returned, to be
+     * sent) or made idle (null). Waiting requests of an earlier run were reported as unanswered by it and go.
+     */
+    private Connection release(Connection c) {
+        synchronized (matching) {
+            while (waitingCount > 0) {
+                long intended = waitingTimes[waitingHead];
+                int ofRun = waitingRuns[waitingHead];
+                waitingHead = (waitingHead + 1) % waitingTimes.length;
+                waitingCount--;
+                if (ofRun == run) {
+                    c.assign(intended, ofRun);
+                    return c;
+                }
+            }
+            c.busy = false;
+            idle[idleCount++] = c;
+            return null;
+        }
+    }
+
+    private void enqueue(long intended, int ofRun) {
+        if (waitingCount == waitingTimes.length) {
+            long[] times = new long[waitingTimes.length * 2];
+            int[] runs = new int[times.length];
+            for (int i = 0; i < waitingCount; i++) {
+                times[i] = waitingTimes[(waitingHead + i) % waitingTimes.length];
+                runs[i] = waitingRuns[(waitingHead + i) % waitingTimes.length];
+            }
+            waitingTimes = times;
+            waitingRuns = runs;
             waitingHead = 0;
         }
-        waiting[(waitingHead + waitingCount++) % waiting.length] = intended;
+        int at = (waitingHead + waitingCount++) % waitingTimes.length;
+        waitingTimes[at] = intended;
+        waitingRuns[at] = ofRun;
     }
 
     private Connection connect() throws IOException {
@@ -202,11 +259,8 @@ public final class OpenLoop implements AutoCloseable {
         return c;
     }
 
-    /** Writes a request on a connection this thread owns (taken from the idle ones, or just freed). */
-    private void send(Connection c, long intended, int ofRun) {
-        c.intended = intended;
-        c.run = ofRun;
-        ByteBuffer out = c.out;
+    /** Writes the request assigned to a connection this thread just took or freed, built in this thread's buffer. */
+    private void send(Connection c, ByteBuffer out) {
         out.clear();
         long user = users.incrementAndGet();
         byte[] features = FEATURES[(int) (user % FEATURES.length)];
@@ -227,7 +281,8 @@ public final class OpenLoop implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // The I/O thread sees the connection fail on its side and counts the request as failed.
+            // The I/O thread replaces the connection and counts its request as failed (unless it already has: then
+            // this was the closed connection it replaced).
             c.writeFailed = true;
             selector.wakeup();
         }
@@ -267,7 +322,7 @@ public final class OpenLoop implements AutoCloseable {
                 }
                 tick();
             }
-        } catch (IOException e) {
+        } catch (Throwable e) {
             if (!closed) {
                 ioFailure = e;
             }
@@ -281,12 +336,17 @@ public final class OpenLoop implements AutoCloseable {
         } catch (IOException e) {
             n = -1;
         }
-        if (n < 0) {
+        if (n < 0 || !c.busy) {
+            // Closed, or bytes with no request outstanding (a server's 408 before it closes an idle connection).
             fail(c);
             return;
         }
         int status = answer(c.in);
         if (status == 0) {
+            if (!c.in.hasRemaining()) {
+                // An answer larger than the buffer: not a decision's.
+                fail(c);
+            }
             return;
         }
         c.in.clear();
@@ -366,15 +426,15 @@ public final class OpenLoop implements AutoCloseable {
                     return;
                 }
             }
+            // Busy (the sending thread may be writing to the closed channel: its failure is this one).
+            fresh.assign(c.intended, c.run);
         }
-        fresh.intended = c.intended;
-        fresh.run = c.run;
         answered(fresh, -1);
     }
 
     /** Counts an answer (status -1: the request failed) and gives the connection the oldest waiting request. */
     private void answered(Connection c, int status) {
-        long micros = Math.max(1, (System.nanoTime() - c.intended) / 1_000);
+        long micros = Math.min(HIGHEST_MICROS, Math.max(1, (System.nanoTime() - c.intended) / 1_000));
         int of = c.run;
         synchronized (this) {
             if (of != recordedRun && of == run) {
@@ -386,28 +446,24 @@ public final class OpenLoop implements AutoCloseable {
                 failed = 0;
             }
             if (of == recordedRun) {
-                latency.recordValue(micros);
-                second.recordValue(micros);
-                if (status == 200) {
-                    ok++;
-                } else if (status < 0) {
+                if (status < 0) {
+                    // A failure has no latency: a fast reset would flatter the percentiles.
                     failed++;
                 } else {
-                    non200++;
+                    latency.recordValue(micros);
+                    second.recordValue(micros);
+                    if (status == 200) {
+                        ok++;
+                    } else {
+                        non200++;
+                    }
                 }
             }
         }
-        long next;
-        synchronized (matching) {
-            if (waitingCount == 0) {
-                idle[idleCount++] = c;
-                return;
-            }
-            next = waiting[waitingHead];
-            waitingHead = (waitingHead + 1) % waiting.length;
-            waitingCount--;
+        Connection next = release(c);
+        if (next != null) {
+            send(next, ioOut);
         }
-        send(c, next, run);
     }
 
     private void tick() {
@@ -426,12 +482,14 @@ public final class OpenLoop implements AutoCloseable {
 
     static void report(Result r) {
         System.out.printf(Locale.ROOT, "open loop at %.0f/s for %d s: %d sent, %d answered 200, %d other status,"
-                + " %d failed%n", r.rate(), r.seconds(), r.sent(), r.ok(), r.non200(), r.failed());
+                + " %d failed, %d unanswered%n", r.rate(), r.seconds(), r.sent(), r.ok(), r.non200(), r.failed(),
+                r.unanswered());
         System.out.printf(Locale.ROOT, "latency from intended send (ms): p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f"
                         + "  max %.3f%n", r.ms(50), r.ms(90), r.ms(99), r.ms(99.9),
                 r.latency().getMaxValue() / 1000.0);
-        System.out.printf(Locale.ROOT, "RESULT rate=%.0f sent=%d ok=%d non200=%d failed=%d p50=%.3f p90=%.3f"
-                        + " p99=%.3f p999=%.3f max=%.3f%n", r.rate(), r.sent(), r.ok(), r.non200(), r.failed(),
+        System.out.printf(Locale.ROOT, "RESULT rate=%.0f sent=%d ok=%d non200=%d failed=%d unanswered=%d p50=%.3f"
+                        + " p90=%.3f p99=%.3f p999=%.3f max=%.3f%n", r.rate(), r.sent(), r.ok(), r.non200(), r.failed(),
+                r.unanswered(),
                 r.ms(50), r.ms(90), r.ms(99), r.ms(99.9), r.latency().getMaxValue() / 1000.0);
     }
 
@@ -452,12 +510,19 @@ public final class OpenLoop implements AutoCloseable {
 
     private static final class Connection {
         final SocketChannel channel;
-        final ByteBuffer out = ByteBuffer.allocateDirect(1_024);
         final ByteBuffer in = ByteBuffer.allocateDirect(16_384);
-        /** Written by whichever thread sends on the connection, read by the I/O thread once the answer is in. */
+        // Set under the matching lock when a request is assigned; read by the I/O thread once its answer is in.
         volatile long intended;
         volatile int run;
+        /** Whether a request is outstanding on it. */
+        volatile boolean busy;
         volatile boolean writeFailed;
+
+        void assign(long intendedNanos, int ofRun) {
+            intended = intendedNanos;
+            run = ofRun;
+            busy = true;
+        }
 
         Connection(SocketChannel channel) {
             this.channel = channel;
