@@ -83,7 +83,13 @@ public final class OpenLoop implements AutoCloseable {
      * sending and the I/O threads. There is never an idle connection and a waiting request at once.
      */
     private final Object matching = new Object();
+    /**
+     * Idle connections, the longest idle first (a ring): every connection carries its share, as a fleet of clients'
+     * would, and so does each of the server's event loops; taking the last freed one kept a few connections (and the
+     * loop that owns them) busy and the rest idle.
+     */
     private final Connection[] idle;
+    private int idleHead;
     private int idleCount;
     /** Requests waiting for a connection, oldest first (a ring that grows): intended send times and runs. */
     private long[] waitingTimes = new long[1_024];
@@ -127,6 +133,7 @@ public final class OpenLoop implements AutoCloseable {
         for (int i = 0; i < connections; i++) {
             this.connections[i] = connect();
             idle[idleCount++] = this.connections[i];
+            // idleHead stays 0: the ring starts full, in order.
         }
         this.io = new Thread(this::readLoop, "openloop-io");
         io.setDaemon(true);
@@ -205,7 +212,9 @@ public final class OpenLoop implements AutoCloseable {
                 enqueue(intended, ofRun);
                 return null;
             }
-            Connection c = idle[--idleCount];
+            Connection c = idle[idleHead];
+            idleHead = (idleHead + 1) % idle.length;
+            idleCount--;
             c.assign(intended, ofRun);
             return c;
         }
@@ -228,7 +237,7 @@ public final class OpenLoop implements AutoCloseable {
                 }
             }
             c.busy = false;
-            idle[idleCount++] = c;
+            idle[(idleHead + idleCount++) % idle.length] = c;
             return null;
         }
     }
@@ -420,9 +429,10 @@ public final class OpenLoop implements AutoCloseable {
         }
         synchronized (matching) {
             for (int i = 0; i < idleCount; i++) {
-                if (idle[i] == c) {
+                int at = (idleHead + i) % idle.length;
+                if (idle[at] == c) {
                     // Idle: no request lost, the fresh connection takes its place.
-                    idle[i] = fresh;
+                    idle[at] = fresh;
                     return;
                 }
             }
