@@ -187,10 +187,11 @@ public final class OpenLoop implements AutoCloseable {
             Thread.sleep(10);
         }
         synchronized (this) {
-            long counted = recordedRun == current ? ok + non200 + failed : 0;
-            return recordedRun == current
-                    ? new Result(rate, seconds, sent, ok, non200, failed, total - counted, latency.copy())
-                    : new Result(rate, seconds, sent, 0, 0, 0, total, new Histogram(HIGHEST_MICROS, 3));
+            if (recordedRun != current) {
+                // Not one answer of this run came back.
+                return new Result(rate, seconds, sent, 0, 0, 0, total, new Histogram(HIGHEST_MICROS, 3));
+            }
+            return new Result(rate, seconds, sent, ok, non200, failed, total - (ok + non200 + failed), latency.copy());
         }
     }
 
